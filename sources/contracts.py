@@ -1,0 +1,85 @@
+"""Feed contracts: the columns, types and allowed values every landing feed must honour."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CONTACT_COLUMN_NAMES = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "postcode",
+    "region",
+    "country",
+    "date_of_birth",
+)
+
+# Metadata columns the loader adds to every raw row; the underscore keeps them apart
+# from feed columns (POS has its own `line_number`).
+METADATA_COLUMNS = ("_load_id", "_source_file", "_source_line", "_loaded_at", "_extra")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # DuckDB type the loader casts to; the raw table uses it too
+    description: str
+    required: bool = False
+    allowed: tuple[str, ...] | None = None
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class FeedContract:
+    name: str  # feed id used in raw table names, the ledger and messages
+    landing_subdir: str  # folder under the landing root
+    formats: tuple[str, ...]  # "csv" and/or "jsonl" (".gz" accepted for jsonl)
+    record_id: tuple[str, ...]  # natural key of one record in the feed
+    description: str
+    columns: tuple[Column, ...] = field(default_factory=tuple)
+
+    @property
+    def raw_table(self) -> str:
+        return f"raw.{self.name}"
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.required)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+
+def contact_columns(required: tuple[str, ...] = ()) -> tuple[Column, ...]:
+    spec = {
+        "first_name": ("VARCHAR", "Given name as typed by the person or agent.", "Anna"),
+        "last_name": ("VARCHAR", "Family name.", "Schmidt"),
+        "email": ("VARCHAR", "E-mail address, any case, may carry +aliases.", "anna.schmidt@example.com"),
+        "phone": (
+            "VARCHAR",
+            "Phone number in any common format; staging turns it into E.164.",
+            "+44 20 7946 0123",
+        ),
+        "address_line1": ("VARCHAR", "Street and number.", "12 High Street"),
+        "address_line2": ("VARCHAR", "Flat, floor or building.", "Flat 3"),
+        "city": ("VARCHAR", "City or town.", "London"),
+        "postcode": ("VARCHAR", "Postal code as written in the country.", "SW1A 1AA"),
+        "region": ("VARCHAR", "State, county or region.", "Greater London"),
+        "country": ("VARCHAR", "ISO 3166-1 alpha-2 country code or country name.", "GB"),
+        "date_of_birth": ("DATE", "Date of birth, ISO 8601 (YYYY-MM-DD).", "1984-03-21"),
+    }
+    return tuple(
+        Column(name, typ, desc, required=name in required, example=ex)
+        for name, (typ, desc, ex) in spec.items()
+    )

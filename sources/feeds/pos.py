@@ -1,0 +1,87 @@
+"""Feed contract for point-of-sale transaction lines."""
+
+from __future__ import annotations
+
+from sources.contracts import Column, FeedContract, contact_columns
+
+CONTRACT = FeedContract(
+    name="pos",
+    landing_subdir="pos",
+    formats=("csv",),
+    record_id=("transaction_id", "line_number"),
+    description=(
+        "One row per transaction line from stores, the online shop and phone orders. Return lines "
+        "carry negative quantity and amount and point to the original transaction."
+    ),
+    columns=(
+        Column("transaction_id", "VARCHAR", "Receipt or order number.", required=True, example="T-000001"),
+        Column("line_number", "INTEGER", "Line within the transaction, from 1.", required=True, example="1"),
+        Column(
+            "store_id",
+            "VARCHAR",
+            "Store, or ONLINE / PHONE for remote orders.",
+            required=True,
+            example="S-001",
+        ),
+        Column(
+            "transaction_at",
+            "TIMESTAMPTZ",
+            "Time of sale, ISO 8601 with offset.",
+            required=True,
+            example="2026-03-01T12:01:00+00:00",
+        ),
+        Column("sku", "VARCHAR", "Product SKU.", required=True, example="SKU-0042"),
+        Column("quantity", "INTEGER", "Units; negative on return lines.", required=True, example="2"),
+        Column(
+            "unit_price", "DECIMAL(12,2)", "Price per unit before discount.", required=True, example="19.99"
+        ),
+        Column(
+            "amount",
+            "DECIMAL(12,2)",
+            "quantity * unit_price - discount; negative on returns.",
+            required=True,
+            example="39.98",
+        ),
+        Column(
+            "customer_ref", "VARCHAR", "Loyalty card (LC-...) or account id (ACC-...).", example="LC-0001234"
+        ),
+        *contact_columns(),
+        Column("product_name", "VARCHAR", "Product name.", example="Trail shoe"),
+        Column("category", "VARCHAR", "Product category.", example="footwear"),
+        Column("unit_cost", "DECIMAL(12,2)", "Cost per unit where known, for margin.", example="9.50"),
+        Column("discount", "DECIMAL(12,2)", "Discount on the line, positive.", example="0.00"),
+        Column(
+            "payment_type",
+            "VARCHAR",
+            "How it was paid.",
+            allowed=("card", "cash", "voucher", "invoice", "wallet"),
+            example="card",
+        ),
+        Column("channel", "VARCHAR", "Sales channel.", allowed=("store", "online", "phone"), example="store"),
+        Column(
+            "promised_at",
+            "TIMESTAMPTZ",
+            "Delivery promised to the customer (shipped orders).",
+            example="2026-03-04T18:00:00+00:00",
+        ),
+        Column("shipped_at", "TIMESTAMPTZ", "When the line shipped.", example="2026-03-02T10:00:00+00:00"),
+        Column("delivered_at", "TIMESTAMPTZ", "When it was delivered.", example="2026-03-03T15:30:00+00:00"),
+        Column("quantity_ordered", "INTEGER", "Units ordered (shipped orders).", example="2"),
+        Column("quantity_shipped", "INTEGER", "Units shipped (shipped orders).", example="2"),
+        Column("documentation_ok", "BOOLEAN", "Invoice and packing list were correct.", example="true"),
+        Column(
+            "return_of_transaction_id",
+            "VARCHAR",
+            "On return lines: the original transaction.",
+            example="T-000001",
+        ),
+        Column(
+            "return_reason",
+            "VARCHAR",
+            "On return lines: reverse-logistics reason.",
+            allowed=("returns", "recall", "repair", "repackaging", "recycling"),
+            example="returns",
+        ),
+        Column("damaged", "BOOLEAN", "On return lines: the goods arrived damaged.", example="false"),
+    ),
+)

@@ -1,0 +1,1 @@
+"""Raw ingestion: landing files into DuckDB schema `raw`, exactly once, with quarantine."""

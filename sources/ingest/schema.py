@@ -1,0 +1,69 @@
+"""DDL of the raw tables and the audit tables that make ingestion exactly-once."""
+
+from __future__ import annotations
+
+import duckdb
+
+from sources.contracts import FeedContract
+
+# Columns the loader adds to every raw row.
+RAW_METADATA_DDL = (
+    ("_load_id", "VARCHAR NOT NULL"),  # one id per loaded file, joins audit.load_ledger
+    ("_source_file", "VARCHAR NOT NULL"),  # path relative to the landing root
+    ("_source_line", "BIGINT NOT NULL"),  # physical line where the record starts, header = 1
+    ("_loaded_at", "TIMESTAMPTZ NOT NULL"),
+    ("_extra", "JSON"),  # columns the contract does not know, kept as {name: text}
+)
+
+AUDIT_DDL = """
+CREATE SCHEMA IF NOT EXISTS audit;
+CREATE TABLE IF NOT EXISTS audit.load_ledger (
+    load_id          VARCHAR PRIMARY KEY,
+    feed             VARCHAR NOT NULL,
+    source_file      VARCHAR NOT NULL,
+    content_hash     VARCHAR NOT NULL,
+    file_bytes       BIGINT NOT NULL,
+    rows_read        BIGINT NOT NULL,
+    rows_loaded      BIGINT NOT NULL,
+    rows_quarantined BIGINT NOT NULL,
+    extra_columns    VARCHAR[],
+    run_id           VARCHAR,
+    loaded_at        TIMESTAMPTZ NOT NULL,
+    UNIQUE (feed, content_hash)
+);
+CREATE TABLE IF NOT EXISTS audit.load_events (
+    feed         VARCHAR NOT NULL,
+    source_file  VARCHAR NOT NULL,
+    content_hash VARCHAR,
+    outcome      VARCHAR NOT NULL,  -- loaded | skipped_duplicate | failed
+    load_id      VARCHAR,           -- the ledger entry that holds the rows
+    message      VARCHAR,
+    run_id       VARCHAR,
+    happened_at  TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit.quarantine (
+    load_id      VARCHAR NOT NULL,
+    feed         VARCHAR NOT NULL,
+    source_file  VARCHAR NOT NULL,
+    source_line  BIGINT,
+    column_name  VARCHAR,
+    reason       VARCHAR NOT NULL,
+    original     VARCHAR,
+    quarantined_at TIMESTAMPTZ NOT NULL
+);
+"""
+
+
+def raw_table_ddl(contract: FeedContract) -> str:
+    """CREATE TABLE for raw.<feed>: contract columns typed as the contract says, plus metadata."""
+    cols = [f'    "{c.name}" {c.type}' for c in contract.columns]
+    cols += [f"    {name} {typ}" for name, typ in RAW_METADATA_DDL]
+    return f"CREATE TABLE IF NOT EXISTS {contract.raw_table} (\n" + ",\n".join(cols) + "\n)"
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, contracts: list[FeedContract]) -> None:
+    """Create schemas raw and audit and every table the loader writes, if missing."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute(AUDIT_DDL)
+    for contract in contracts:
+        con.execute(raw_table_ddl(contract))
