@@ -1,0 +1,1 @@
+"""Dagster assets of crm360, one module per layer."""

@@ -1,0 +1,34 @@
+"""The Dagster code location of crm360: assets, resources, schedules and sensors."""
+
+import dagster as dg
+
+from pipelines.assets.raw import raw_assets
+from pipelines.config import Settings, load_settings
+from pipelines.resources import LandingResource, WarehouseResource
+from pipelines.schedules import all_assets_job, nightly_schedule
+from pipelines.sensors import landing_files_sensor
+
+
+def all_assets() -> list[dg.AssetsDefinition]:
+    return [*raw_assets]
+
+
+def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+    return {
+        "warehouse": WarehouseResource.from_settings(settings),
+        "landing": LandingResource.from_settings(settings),
+    }
+
+
+def build_definitions(settings: Settings | None = None) -> dg.Definitions:
+    settings = settings or load_settings()
+    return dg.Definitions(
+        assets=all_assets(),
+        resources=build_resources(settings),
+        jobs=[all_assets_job],
+        schedules=[nightly_schedule],
+        sensors=[landing_files_sensor],
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,71 @@
+"""Dagster resources: the DuckDB warehouse file, opened by one writer at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from pipelines.config import Settings
+
+# Every asset that writes the warehouse runs in this pool with a limit of 1: DuckDB allows one
+# read-write process per file, and dbt runs as a second process (STACK_NOTES, dagster#18746).
+WAREHOUSE_POOL = "duckdb_warehouse"
+
+
+def open_warehouse(
+    path: Path, memory_limit: str = "4GB", threads: int | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-write with the settings every writer shares."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute("SET TimeZone = 'UTC'")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse; `connect()` closes the file when the block ends so dbt can open it."""
+
+    path: str
+    memory_limit: str = "4GB"
+    threads: int | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WarehouseResource:
+        return cls(
+            path=str(settings.warehouse_path),
+            memory_limit=settings.duckdb_memory_limit,
+            threads=settings.duckdb_threads,
+        )
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = open_warehouse(Path(self.path), self.memory_limit, self.threads)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+class LandingResource(dg.ConfigurableResource):
+    """Where the feeds land (a local folder) and, optionally, the web analytics API to pull from."""
+
+    landing_dir: str
+    web_api_url: str | None = None
+    web_api_page_size: int = 5000
+    state_dir: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LandingResource:
+        return cls(
+            landing_dir=str(settings.landing_dir),
+            web_api_url=settings.web_api_url,
+            web_api_page_size=settings.web_api_page_size,
+            state_dir=str(settings.data_dir / "state"),
+        )

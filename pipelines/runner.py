@@ -1,0 +1,127 @@
+"""Run the whole pipeline in-process with Dagster, show progress, and summarise what landed."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import dagster as dg
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+from pipelines.config import Settings
+
+console = Console(stderr=True)
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    success: bool
+    seconds: float
+    feeds: list[tuple[str, int, int, int, int]] = field(default_factory=list)  # feed, files, read, loaded, q
+    failures: list[str] = field(default_factory=list)
+
+
+def _progress_logger() -> dg.LoggerDefinition:
+    """A Dagster logger that prints one line per finished or failed asset step with its time."""
+    started: dict[str, float] = {}
+
+    @dg.logger
+    def progress(_init_context) -> logging.Logger:
+        class Handler(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                meta = getattr(record, "dagster_meta", None) or {}
+                event = meta.get("dagster_event")
+                step = meta.get("step_key") or ""
+                if event is None:
+                    if record.levelno >= logging.WARNING and step:
+                        style = "red" if record.levelno >= logging.ERROR else "yellow"
+                        console.print(
+                            f"    [{style}]{meta.get('orig_message', record.getMessage())}[/]", soft_wrap=True
+                        )
+                    return
+                kind = event.event_type_value
+                if kind == "STEP_START":
+                    started[step] = time.perf_counter()
+                elif kind == "STEP_SUCCESS":
+                    took = time.perf_counter() - started.get(step, time.perf_counter())
+                    console.print(f"  [green]done[/]   {step:<40} {took:6.1f} s")
+                elif kind == "STEP_FAILURE":
+                    console.print(f"  [red]FAILED[/] {step}")
+
+        log = logging.getLogger("crm360.progress")
+        log.handlers = [Handler()]
+        log.setLevel(logging.DEBUG)  # step events arrive at DEBUG
+        log.propagate = False
+        return log
+
+    return progress
+
+
+def run_pipeline(settings: Settings, selection: str | None = None) -> RunSummary:
+    """Materialize every asset (or a selection) in-process; never raises for a failed asset."""
+    from pipelines.definitions import all_assets, build_resources
+
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    job = dg.define_asset_job("crm360_cli_run", selection=selection or dg.AssetSelection.all())
+    defs = dg.Definitions(
+        assets=all_assets(),
+        resources=build_resources(settings),
+        jobs=[job],
+    )
+    # Replace Dagster's console logger (a line per engine event) with one line per asset.
+    job_def = defs.resolve_job_def("crm360_cli_run").with_logger_defs({"progress": _progress_logger()})
+    result = job_def.execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+        run_config={"loggers": {"progress": {}}},
+    )
+    summary = RunSummary(run_id=result.run_id, success=result.success, seconds=time.perf_counter() - started)
+    for event in result.all_events:
+        if event.is_step_failure:
+            err = event.step_failure_data.error
+            summary.failures.append(f"{event.step_key}: {err.message.strip() if err else 'failed'}")
+    summary.feeds = landed_by_feed(settings, result.run_id)
+    return summary
+
+
+def landed_by_feed(settings: Settings, run_id: str) -> list[tuple[str, int, int, int, int]]:
+    """Files, rows read, loaded and quarantined per feed in this run, from audit.load_ledger."""
+    if not settings.warehouse_path.exists():
+        return []
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        exists = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'audit' "
+            "AND table_name = 'load_ledger'"
+        ).fetchone()[0]
+        if not exists:
+            return []
+        return con.execute(
+            """
+            SELECT feed, count(*), sum(rows_read), sum(rows_loaded), sum(rows_quarantined)
+            FROM audit.load_ledger WHERE run_id = ? GROUP BY feed ORDER BY feed
+            """,
+            [run_id],
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def print_summary(summary: RunSummary) -> None:
+    table = Table(title=f"crm360 run {summary.run_id[:8]}: what landed")
+    for col in ("feed", "files", "rows read", "rows loaded", "quarantined"):
+        table.add_column(col, justify="left" if col == "feed" else "right")
+    for feed, files, read, loaded, quarantined in summary.feeds:
+        table.add_row(feed, f"{files:,}", f"{read:,}", f"{loaded:,}", f"{quarantined:,}")
+    if not summary.feeds:
+        table.add_row("(no new files)", "0", "0", "0", "0")
+    console.print(table)
+    status = "[green]succeeded[/]" if summary.success else "[red]FAILED[/]"
+    console.print(f"run {status} in {summary.seconds:.1f} s")
+    for failure in summary.failures:
+        console.print(f"[red]  {failure}[/]")

@@ -1,0 +1,50 @@
+"""Sensors: start a load when new files appear in a feed's landing folder."""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.config import load_settings
+from sources.feeds import FEEDS
+from sources.ingest.files import discover
+
+
+def landing_snapshot(landing_dir: Path) -> dict[str, list[str]]:
+    """Per feed, the landing files with size and mtime, so that a changed file also counts as new."""
+    snapshot = {}
+    for name, contract in FEEDS.items():
+        files = discover(landing_dir, contract)
+        snapshot[name] = sorted(
+            f"{f.relative}:{f.path.stat().st_size}:{int(f.path.stat().st_mtime)}" for f in files
+        )
+    return snapshot
+
+
+def new_files(previous: dict[str, list[str]], current: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Files present now and absent from the previous snapshot, per feed."""
+    return {
+        feed: sorted(set(entries) - set(previous.get(feed, [])))
+        for feed, entries in current.items()
+        if set(entries) - set(previous.get(feed, []))
+    }
+
+
+@dg.sensor(
+    name="landing_files_sensor",
+    target=dg.AssetSelection.groups("raw"),
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Requests a load of every feed that received new landing files.",
+)
+def landing_files_sensor(context: dg.SensorEvaluationContext):
+    landing = load_settings().landing_dir
+    previous = json.loads(context.cursor) if context.cursor else {}
+    current = landing_snapshot(landing)
+    fresh = new_files(previous, current)
+    context.update_cursor(json.dumps(current))
+    if not fresh:
+        return dg.SkipReason("no new landing files")
+    keys = [dg.AssetKey(["raw", feed]) for feed in sorted(fresh)]
+    run_key = "|".join(f"{feed}:{len(files)}:{files[-1]}" for feed, files in sorted(fresh.items()))
+    return dg.RunRequest(run_key=run_key, asset_selection=keys)

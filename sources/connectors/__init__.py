@@ -1,0 +1,1 @@
+"""Connectors that pull feeds from remote systems into the landing folders."""

@@ -1,0 +1,245 @@
+"""Read one landing file into the temp table `_staged`: every record as text, with its line number.
+
+DuckDB's CSV reader reports line numbers only for rejected rows, and counts a quoted multi-line
+record as one line. So each file is read twice inside DuckDB: once as physical lines (to number
+them and keep the original text) and once through the real CSV/JSON parser; the two are zipped
+by record order. Nothing leaves DuckDB, and the per-file temp tables stay the size of one file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+
+import duckdb
+
+from sources.contracts import FeedContract
+from sources.ingest.files import LandingFile, read_header
+
+
+class StagingError(Exception):
+    """A file could not be read at all; the message names the feed and file."""
+
+
+@dataclass
+class StagedFile:
+    rows_read: int
+    extra_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    missing_required: list[str] = field(default_factory=list)  # required columns absent from the header
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _read_lines(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> None:
+    """Physical lines of the file into `_phys (n, text)`, invalid UTF-8 lines included."""
+    con.execute("DROP TABLE IF EXISTS _lines_rej; DROP TABLE IF EXISTS _lines_rej_scan")
+    # delim NUL and no quote char: every physical line is one single-column record.
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE scratch._lines AS
+        SELECT rtrim(line, chr(13)) AS text FROM read_csv({_lit(str(lf.path))},
+            columns={{'line': 'VARCHAR'}}, header=false, auto_detect=false, delim='\\0',
+            quote='', escape='', strict_mode=false, store_rejects=true,
+            rejects_table='_lines_rej', rejects_scan='_lines_rej_scan',
+            compression={_lit("gzip" if lf.compressed else "none")})
+        """
+    )
+    # Lines the reader rejected (invalid UTF-8) are missing from _lines; put them back at
+    # their place: accepted line i moves down by the number of rejects before it.
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE scratch._phys AS
+        WITH rej AS (
+            SELECT line AS r, any_value(csv_line) AS text, row_number() OVER (ORDER BY line) AS j
+            FROM _lines_rej GROUP BY line
+        ),
+        acc AS (SELECT rowid + 1 AS i, text FROM scratch._lines)
+        SELECT acc.i + coalesce(rej.j, 0) AS n, acc.text, false AS bad_encoding
+        FROM acc ASOF LEFT JOIN (SELECT r - j AS adj, j FROM rej) rej ON acc.i > rej.adj
+        UNION ALL
+        SELECT r, text, true FROM rej
+        """
+    )
+
+
+def stage_jsonl(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedContract) -> StagedFile:
+    """JSON lines: one record per non-blank physical line."""
+    _read_lines(con, lf)
+    names = contract.column_names
+    struct = json.dumps(dict.fromkeys(names, "VARCHAR"))
+    known_null = json.dumps(dict.fromkeys(names))
+    cols = ", ".join(f"nullif(trim(rec.{_ident(n)}), '') AS {_ident(n)}" for n in names)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE scratch._staged AS
+        WITH parsed AS (
+            SELECT n, text, bad_encoding,
+                   -- AND does not short-circuit in a vectorised engine: json_type must
+                   -- only ever see valid JSON
+                   NOT bad_encoding AND json_valid(text)
+                   AND json_type(CASE WHEN json_valid(text) THEN text ELSE 'null' END) = 'OBJECT' AS ok
+            FROM scratch._phys WHERE text IS NOT NULL AND trim(text) <> ''
+        )
+        SELECT n AS _source_line, text AS _original,
+               CASE WHEN bad_encoding THEN 'invalid UTF-8 encoding'
+                    WHEN NOT ok THEN 'malformed JSON line (not a complete JSON object)' END
+                   AS _parse_error,
+               CAST(NULL AS VARCHAR) AS _error_column,
+               {cols},
+               nullif(json_merge_patch(obj, {_lit(known_null)}), '{{}}')::JSON AS _extra
+        FROM (
+            -- invalid lines become '{{}}' so the parsers below never see them
+            SELECT *, from_json(obj, {_lit(struct)}) AS rec
+            FROM (SELECT *, CASE WHEN ok THEN text ELSE '{{}}' END AS obj FROM parsed)
+        )
+        """
+    )
+    rows = con.execute("SELECT count(*) FROM scratch._staged").fetchone()[0]
+    extras = con.execute(
+        "SELECT DISTINCT unnest(json_keys(_extra)) FROM scratch._staged WHERE _extra IS NOT NULL ORDER BY 1"
+    ).fetchall()
+    return StagedFile(rows_read=rows, extra_columns=[e[0] for e in extras])
+
+
+def _parse_header(raw: bytes, lf: LandingFile) -> list[str]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise StagingError(f"{lf.relative}: header line is not UTF-8 ({e})") from e
+    header = [h.strip() for h in next(csv.reader(io.StringIO(text)))]
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise StagingError(f"{lf.relative}: header repeats column(s) {', '.join(dupes)}")
+    if any(h == "" for h in header):
+        raise StagingError(f"{lf.relative}: header has an empty column name")
+    return header
+
+
+def stage_csv(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedContract) -> StagedFile:
+    """CSV with header: parsed by DuckDB, numbered by the physical line where a record starts."""
+    raw_header = read_header(lf.path, lf.compressed)
+    if raw_header.strip() == b"":
+        con.execute("CREATE OR REPLACE TABLE scratch._staged AS " + _empty_staged_sql(contract))
+        return StagedFile(rows_read=0, notes=["empty file: no header and no rows"])
+    header = _parse_header(raw_header, lf)
+    _read_lines(con, lf)
+    columns = "{" + ", ".join(f"{_lit(h)}: 'VARCHAR'" for h in header) + "}"
+    con.execute("DROP TABLE IF EXISTS _parse_rej; DROP TABLE IF EXISTS _parse_rej_scan")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE scratch._rows AS
+        SELECT * FROM read_csv({_lit(str(lf.path))}, columns={columns}, header=true,
+            auto_detect=false, delim=',', quote='"', escape='"', strict_mode=true,
+            null_padding=false, store_rejects=true, rejects_table='_parse_rej',
+            rejects_scan='_parse_rej_scan', compression={_lit("gzip" if lf.compressed else "none")})
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE scratch._rejected AS
+        SELECT line AS l, arg_min(error_type || ': ' || error_message, column_idx) AS reason,
+               arg_min(column_name, column_idx) AS column_name
+        FROM _parse_rej GROUP BY line
+        """
+    )
+    parsed = con.execute("SELECT count(*) FROM scratch._rows").fetchone()[0]
+    # Quote-aware numbering is right for RFC 4180 files; a stray quote inside an unquoted field
+    # (accepted by the parser as a literal) breaks quote parity, and then every line is a record.
+    if _number_records(con, quote_aware=True) != parsed and _number_records(con, quote_aware=False) != parsed:
+        raise StagingError(
+            f"{lf.relative}: the CSV parser read {parsed} records but their starting lines could not "
+            "be told apart; a stray quote character makes record boundaries ambiguous"
+        )
+    known = [h for h in header if h in contract.column_names]
+    extra = [h for h in header if h not in contract.column_names]
+    select_cols = ", ".join(
+        f"nullif(trim(r.{_ident(c)}), '') AS {_ident(c)}" if c in known else f"NULL::VARCHAR AS {_ident(c)}"
+        for c in contract.column_names
+    )
+    extra_sql = (
+        "json_object(" + ", ".join(f"{_lit(h)}, r.{_ident(h)}" for h in extra) + ")::JSON"
+        if extra
+        else "NULL::JSON"
+    )
+    reject_cols = ", ".join(f"NULL::VARCHAR AS {_ident(c)}" for c in contract.column_names)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE scratch._staged AS
+        SELECT d.start_n AS _source_line, d.original AS _original, NULL::VARCHAR AS _parse_error,
+               NULL::VARCHAR AS _error_column, {select_cols}, {extra_sql} AS _extra
+        FROM (SELECT rowid + 1 AS i, * FROM scratch._rows) r JOIN scratch._data_lines d USING (i)
+        UNION ALL
+        SELECT rec.start_n, rec.original,
+               CASE WHEN j.reason LIKE 'INVALID ENCODING%' THEN 'invalid UTF-8 encoding'
+                    ELSE 'malformed CSV record: ' || j.reason END,
+               j.column_name, {reject_cols}, NULL::JSON
+        FROM scratch._rejected j JOIN scratch._records rec USING (l)
+        """
+    )
+    missing = [c.name for c in contract.required if c.name not in header]
+    notes = [f"header lacks required column(s) {', '.join(missing)}"] if missing else []
+    rows = con.execute("SELECT count(*) FROM scratch._staged").fetchone()[0]
+    return StagedFile(rows_read=rows, extra_columns=extra, notes=notes, missing_required=missing)
+
+
+def _number_records(con: duckdb.DuckDBPyConnection, quote_aware: bool) -> int:
+    """Number records by their first physical line into `_records` / `_data_lines`; return the count.
+
+    Logical lines follow DuckDB's reader: a newline inside quotes does not start a line, so a
+    line starts a record when the quotes before it are balanced (RFC 4180 doubles inner quotes).
+    """
+    start = (
+        "coalesce(sum(odd) OVER (ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) % 2 = 0"
+        if quote_aware
+        else "true"
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE scratch._logical AS
+        WITH q AS (
+            SELECT n, text,
+                   (length(coalesce(text, '')) - length(replace(coalesce(text, ''), '"', ''))) % 2 AS odd
+            FROM scratch._phys
+        ),
+        s AS (SELECT *, {start} AS is_start FROM q)
+        SELECT n, text, sum(is_start::INT) OVER (ORDER BY n) AS l FROM s;
+        CREATE OR REPLACE TABLE scratch._records AS
+        SELECT l, min(n) AS start_n, string_agg(text, chr(10) ORDER BY n) AS original,
+               bool_or(text IS NULL OR text = '') AND count(*) = 1 AS blank
+        FROM scratch._logical GROUP BY l;
+        CREATE OR REPLACE TABLE scratch._data_lines AS
+        SELECT r.l, r.start_n, r.original, row_number() OVER (ORDER BY r.l) AS i
+        FROM scratch._records r ANTI JOIN scratch._rejected j ON r.l = j.l
+        WHERE r.l > 1 AND NOT r.blank;
+        """
+    )
+    return con.execute("SELECT count(*) FROM scratch._data_lines").fetchone()[0]
+
+
+def _empty_staged_sql(contract: FeedContract) -> str:
+    cols = ", ".join(f"NULL::VARCHAR AS {_ident(c)}" for c in contract.column_names)
+    return (
+        "SELECT NULL::BIGINT AS _source_line, NULL::VARCHAR AS _original, NULL::VARCHAR AS _parse_error, "
+        f"NULL::VARCHAR AS _error_column, {cols}, NULL::JSON AS _extra LIMIT 0"
+    )
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedContract) -> StagedFile:
+    """Dispatch on the file format; the contract says which formats a feed accepts."""
+    if lf.fmt not in contract.formats:
+        raise StagingError(
+            f"{lf.relative}: format {lf.fmt} is not accepted for feed {contract.name} "
+            f"(accepted: {', '.join(contract.formats)})"
+        )
+    if lf.fmt == "jsonl":
+        return stage_jsonl(con, lf, contract)
+    return stage_csv(con, lf, contract)

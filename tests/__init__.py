@@ -1,0 +1,1 @@
+"""crm360 test suite."""

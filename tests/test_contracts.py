@@ -1,0 +1,91 @@
+"""Feed contracts: names the issue fixes, and raw tables that follow them."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from sources.contracts import CONTACT_COLUMN_NAMES
+from sources.feeds import FEEDS, feed
+from sources.ingest.schema import ensure_schema
+
+LANDING = {
+    "web": "web",
+    "pos": "pos",
+    "callcenter": "callcenter",
+    "response_list": "lists/response",
+    "compiled_list": "lists/compiled",
+}
+
+REQUIRED = {
+    "web": {"event_id", "event_type", "occurred_at", "anonymous_id"},
+    "pos": {
+        "transaction_id",
+        "line_number",
+        "store_id",
+        "transaction_at",
+        "sku",
+        "quantity",
+        "unit_price",
+        "amount",
+    },
+    "callcenter": {"interaction_id", "channel", "direction", "queue", "started_at", "ended_at", "abandoned"},
+    "response_list": {"response_id", "campaign_id", "responded_at", "response_channel"},
+    "compiled_list": {"record_id", "vendor", "list_id"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(LANDING))
+def test_landing_folders_and_required_columns(name: str) -> None:
+    contract = feed(name)
+    assert contract.landing_subdir == LANDING[name]
+    assert {c.name for c in contract.required} == REQUIRED[name]
+
+
+@pytest.mark.parametrize("name", sorted(LANDING))
+def test_contact_columns_carry_the_exact_names(name: str) -> None:
+    names = FEEDS[name].column_names
+    assert set(CONTACT_COLUMN_NAMES) <= set(names)
+    assert len(names) == len(set(names)), "a column appears twice"
+
+
+def test_compiled_lists_carry_no_consent() -> None:
+    assert not [c for c in FEEDS["compiled_list"].column_names if c.startswith("consent")]
+    assert {f"consent_{ch}" for ch in ("email", "sms", "phone", "mail")} <= set(
+        FEEDS["response_list"].column_names
+    )
+
+
+def test_allowed_values_follow_the_issue() -> None:
+    assert FEEDS["pos"].column("return_reason").allowed == (
+        "returns",
+        "recall",
+        "repair",
+        "repackaging",
+        "recycling",
+    )
+    assert FEEDS["pos"].column("channel").allowed == ("store", "online", "phone")
+    assert FEEDS["callcenter"].column("channel").allowed == ("phone", "chat", "email")
+    assert FEEDS["callcenter"].column("direction").allowed == ("inbound", "outbound")
+    assert FEEDS["callcenter"].formats == ("csv", "jsonl")
+
+
+def test_unknown_feed_names_the_known_ones() -> None:
+    with pytest.raises(KeyError, match="known feeds: web, pos"):
+        feed("crm")
+
+
+def test_raw_tables_have_contract_types_and_metadata() -> None:
+    con = duckdb.connect()
+    ensure_schema(con, list(FEEDS.values()))
+    for contract in FEEDS.values():
+        cols = dict(
+            con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = 'raw' AND table_name = ?",
+                [contract.name],
+            ).fetchall()
+        )
+        for c in contract.columns:
+            assert cols[c.name].replace(" ", "") == c.type.replace("TIMESTAMPTZ", "TIMESTAMPWITHTIMEZONE")
+        assert {"_load_id", "_source_file", "_source_line", "_loaded_at", "_extra"} <= set(cols)
