@@ -1,20 +1,24 @@
 """The Dagster code location of crm360: assets, resources, schedules and sensors."""
 
 import dagster as dg
+from dagster_dbt import DbtCliResource
 
+from pipelines.assets.dbt import dbt_staging_assets, dbt_warehouse_assets
 from pipelines.assets.raw import raw_assets
 from pipelines.config import Settings, load_settings
+from pipelines.dbt_project import DBT_EXECUTABLE, dbt_project
 from pipelines.resources import LandingResource, WarehouseResource
 from pipelines.schedules import all_assets_job, nightly_schedule
 from pipelines.sensors import landing_files_sensor
 
 
 def all_assets() -> list[dg.AssetsDefinition]:
-    return [*raw_assets]
+    return [*raw_assets, dbt_staging_assets, dbt_warehouse_assets]
 
 
 def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     return {
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE)),
         "warehouse": WarehouseResource.from_settings(settings),
         "landing": LandingResource.from_settings(settings),
     }

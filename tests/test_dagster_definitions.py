@@ -12,7 +12,7 @@ from pipelines.config import load_settings
 from pipelines.definitions import all_assets, build_definitions, build_resources
 from pipelines.sensors import landing_files_sensor
 from sources.feeds import FEEDS
-from tests.ingest_helpers import POS_HEADER, pos_line, write
+from tests.ingest_helpers import POS_HEADER, pos_line, web_event, write
 
 
 def test_definitions_load_with_every_feed_asset(tmp_path: Path) -> None:
@@ -73,3 +73,23 @@ def test_landing_sensor_requests_only_feeds_with_new_files(tmp_path: Path, monke
     third = landing_files_sensor(ctx3)
     assert third.asset_selection == [dg.AssetKey(["raw", "web"])]
     assert "web" in json.loads(ctx3.cursor)
+
+
+def test_web_asset_pulls_from_the_http_api_on_loopback(tmp_path: Path) -> None:
+    from sources.connectors.web_api_server import serve
+
+    served = tmp_path / "served"
+    events = "\n".join(web_event(f"e{i}") for i in range(12)) + "\n"
+    write(served / "events.jsonl", events)
+    settings = load_settings(data_dir=tmp_path / "data")
+    with serve(served, page_cap=5) as (_server, _thread, url):
+        resources = build_resources(settings.with_overrides(web_api_url=url))
+        selection = [dg.AssetKey(["raw", "web"])]
+        first = dg.materialize(all_assets(), resources=resources, selection=selection)
+        second = dg.materialize(all_assets(), resources=resources, selection=selection)
+    assert first.success and second.success
+    [mat] = first.asset_materializations_for_node("raw__web")
+    assert mat.metadata["files_loaded"].value == 3  # 12 events in pages of at most 5
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    assert con.execute("SELECT count(*), count(DISTINCT event_id) FROM raw.web").fetchone() == (12, 12)
+    con.close()

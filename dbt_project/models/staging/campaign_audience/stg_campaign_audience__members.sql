@@ -1,0 +1,35 @@
+-- One row per (campaign, targeted account): latest load, with the cell it was assigned to.
+
+with source as (
+
+    select * from {{ source('raw', 'campaign_audience') }}
+    -- deduped on the cleaned key, so 'acc-000123' and 'ACC-000123' count as one member
+    {{ latest_load([clean_ref('campaign_id'), clean_ref('customer_ref')]) }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ clean_ref('campaign_id') }} as campaign_id,
+        -- the contract's customer_ref is always an account id (ACC-...)
+        {{ clean_ref('customer_ref') }} as account_id,
+
+        -- campaign
+        {{ trim_to_null('campaign_name') }} as campaign_name,
+        {{ clean_code('campaign_channel') }} as campaign_channel,
+        {{ to_utc('launched_at') }} as launched_at,
+        {{ clean_code('cell') }} as cell,
+
+        -- lineage
+        _load_id as load_id,
+        _source_file as source_file,
+        _source_line as source_line,
+        {{ to_utc('_loaded_at') }} as loaded_at
+
+    from source
+
+)
+
+select * from renamed

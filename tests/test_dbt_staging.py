@@ -1,0 +1,546 @@
+"""Real dbt build of the staging and intermediate layers on a hand-made raw DuckDB warehouse."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import yaml
+
+from sources.feeds import FEEDS
+from sources.ingest.schema import ensure_schema
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+
+# (load metadata, contract columns) per raw row
+Rows = list[tuple[dict[str, Any], dict[str, Any]]]
+
+# Load metadata of the two files every feed arrives in: the second one re-sends records.
+LOAD_1 = {"_load_id": "L-001", "_loaded_at": "2026-03-02 06:00:00+00"}
+LOAD_2 = {"_load_id": "L-002", "_loaded_at": "2026-03-03 06:00:00+00"}
+
+# Hand-written raw rows, each carrying some dirt staging must clean up. Metadata is added by
+# _insert; rows listed under LOAD_2 are the later file.
+RAW_ROWS: dict[str, Rows] = {
+    "web": [
+        # anonymous page view: no account, no contact -> not a contact record
+        (
+            LOAD_1,
+            {
+                "event_id": "e-1",
+                "event_type": "page_view",
+                "anonymous_id": "a-1",
+                "occurred_at": "2026-03-01T09:00:00+01:00",
+            },
+        ),
+        (
+            LOAD_1,
+            {
+                "event_id": "e-2",
+                "event_type": "Login ",
+                "anonymous_id": "a-1",
+                "user_id": " acc-000123",
+                "occurred_at": "2026-03-01T09:05:00+01:00",
+            },
+        ),
+        # e-2 re-sent in the later file with a corrected time: the later load wins
+        (
+            LOAD_2,
+            {
+                "event_id": "e-2",
+                "event_type": "login",
+                "anonymous_id": "a-1",
+                "user_id": "ACC-000123",
+                "occurred_at": "2026-03-01T09:06:00+01:00",
+            },
+        ),
+        (
+            LOAD_1,
+            {
+                "event_id": "e-3",
+                "event_type": "form_submit",
+                "anonymous_id": "a-2",
+                "occurred_at": "2026-03-01T23:30:00-05:00",
+                "first_name": "  ANNA ",
+                "last_name": "schmidt",
+                "email": " Anna.Schmidt+News@Example.COM ",
+                "phone": "(020) 7946-0123",
+                "country": "uk",
+                "postcode": "sw1a1aa",
+            },
+        ),
+    ],
+    "pos": [
+        (
+            LOAD_1,
+            {
+                "transaction_id": "T-1",
+                "line_number": 1,
+                "store_id": "s-001",
+                "sku": "SKU-1",
+                "transaction_at": "2026-03-01T12:00:00+00:00",
+                "quantity": 1,
+                "unit_price": "10.00",
+                "amount": "10.00",
+                "customer_ref": "lc-0001234",
+                "first_name": "anna",
+                "email": "ANNA@example.com",
+                "phone": "020 7946 0123",
+                "country": "United Kingdom",
+                "channel": "Store",
+                "payment_type": "CARD",
+            },
+        ),
+        (
+            LOAD_1,
+            {
+                "transaction_id": "T-1",
+                "line_number": 2,
+                "store_id": "S-001",
+                "sku": "SKU-2",
+                "transaction_at": "2026-03-01T12:00:00+00:00",
+                "quantity": 2,
+                "unit_price": "5.00",
+                "amount": "10.00",
+                "customer_ref": "LC-0001234",
+                "email": "other@example.com",
+            },
+        ),
+        # line 1 re-sent with a corrected amount
+        (
+            LOAD_2,
+            {
+                "transaction_id": "T-1",
+                "line_number": 1,
+                "store_id": "S-001",
+                "sku": "SKU-1",
+                "transaction_at": "2026-03-01T12:00:00+00:00",
+                "quantity": 1,
+                "unit_price": "10.00",
+                "amount": "9.00",
+                "customer_ref": "LC-0001234",
+                "first_name": "anna",
+                "email": "ANNA@example.com",
+                "phone": "020 7946 0123",
+                "country": "United Kingdom",
+                "channel": "store",
+                "payment_type": "card",
+            },
+        ),
+        # anonymous cash sale -> not a contact record
+        (
+            LOAD_1,
+            {
+                "transaction_id": "T-2",
+                "line_number": 1,
+                "store_id": "S-002",
+                "sku": "SKU-3",
+                "transaction_at": "2026-03-01T13:00:00+00:00",
+                "quantity": 1,
+                "unit_price": "3.50",
+                "amount": "3.50",
+                "payment_type": "cash",
+            },
+        ),
+    ],
+    "callcenter": [
+        (
+            LOAD_1,
+            {
+                "interaction_id": "I-1",
+                "channel": "Phone",
+                "direction": "inbound",
+                "queue": "service",
+                "started_at": "2026-03-01T10:00:00+01:00",
+                "ended_at": "2026-03-01T10:06:40+01:00",
+                "abandoned": False,
+                "customer_ref": "ACC-000123",
+                "phone": "00442079460123",
+                "last_name": "O'BRIEN",
+            },
+        ),
+    ],
+    "response_list": [
+        (
+            LOAD_1,
+            {
+                "response_id": "R-1",
+                "campaign_id": "cmp-2026-03",
+                "response_channel": "email",
+                "responded_at": "2026-03-02T08:00:00+00:00",
+                "consent_email": True,
+                "first_name": "anna-maria",
+                "email": "anna.schmidt+spring@example.com",
+                "phone": "+44 20 7946 0123",
+                "country": "United Kingdom",
+                "postcode": "SW1A  1AA",
+                "city": " london ",
+                "address_line1": " 12  High   Street ",
+            },
+        ),
+    ],
+    "compiled_list": [
+        (
+            LOAD_1,
+            {
+                "record_id": "V1-L07-000001",
+                "vendor": "Acme-Data",
+                "list_id": "L07",
+                "last_name": "SMITH",
+                "phone": "020 7946 0999",
+                "country": "gb",
+                "date_of_birth": "1984-03-21",
+            },
+        ),
+        # no contact detail at all -> not a contact record
+        (LOAD_1, {"record_id": "V1-L07-000002", "vendor": "acme-data", "list_id": "L07"}),
+    ],
+    "campaign_audience": [
+        (
+            LOAD_1,
+            {
+                "campaign_id": "CMP-2026-03",
+                "customer_ref": "acc-000123",
+                "cell": "treatment",
+                "launched_at": "2026-03-01T07:00:00+00:00",
+            },
+        ),
+        # the same member in the later export, written differently: still one member
+        (
+            LOAD_2,
+            {
+                "campaign_id": "CMP-2026-03",
+                "customer_ref": "ACC-000123",
+                "cell": "Treatment",
+                "launched_at": "2026-03-01T07:00:00+00:00",
+            },
+        ),
+    ],
+}
+
+
+def _insert(con: duckdb.DuckDBPyConnection, feed: str, rows: Rows) -> None:
+    """Append rows to raw.<feed> the way the loader does, with file and line metadata."""
+    for line, (load, row) in enumerate(rows, start=2):
+        values = {**row, **load, "_source_file": f"{feed}/{load['_load_id']}.csv", "_source_line": line}
+        names = ", ".join(f'"{name}"' for name in values)
+        marks = ", ".join("?" for _ in values)
+        con.execute(f"insert into raw.{feed} ({names}) values ({marks})", list(values.values()))
+
+
+def _make_warehouse(path: Path, rows: dict[str, Rows]) -> None:
+    con = duckdb.connect(str(path))
+    try:
+        ensure_schema(con, list(FEEDS.values()))
+        for feed, feed_rows in rows.items():
+            _insert(con, feed, feed_rows)
+    finally:
+        con.close()
+
+
+def _dbt_executable() -> str:
+    beside_python = Path(sys.executable).parent / "dbt"
+    found = str(beside_python) if beside_python.exists() else shutil.which("dbt")
+    if not found:
+        pytest.fail("dbt executable not found next to the Python interpreter or on PATH")
+    return found
+
+
+@dataclass
+class DbtRun:
+    returncode: int
+    output: str
+    results: list[dict[str, Any]]
+
+
+def _dbt(args: list[str], warehouse: Path, work_dir: Path) -> DbtRun:
+    """Run the project's dbt CLI against `warehouse`, with target and logs under `work_dir`."""
+    target = work_dir / "target"
+    env = {**os.environ, "CRM360_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    proc = subprocess.run(
+        [
+            _dbt_executable(),
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(work_dir / "logs"),
+            "--no-use-colors",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    run_results = target / "run_results.json"
+    results = json.loads(run_results.read_text())["results"] if run_results.exists() else []
+    return DbtRun(proc.returncode, proc.stdout + proc.stderr, results)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.DuckDBPyConnection, DbtRun]]:
+    """The raw rows above, built with `dbt build --select staging intermediate`."""
+    work_dir = tmp_path_factory.mktemp("dbt_staging")
+    warehouse = work_dir / "warehouse.duckdb"
+    _make_warehouse(warehouse, RAW_ROWS)
+    run = _dbt(["build", "--select", "staging", "intermediate"], warehouse, work_dir)
+    assert run.returncode == 0, run.output[-6000:]
+    con = duckdb.connect(str(warehouse), read_only=True)
+    yield con, run
+    con.close()
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    cur = con.execute(sql)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def test_build_runs_models_data_tests_and_unit_tests(built: tuple[duckdb.DuckDBPyConnection, DbtRun]) -> None:
+    _, run = built
+    by_kind: dict[str, int] = {}
+    for result in run.results:
+        assert result["status"] in ("success", "pass"), (result["unique_id"], result["message"])
+        kind = result["unique_id"].split(".")[0]
+        by_kind[kind] = by_kind.get(kind, 0) + 1
+    assert by_kind.get("model") == 8
+    assert by_kind.get("unit_test", 0) >= 8
+    assert by_kind.get("test", 0) >= 50
+
+
+def test_models_land_in_verbatim_schemas(built: tuple[duckdb.DuckDBPyConnection, DbtRun]) -> None:
+    con, _ = built
+    found = {
+        (schema, name)
+        for schema, name in con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('staging', 'intermediate')"
+        ).fetchall()
+    }
+    assert {
+        ("staging", "stg_web__events"),
+        ("staging", "stg_pos__transaction_lines"),
+        ("staging", "stg_callcenter__interactions"),
+        ("staging", "stg_response_list__responses"),
+        ("staging", "stg_compiled_list__records"),
+        ("staging", "stg_campaign_audience__members"),
+        ("intermediate", "int_contact_records"),
+        ("intermediate", "int_web_anonymous_links"),
+    } <= found
+    schemas = {s for (s,) in con.execute("select schema_name from information_schema.schemata").fetchall()}
+    assert not any(s.startswith("main_") for s in schemas)
+
+
+def test_dedupe_keeps_latest_load(built: tuple[duckdb.DuckDBPyConnection, DbtRun]) -> None:
+    con, _ = built
+    web = _rows(con, "select event_id, occurred_at, load_id from staging.stg_web__events order by event_id")
+    assert [r["event_id"] for r in web] == ["e-1", "e-2", "e-3"]
+    assert web[1]["load_id"] == "L-002" and web[1]["occurred_at"] == datetime(2026, 3, 1, 8, 6)
+
+    pos = _rows(
+        con,
+        "select transaction_id, line_number, amount, load_id "
+        "from staging.stg_pos__transaction_lines order by transaction_id, line_number",
+    )
+    assert [(r["transaction_id"], r["line_number"]) for r in pos] == [("T-1", 1), ("T-1", 2), ("T-2", 1)]
+    assert pos[0]["amount"] == Decimal("9.00") and pos[0]["load_id"] == "L-002"
+
+    audience = _rows(con, "select * from staging.stg_campaign_audience__members")
+    assert len(audience) == 1
+    assert audience[0]["account_id"] == "ACC-000123" and audience[0]["cell"] == "treatment"
+    assert audience[0]["load_id"] == "L-002"
+
+
+def test_contact_values_are_normalized(built: tuple[duckdb.DuckDBPyConnection, DbtRun]) -> None:
+    con, _ = built
+    # every notation of the same London number, in every feed, ends as one E.164 value
+    phones = {
+        p
+        for (p,) in con.execute(
+            "select phone from intermediate.int_contact_records where source_record_id <> 'V1-L07-000001'"
+            " and phone is not null"
+        ).fetchall()
+    }
+    assert phones == {"+442079460123"}
+
+    web = _rows(con, "select * from staging.stg_web__events where event_id = 'e-3'")[0]
+    assert web["first_name"] == "Anna" and web["last_name"] == "Schmidt"
+    assert web["email"] == "anna.schmidt+news@example.com"
+    assert web["email_canonical"] == "anna.schmidt@example.com"
+    assert web["country"] == "GB" and web["postcode"] == "SW1A 1AA"
+    # 23:30 at -05:00 is 04:30 the next day in UTC
+    assert web["occurred_at"] == datetime(2026, 3, 2, 4, 30)
+
+    response = _rows(con, "select * from staging.stg_response_list__responses")[0]
+    assert response["first_name"] == "Anna-Maria" and response["city"] == "London"
+    assert response["address_line1"] == "12 High Street" and response["postcode"] == "SW1A 1AA"
+    assert response["campaign_id"] == "CMP-2026-03" and response["consent_email"] is True
+
+    call = _rows(con, "select * from staging.stg_callcenter__interactions")[0]
+    assert call["last_name"] == "O'Brien" and call["channel"] == "phone"
+    assert call["started_at"] == datetime(2026, 3, 1, 9, 0)
+    assert call["account_id"] == "ACC-000123" and call["loyalty_card"] is None
+
+    types = dict(
+        con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'staging' and table_name = 'stg_callcenter__interactions'"
+        ).fetchall()
+    )
+    assert types["started_at"] == "TIMESTAMP" and types["loaded_at"] == "TIMESTAMP"
+
+
+def test_contact_records_interface(built: tuple[duckdb.DuckDBPyConnection, DbtRun]) -> None:
+    con, _ = built
+    columns = [
+        c
+        for (c,) in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'intermediate' "
+            "and table_name = 'int_contact_records' order by ordinal_position"
+        ).fetchall()
+    ]
+    assert columns == [
+        "source_system",
+        "source_record_id",
+        "observed_at",
+        "first_name",
+        "last_name",
+        "email",
+        "email_canonical",
+        "phone",
+        "address_line1",
+        "address_line2",
+        "city",
+        "postcode",
+        "region",
+        "country",
+        "date_of_birth",
+        "account_id",
+        "loyalty_card",
+        "anonymous_id",
+    ]
+    records = {
+        (r["source_system"], r["source_record_id"]): r
+        for r in _rows(con, "select * from intermediate.int_contact_records")
+    }
+    assert set(records) == {
+        ("web", "e-2"),
+        ("web", "e-3"),
+        ("pos", "T-1"),
+        ("callcenter", "I-1"),
+        ("response_list", "R-1"),
+        ("compiled_list", "V1-L07-000001"),
+    }
+    pos = records[("pos", "T-1")]
+    assert pos["email"] == "anna@example.com"  # from line 1, not line 2
+    assert pos["loyalty_card"] == "LC-0001234" and pos["account_id"] is None
+    assert pos["first_name"] == "Anna" and pos["country"] == "GB"
+    login = records[("web", "e-2")]
+    assert login["account_id"] == "ACC-000123" and login["anonymous_id"] == "a-1"
+    assert login["observed_at"] == datetime(2026, 3, 1, 8, 6)
+    listed = records[("compiled_list", "V1-L07-000001")]
+    assert listed["phone"] == "+442079460999" and listed["date_of_birth"] == date(1984, 3, 21)
+    assert listed["observed_at"] == datetime(2026, 3, 2, 6, 0)
+
+    links = _rows(con, "select * from intermediate.int_web_anonymous_links")
+    assert links == [
+        {"anonymous_id": "a-1", "account_id": "ACC-000123", "first_login_at": datetime(2026, 3, 1, 8, 6)}
+    ]
+
+
+def test_documented_columns_match_built_columns(built: tuple[duckdb.DuckDBPyConnection, DbtRun]) -> None:
+    """Every model's yml lists exactly the columns the model builds, in order, each described."""
+    con, _ = built
+    documented: dict[str, list[dict[str, Any]]] = {}
+    for yml in (DBT_PROJECT_DIR / "models").rglob("*.yml"):
+        for model in (yaml.safe_load(yml.read_text()) or {}).get("models", []):
+            documented[model["name"]] = model.get("columns", [])
+    for name in [n for n in documented if n.startswith(("stg_", "int_"))]:
+        built_columns = [
+            c
+            for (c,) in con.execute(
+                "select column_name from information_schema.columns where table_name = ? "
+                "order by ordinal_position",
+                [name],
+            ).fetchall()
+        ]
+        assert [c["name"] for c in documented[name]] == built_columns, name
+        assert all(c.get("description") for c in documented[name]), name
+
+
+def test_sources_document_every_contract_column() -> None:
+    sources = yaml.safe_load((DBT_PROJECT_DIR / "models/staging/_sources.yml").read_text())["sources"]
+    raw = next(s for s in sources if s["name"] == "raw")
+    assert raw["config"]["loaded_at_field"] == "_loaded_at"
+    tables = {t["name"]: t for t in raw["tables"]}
+    assert set(tables) == set(FEEDS)
+    for name, contract in FEEDS.items():
+        described = {c["name"]: c["description"] for c in tables[name]["columns"]}
+        for column in contract.columns:
+            assert described.get(column.name) == column.description, (name, column.name)
+        assert {"_load_id", "_source_file", "_source_line", "_loaded_at", "_extra"} <= set(described)
+
+
+def test_incremental_web_events_keep_latest_load(tmp_path: Path) -> None:
+    """A second run picks up only new loads and replaces re-sent events with their latest load."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    _make_warehouse(warehouse, {"web": RAW_ROWS["web"][:2]})
+    first = _dbt(["run", "--select", "stg_web__events"], warehouse, tmp_path)
+    assert first.returncode == 0, first.output[-6000:]
+
+    con = duckdb.connect(str(warehouse))
+    _insert(
+        con,
+        "web",
+        [
+            (
+                LOAD_2,
+                {
+                    "event_id": "e-2",
+                    "event_type": "login",
+                    "anonymous_id": "a-1",
+                    "user_id": "ACC-000999",
+                    "occurred_at": "2026-03-01T09:06:00+01:00",
+                },
+            ),
+            (
+                LOAD_2,
+                {
+                    "event_id": "e-9",
+                    "event_type": "logout",
+                    "anonymous_id": "a-1",
+                    "occurred_at": "2026-03-01T10:00:00+01:00",
+                },
+            ),
+        ],
+    )
+    con.close()
+    second = _dbt(["run", "--select", "stg_web__events"], warehouse, tmp_path)
+    assert second.returncode == 0, second.output[-6000:]
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = _rows(con, "select event_id, account_id, load_id from staging.stg_web__events order by 1")
+    finally:
+        con.close()
+    assert rows == [
+        {"event_id": "e-1", "account_id": None, "load_id": "L-001"},
+        {"event_id": "e-2", "account_id": "ACC-000999", "load_id": "L-002"},
+        {"event_id": "e-9", "account_id": None, "load_id": "L-002"},
+    ]
