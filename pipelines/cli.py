@@ -73,5 +73,79 @@ def run(data_dir: Path | None, selection: str | None) -> None:
     sys.exit(0 if summary.success else 1)
 
 
+@main.command("identity-report")
+@click.option(
+    "--truth",
+    type=click.Path(exists=True, path_type=Path),
+    required=True,
+    help="Simulator truth folder (holds records.csv).",
+)
+@click.option(
+    "--data-dir", type=click.Path(path_type=Path), default=None, help="Data directory [CRM360_DATA_DIR]."
+)
+def identity_report(truth: Path, data_dir: Path | None) -> None:
+    """Precision, recall and F1 of record-to-person assignment against the simulator's truth."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from pipelines.identity import evaluate
+
+    settings = load_settings(data_dir=data_dir)
+    records = truth / "records.csv" if truth.is_dir() else truth
+    report = evaluate(settings.warehouse_path, records)
+    console = Console()
+    head = Table(title="identity resolution against ground truth (pairwise over records)")
+    for col in ("records", "precision", "recall", "F1", "false-merge pairs", "missed-link pairs"):
+        head.add_column(col, justify="right")
+    head.add_row(
+        f"{report['records_evaluated']:,}",
+        f"{report['precision']:.4f}",
+        f"{report['recall']:.4f}",
+        f"{report['f1']:.4f}",
+        f"{report['false_merge_pairs']:,}",
+        f"{report['missed_link_pairs']:,}",
+    )
+    console.print(head)
+    pairs = Table(title="by feed pair")
+    for col in ("feed a", "feed b", "false merges", "missed links"):
+        pairs.add_column(col, justify="left" if col.startswith("feed") else "right")
+    for row in report["by_feed_pair"]:
+        pairs.add_row(
+            row["feed_a"],
+            row["feed_b"],
+            f"{row['false_merges']:,}",
+            f"{row['missed_links']:,}",
+        )
+    console.print(pairs)
+
+
+@main.command("identity-explain")
+@click.argument("record_a")
+@click.argument("record_b")
+@click.option(
+    "--data-dir", type=click.Path(path_type=Path), default=None, help="Data directory [CRM360_DATA_DIR]."
+)
+def identity_explain(record_a: str, record_b: str, data_dir: Path | None) -> None:
+    """Why two records are (not) the same customer; records as SOURCE_SYSTEM:RECORD_ID."""
+    import json
+
+    import duckdb
+
+    from pipelines.identity import explain_pair
+
+    def ref(text: str) -> tuple[str, str]:
+        system, _, rid = text.partition(":")
+        if not rid:
+            raise click.BadParameter(f"{text!r}: expected SOURCE_SYSTEM:RECORD_ID, e.g. pos:T-000123")
+        return system, rid
+
+    settings = load_settings(data_dir=data_dir)
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        click.echo(json.dumps(explain_pair(con, ref(record_a), ref(record_b)), indent=2, default=str))
+    finally:
+        con.close()
+
+
 if __name__ == "__main__":
     main()

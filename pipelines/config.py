@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+
+from pipelines.identity.settings import IdentitySettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -24,6 +26,15 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "web_api_page_size": ("CRM360_WEB_API_PAGE_SIZE", "Events per page asked of the web API (default 5000)."),
     "duckdb_memory_limit": ("CRM360_DUCKDB_MEMORY_LIMIT", "DuckDB memory_limit (default 4GB)."),
     "duckdb_threads": ("CRM360_DUCKDB_THREADS", "DuckDB threads (default: all cores)."),
+    "identity.match_threshold": (
+        "CRM360_IDENTITY_MATCH_THRESHOLD",
+        "Splink match probability from which two records are linked (default 0.95).",
+    ),
+    "identity.seed": ("CRM360_IDENTITY_SEED", "Seed of Splink's u-estimation sampling (default 42)."),
+    "identity.retrain_model": (
+        "CRM360_IDENTITY_RETRAIN",
+        "Retrain the Splink model instead of reusing the stored one (default false).",
+    ),
 }
 
 
@@ -36,6 +47,7 @@ class Settings:
     web_api_page_size: int = 5000
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int | None = None
+    identity: IdentitySettings = field(default_factory=IdentitySettings)
 
     @property
     def reports_dir(self) -> Path:
@@ -74,4 +86,15 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
         web_api_page_size=int(env.get("CRM360_WEB_API_PAGE_SIZE", "5000")),
         duckdb_memory_limit=env.get("CRM360_DUCKDB_MEMORY_LIMIT", "4GB"),
         duckdb_threads=int(threads) if threads else None,
+        identity=_identity_settings(env),
+    )
+
+
+def _identity_settings(env: dict[str, str]) -> IdentitySettings:
+    defaults = IdentitySettings()
+    return replace(
+        defaults,
+        match_threshold=float(env.get("CRM360_IDENTITY_MATCH_THRESHOLD", defaults.match_threshold)),
+        seed=int(env.get("CRM360_IDENTITY_SEED", defaults.seed)),
+        retrain_model=env.get("CRM360_IDENTITY_RETRAIN", "").lower() in ("1", "true", "yes"),
     )

@@ -4,6 +4,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from pipelines.assets.dbt import dbt_staging_assets, dbt_warehouse_assets
+from pipelines.assets.identity import customer_identity_map
 from pipelines.assets.raw import raw_assets
 from pipelines.config import Settings, load_settings
 from pipelines.dbt_project import DBT_EXECUTABLE, dbt_project
@@ -13,7 +14,7 @@ from pipelines.sensors import landing_files_sensor
 
 
 def all_assets() -> list[dg.AssetsDefinition]:
-    return [*raw_assets, dbt_staging_assets, dbt_warehouse_assets]
+    return [*raw_assets, dbt_staging_assets, customer_identity_map, dbt_warehouse_assets]
 
 
 def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:

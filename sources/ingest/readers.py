@@ -147,7 +147,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedCon
         """
         CREATE OR REPLACE TABLE scratch._rejected AS
         SELECT line AS l, arg_min(error_type || ': ' || error_message, column_idx) AS reason,
-               arg_min(column_name, column_idx) AS column_name
+               coalesce(arg_min(column_name, column_idx), 'field ' || (min(column_idx) + 1)) AS column_name
         FROM _parse_rej GROUP BY line
         """
     )

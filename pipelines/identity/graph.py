@@ -1,0 +1,150 @@
+"""Connected components of the link graph and the over-merge guard that splits conflicting ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+from scipy.sparse import coo_matrix, csgraph
+
+
+def connected_components(con: duckdb.DuckDBPyConnection, edges: str, out: str) -> int:
+    """Label every node of `edges(a, b)` with the smallest node id of its component: out(node, lbl).
+
+    Only the two id columns leave DuckDB, as numpy arrays, for scipy's C union of components:
+    at 1M records and 1.9M edges that took 1.2 s, where min-label propagation in SQL (with pointer
+    jumping) took 8.3 s for its 5 rounds, each a hash join over all edges. Nodes without edges are
+    not in `out`. Returns the number of components.
+    """
+    arrays = con.execute(f"SELECT a, b FROM {edges}").fetchnumpy()
+    a, b = np.asarray(arrays["a"], dtype=np.uint64), np.asarray(arrays["b"], dtype=np.uint64)
+    if len(a) == 0:
+        con.execute(f"CREATE OR REPLACE TABLE {out} (node UBIGINT, lbl UBIGINT)")
+        return 0
+    nodes, dense = np.unique(np.concatenate([a, b]), return_inverse=True)
+    m, n = len(a), len(nodes)
+    graph = coo_matrix((np.ones(m, dtype=np.int8), (dense[:m], dense[m:])), shape=(n, n)).tocsr()
+    n_comp, comp = csgraph.connected_components(graph, directed=False)
+    # nodes are sorted, so the first dense index met for a component is its smallest node id
+    _, first = np.unique(comp, return_index=True)
+    table = pa.table({"node": pa.array(nodes, pa.uint64()), "lbl": pa.array(nodes[first][comp], pa.uint64())})
+    con.register("cc_arrow", table)
+    con.execute(f"CREATE OR REPLACE TABLE {out} AS SELECT node, lbl FROM cc_arrow")
+    con.unregister("cc_arrow")
+    return n_comp
+
+
+def dob_near(a: date, b: date) -> bool:
+    """Python twin of the SQL macro id_dob_near: a day apart, one keyed digit or an adjacent
+    transposition apart (ISO strings), or day and month swapped."""
+    if abs((a - b).days) <= 1 or (a.year == b.year and a.month == b.day and a.day == b.month):
+        return True
+    x, y = a.isoformat(), b.isoformat()
+    diff = [i for i in range(len(x)) if x[i] != y[i]]
+    return len(diff) == 1 or (
+        len(diff) == 2 and diff[1] == diff[0] + 1 and x[diff[0]] == y[diff[1]] and x[diff[1]] == y[diff[0]]
+    )
+
+
+class _Groups:
+    """Union-find that carries each group's account ids and dates of birth."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+        self.accounts: dict[int, set[str]] = {}
+        self.dobs: dict[int, set[date]] = {}
+
+    def add(self, node: int, account: str | None, dob: date | None) -> None:
+        self.parent[node] = node
+        self.accounts[node] = {account} if account else set()
+        self.dobs[node] = {dob} if dob else set()
+
+    def find(self, x: int) -> int:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def conflict(self, ra: int, rb: int) -> bool:
+        """Two account ids, or dobs that no single true dob explains (no date is near all of them).
+
+        Pairwise nearness would be too strict: 1960-01-10 has typos 1960-01-11 and 1960-10-01
+        that are not near each other; at 1M people that split ~1k persons in two.
+        """
+        if len(self.accounts[ra] | self.accounts[rb]) > 1:
+            return True
+        dobs = self.dobs[ra] | self.dobs[rb]
+        return len(dobs) > 1 and not any(all(dob_near(c, d) for d in dobs) for c in dobs)
+
+    def union(self, ra: int, rb: int) -> None:
+        keep, drop = min(ra, rb), max(ra, rb)
+        self.parent[drop] = keep
+        self.accounts[keep] |= self.accounts.pop(drop)
+        self.dobs[keep] |= self.dobs.pop(drop)
+
+
+def greedy_split(
+    nodes: Iterable[tuple[int, str | None, date | None]], edges: Iterable[tuple[int, int]]
+) -> tuple[dict[int, int], list[tuple[int, int]]]:
+    """Add edges strongest-first, skipping any that would join two account ids or two distant dobs.
+
+    This is a maximum spanning forest under cannot-link constraints: the weakest edges of a chain
+    that bridges two people are the ones left out. `edges` must come sorted strongest first.
+    Returns (node -> smallest node id of its part, cut edges).
+    """
+    g = _Groups()
+    for node, account, dob in nodes:
+        g.add(node, account, dob)
+    cut: list[tuple[int, int]] = []
+    for a, b in edges:
+        ra, rb = g.find(a), g.find(b)
+        if ra == rb:
+            continue
+        if g.conflict(ra, rb):
+            cut.append((a, b))
+        else:
+            g.union(ra, rb)
+    return {n: g.find(n) for n in g.parent}, cut
+
+
+def guard_conflicts(con: duckdb.DuckDBPyConnection, edges: str, labels: str) -> int:
+    """Split components holding two account ids or two incompatible dobs; mark cut edges.
+
+    `edges` needs (a, b, tier, score, status); `labels` is (node, lbl) from connected_components and
+    is relabelled in place. Only conflicted components reach Python: typically < 1% of records.
+    """
+    con.execute(f"""
+        CREATE OR REPLACE TABLE guard_nodes AS
+        WITH c AS (SELECT l.lbl FROM {labels} l JOIN rec r ON r.rid = l.node GROUP BY l.lbl
+                   HAVING count(DISTINCT r.account_id) > 1 OR count(DISTINCT r.dob) > 1)
+        SELECT l.node, r.account_id, r.dob FROM {labels} l JOIN c USING (lbl) JOIN rec r ON r.rid = l.node
+    """)
+    nodes = con.execute("SELECT node, account_id, dob FROM guard_nodes").fetchall()
+    if not nodes:
+        return 0
+    edge_rows = con.execute(f"""
+        SELECT a, b FROM {edges} e SEMI JOIN guard_nodes g ON g.node = e.a WHERE e.status = 'kept'
+        ORDER BY tier DESC, score DESC, a, b
+    """).fetchall()
+    new_labels, cut = greedy_split(nodes, edge_rows)
+    u64 = pa.uint64()
+    labels_tbl = pa.table(
+        {"node": pa.array(list(new_labels), u64), "lbl": pa.array(list(new_labels.values()), u64)}
+    )
+    con.register("guard_labels", labels_tbl)
+    con.execute(f"UPDATE {labels} l SET lbl = g.lbl FROM guard_labels g WHERE g.node = l.node")
+    con.unregister("guard_labels")
+    if cut:
+        con.register(
+            "guard_cut",
+            pa.table({"a": pa.array([a for a, _ in cut], u64), "b": pa.array([b for _, b in cut], u64)}),
+        )
+        con.execute(
+            f"UPDATE {edges} e SET status = 'cut_conflict' FROM guard_cut c WHERE c.a = e.a AND c.b = e.b"
+        )
+        con.unregister("guard_cut")
+    con.execute("DROP TABLE guard_nodes")
+    return len(cut)

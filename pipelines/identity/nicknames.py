@@ -1,0 +1,128 @@
+"""Nickname -> formal first name map, so Bob and Robert compare as the same name."""
+
+from __future__ import annotations
+
+import duckdb
+
+# ~80 common English nicknames. Ambiguous ones go to their most frequent formal name in UK data
+# (Chris -> Christopher, not Christine; Jon -> Jonathan). Names absent here are their own canonical form.
+NICKNAMES: dict[str, str] = {
+    "bob": "robert",
+    "bobby": "robert",
+    "rob": "robert",
+    "robbie": "robert",
+    "bert": "robert",
+    "bill": "william",
+    "billy": "william",
+    "will": "william",
+    "willie": "william",
+    "liam": "william",
+    "jim": "james",
+    "jimmy": "james",
+    "jamie": "james",
+    "jack": "john",
+    "johnny": "john",
+    "jon": "jonathan",
+    "dick": "richard",
+    "rick": "richard",
+    "ricky": "richard",
+    "rich": "richard",
+    "richie": "richard",
+    "mike": "michael",
+    "mikey": "michael",
+    "mick": "michael",
+    "tom": "thomas",
+    "tommy": "thomas",
+    "liz": "elizabeth",
+    "lizzie": "elizabeth",
+    "beth": "elizabeth",
+    "betty": "elizabeth",
+    "bess": "elizabeth",
+    "libby": "elizabeth",
+    "eliza": "elizabeth",
+    "maggie": "margaret",
+    "meg": "margaret",
+    "peggy": "margaret",
+    "kate": "katherine",
+    "katie": "katherine",
+    "kathy": "katherine",
+    "cathy": "katherine",
+    "catherine": "katherine",
+    "kathryn": "katherine",
+    "jen": "jennifer",
+    "jenny": "jennifer",
+    "chris": "christopher",
+    "kristopher": "christopher",
+    "dan": "daniel",
+    "danny": "daniel",
+    "matt": "matthew",
+    "tony": "anthony",
+    "joe": "joseph",
+    "joey": "joseph",
+    "ed": "edward",
+    "eddie": "edward",
+    "ted": "edward",
+    "ned": "edward",
+    "pat": "patricia",
+    "patty": "patricia",
+    "sue": "susan",
+    "susie": "susan",
+    "debbie": "deborah",
+    "deb": "deborah",
+    "alex": "alexander",
+    "sam": "samuel",
+    "sammy": "samuel",
+    "ben": "benjamin",
+    "benny": "benjamin",
+    "nick": "nicholas",
+    "nicky": "nicholas",
+    "andy": "andrew",
+    "drew": "andrew",
+    "steve": "steven",
+    "stephen": "steven",
+    "charlie": "charles",
+    "chuck": "charles",
+    "vicky": "victoria",
+    "vicki": "victoria",
+    "becky": "rebecca",
+    "becca": "rebecca",
+    "greg": "gregory",
+    "tim": "timothy",
+    "pete": "peter",
+    "phil": "philip",
+    "fred": "frederick",
+    "freddie": "frederick",
+    "harry": "henry",
+    "hal": "henry",
+    "larry": "lawrence",
+    "jeff": "jeffrey",
+    "ken": "kenneth",
+    "kenny": "kenneth",
+    "ron": "ronald",
+    "ronnie": "ronald",
+    "don": "donald",
+    "doug": "douglas",
+    "gerry": "gerald",
+    "abby": "abigail",
+    "mandy": "amanda",
+    "sandy": "sandra",
+    "jess": "jessica",
+    "jessie": "jessica",
+    "sally": "sarah",
+    "molly": "mary",
+    "polly": "mary",
+}
+
+
+def create_nickname_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Materialise NICKNAMES as (nickname, canonical) so SQL can join it."""
+    con.execute(f"CREATE OR REPLACE TABLE {table} (nickname VARCHAR PRIMARY KEY, canonical VARCHAR)")
+    con.executemany(f"INSERT INTO {table} VALUES (?, ?)", list(NICKNAMES.items()))
+
+
+def canonical_first_name(name: str | None) -> str | None:
+    """Python twin of the SQL canonicalisation, for explain_pair and tests."""
+    if name is None:
+        return None
+    key = name.strip().lower()
+    return NICKNAMES.get(key, key)

@@ -1,0 +1,88 @@
+"""Representatives: a few summary rows per deterministic cluster, the only rows Splink ever sees."""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipelines.identity.settings import IdentitySettings
+
+# Blocking keys for Splink, each NULL when its value is shared by more than max_block_size
+# representatives: a block of n costs n(n-1)/2 comparisons, and a placeholder dob (1900-01-01), a
+# switchboard phone or "John Smith" in a 5M-record feed would otherwise cost millions.
+BLOCK_KEYS: dict[str, str] = {
+    "bk_postcode": "postcode || '|' || substr(ln, 1, 1)",  # same postcode, same surname initial
+    "bk_dob_ln": "CAST(dob AS VARCHAR) || '|' || substr(ln, 1, 1)",
+    "bk_dob_fn": "CAST(dob AS VARCHAR) || '|' || fn_canon",  # catches a changed surname
+    "bk_email": "email_user",  # same mailbox name at another provider
+    "bk_phone": "phone",
+    "bk_name": "fn_canon || '|' || ln",  # movers without dob; capped, so common names skip it
+}
+
+# Person-level attributes take the cluster's most frequent value (ties: most recently seen, then the
+# value itself, so the choice is deterministic). One typo in five records is outvoted this way.
+_MODE_COLUMNS = ("fn", "ln", "dob", "email_canonical", "phone")
+
+
+def _mode_cte(col: str) -> str:
+    return f"""m_{col} AS (
+        SELECT cl, arg_max({col}, (n, seen, {col})) AS {col} FROM (
+            SELECT cl, {col}, count(*) AS n, max(observed_at) AS seen FROM rc
+            WHERE {col} IS NOT NULL AND NOT single GROUP BY cl, {col}
+        ) GROUP BY cl
+    )"""
+
+
+def build_representatives(con: duckdb.DuckDBPyConnection, det_labels: str, s: IdentitySettings) -> int:
+    """Create id_reps: one row per (deterministic cluster, postcode), at most max_reps_per_cluster.
+
+    Why several rows: a mover's old-address records and a bought list with the old address must
+    still meet the cluster in a postcode block; one row per cluster would only carry the newest
+    address. The address columns come from the rows with that postcode; names, dob, e-mail and
+    phone are cluster-wide modes, so a representative is richer than any single record (a web
+    record's e-mail plus a call-center record's dob). Singleton clusters (most records at scale)
+    skip the aggregation and are copied as they are.
+    """
+    con.execute(f"""
+        CREATE OR REPLACE TABLE rc AS
+        SELECT r.*, coalesce(d.lbl, r.rid) AS cl, d.lbl IS NULL AS single
+        FROM rec r LEFT JOIN {det_labels} d ON d.node = r.rid
+    """)
+    modes = ",\n".join(_mode_cte(c) for c in _MODE_COLUMNS)
+    joins = " ".join(f"LEFT JOIN m_{c} USING (cl)" for c in _MODE_COLUMNS)
+    con.execute(f"""
+        CREATE OR REPLACE TABLE id_reps AS
+        WITH {modes},
+        multi AS (
+            SELECT cl, arg_max(rid, (observed_at, rid)) AS anchor FROM rc WHERE NOT single GROUP BY cl
+        ),
+        addr AS (
+            SELECT cl, postcode, arg_max(address_line1, (observed_at, rid)) AS address_line1,
+                   arg_max(city, (observed_at, rid)) AS city, arg_max(rid, (observed_at, rid)) AS anchor,
+                   max(observed_at) AS seen
+            FROM rc WHERE postcode IS NOT NULL AND NOT single GROUP BY cl, postcode
+            QUALIFY row_number() OVER (PARTITION BY cl ORDER BY seen DESC, postcode)
+                    <= {s.max_reps_per_cluster}
+        ),
+        multi_reps AS (
+            SELECT m.cl, coalesce(a.anchor, m.anchor) AS anchor_rid, {", ".join(_MODE_COLUMNS)},
+                   a.postcode, a.address_line1, a.city
+            FROM multi m LEFT JOIN addr a USING (cl) {joins}
+        ),
+        single_reps AS (
+            SELECT cl, rid AS anchor_rid, {", ".join(_MODE_COLUMNS)}, postcode, address_line1, city
+            FROM rc WHERE single
+        ),
+        unioned AS (SELECT * FROM multi_reps UNION ALL SELECT * FROM single_reps)
+        SELECT u.anchor_rid AS unique_id, u.cl AS cluster_id, u.anchor_rid,
+               u.fn, coalesce(n.canonical, u.fn) AS fn_canon, u.ln, u.dob, u.email_canonical,
+               split_part(u.email_canonical, '@', 1) AS email_user, u.phone, u.postcode,
+               nullif(regexp_extract(u.postcode, '^[A-Z]{{1,2}}[0-9][A-Z0-9]?'), '') AS district,
+               u.address_line1, u.city
+        FROM unioned u LEFT JOIN nick n ON n.nickname = u.fn
+    """)
+    keys = ",\n".join(
+        f"CASE WHEN count(*) OVER (PARTITION BY {expr}) <= {s.max_block_size} THEN {expr} END AS {name}"
+        for name, expr in BLOCK_KEYS.items()
+    )
+    con.execute(f"CREATE OR REPLACE TABLE id_reps AS SELECT *, {keys} FROM id_reps")
+    return con.execute("SELECT count(*) FROM id_reps").fetchone()[0]

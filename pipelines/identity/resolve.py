@@ -1,0 +1,188 @@
+"""resolve_identities: rules, then Splink on representatives, then guarded clustering and stable keys."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import duckdb
+
+from pipelines.identity import model as fs
+from pipelines.identity.graph import connected_components, guard_conflicts
+from pipelines.identity.keys import assign_keys, build_changes
+from pipelines.identity.representatives import build_representatives
+from pipelines.identity.rules import build_rule_edges, create_macros
+from pipelines.identity.settings import IdentitySettings
+from pipelines.identity.stage import INPUT_TABLE, stage_records
+from pipelines.identity.store import publish, table_exists
+
+log = logging.getLogger(__name__)
+SCRATCH = "identity_work"
+
+
+@contextmanager
+def scratch_catalog(con: duckdb.DuckDBPyConnection) -> Iterator[str]:
+    """Work in an attached in-memory catalog; yield the caller's database name; restore it afterwards.
+
+    Working tables and Splink's own __splink__ tables then never touch the warehouse file (no WAL
+    churn, nothing left behind after a crash), and DETACH frees them in one go.
+    """
+    db, schema = con.execute("SELECT current_database(), current_schema()").fetchone()
+    con.execute(f"DETACH DATABASE IF EXISTS {SCRATCH}")
+    con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
+    con.execute(f"USE {SCRATCH}")
+    try:
+        yield db
+    finally:
+        con.execute(f'USE "{db}"."{schema}"')
+        con.execute(f"DETACH DATABASE {SCRATCH}")
+
+
+def _stored_model(con: duckdb.DuckDBPyConnection, db: str) -> dict[str, Any] | None:
+    if not table_exists(con, db, "core", "identity_model"):
+        return None
+    row = con.execute(
+        f'SELECT model FROM "{db}".core.identity_model ORDER BY trained_at DESC LIMIT 1'
+    ).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def _probabilistic(
+    con: duckdb.DuckDBPyConnection, db: str, s: IdentitySettings, n_records: int, n_reps: int
+) -> tuple[str | None, dict[str, Any]]:
+    """Score representatives with Splink into splink_edges.
+
+    Returns the model JSON when (re)trained, else None, and facts for the run summary.
+    """
+    stored = None if s.retrain_model else _stored_model(con, db)
+    if n_reps < 2 or (stored is None and n_records < s.min_records_to_train):
+        log.warning("identity: %d records, %d representatives: Splink skipped, rules only", n_records, n_reps)
+        con.execute("CREATE OR REPLACE TABLE splink_edges AS SELECT * FROM rule_edges LIMIT 0")
+        return None, {"splink": "skipped"}
+    model = stored or fs.train(con, s)
+    linker = fs.make_linker(con, model)
+    prior = fs.estimate_prior(linker)
+    fs.score_edges(con, linker, s)
+    info = {"splink": "trained" if stored is None else "stored model", "splink_prior": prior}
+    return (json.dumps(model) if stored is None else None), info
+
+
+def _record_match() -> str:
+    """Per record: the strongest kept link touching it (rule tier, then Splink probability)."""
+    return """
+        CREATE OR REPLACE TABLE record_match AS
+        WITH inc AS (
+            SELECT a AS rid, rule, tier, match_probability FROM all_edges WHERE status = 'kept'
+            UNION ALL SELECT b, rule, tier, match_probability FROM all_edges WHERE status = 'kept'
+        )
+        SELECT rid,
+               CASE WHEN max(tier) > 0 THEN split_part(arg_max(rule, tier), '+', 1) ELSE 'splink' END
+                   AS matched_by,
+               CASE WHEN max(tier) > 0 THEN 1.0 ELSE max(match_probability) END AS match_probability
+        FROM inc GROUP BY rid
+    """
+
+
+def resolve_identities(
+    con: duckdb.DuckDBPyConnection,
+    settings: IdentitySettings | None = None,
+    run_id: str | None = None,
+    source: str = INPUT_TABLE,
+) -> dict[str, Any]:
+    """Resolve intermediate.int_contact_records into stable customer keys; return a run summary.
+
+    Writes core.customer_identity_map, core.identity_edges, core.identity_keys, core.identity_model,
+    audit.identity_key_history, audit.identity_changes and audit.identity_runs in one transaction
+    on `con`. The previous run's map is the record -> key state that new clusters are mapped onto.
+    `source` is schema.table in the connection's current database (or catalog.schema.table).
+    """
+    s = settings or IdentitySettings()
+    run_id = run_id or uuid.uuid4().hex
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        timings[name] = round(now - t, 3)
+        t = now
+
+    with scratch_catalog(con) as db:
+        src = source if "." not in source or source.count(".") > 1 else f'"{db}".{source}'
+        n_records = stage_records(con, src)
+        create_macros(con)
+        n_rule_edges = build_rule_edges(con, s)
+        connected_components(con, "rule_edges", "det_labels")
+        cut_rules = guard_conflicts(con, "rule_edges", "det_labels")
+        lap("rules")
+        n_reps = build_representatives(con, "det_labels", s)
+        lap("representatives")
+        model_json, splink_info = _probabilistic(con, db, s, n_records, n_reps)
+        lap("splink")
+        con.execute("""
+            CREATE OR REPLACE TABLE all_edges AS
+            SELECT a, b, rule, tier, score, NULL::DOUBLE AS match_weight, 1.0::DOUBLE AS match_probability,
+                   NULL::VARCHAR AS details, status FROM rule_edges
+            UNION ALL BY NAME SELECT * FROM splink_edges
+        """)
+        connected_components(con, "(SELECT a, b FROM all_edges WHERE status = 'kept')", "final_cc")
+        cut_final = guard_conflicts(con, "all_edges", "final_cc")
+        con.execute("""
+            CREATE OR REPLACE TABLE final_labels AS
+            SELECT r.rid, coalesce(f.lbl, r.rid) AS comp FROM rec r LEFT JOIN final_cc f ON f.node = r.rid
+        """)
+        con.execute(_record_match())
+        lap("clustering")
+        prev_map = f'"{db}".core.customer_identity_map'
+        has_prev = table_exists(con, db, "core", "customer_identity_map")
+        keys = f'"{db}".core.identity_keys' if table_exists(con, db, "core", "identity_keys") else None
+        n_new = assign_keys(con, prev_map if has_prev else None, keys)
+        build_changes(con, keys)
+        summary = _summary(con, run_id, n_records, n_rule_edges, n_reps, cut_rules + cut_final, n_new)
+        summary.update(splink_info, match_threshold=s.match_threshold)
+        lap("keys")
+        summary["timings_s"] = timings
+        publish(con, f'"{db}"', run_id, model_json, json.dumps(summary))
+        lap("publish")
+    summary["timings_s"] = timings
+    log.info("identity run %s: %s", run_id, summary)
+    return summary
+
+
+def _summary(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    n_records: int,
+    n_rule_edges: int,
+    n_reps: int,
+    n_cut: int,
+    n_new: int,
+) -> dict[str, Any]:
+    (customers,) = con.execute("SELECT count(DISTINCT customer_key) FROM km_rec").fetchone()
+    (splink_links,) = con.execute(
+        "SELECT count(*) FROM all_edges WHERE status = 'kept' AND rule = 'splink'"
+    ).fetchone()
+    changes = dict(con.execute("SELECT change_type, count(*) FROM km_changes GROUP BY ALL").fetchall())
+    matched = dict(
+        con.execute(
+            "SELECT coalesce(m.matched_by, 'singleton'), count(*) FROM rec "
+            "LEFT JOIN record_match m USING (rid) GROUP BY ALL"
+        ).fetchall()
+    )
+    return {
+        "run_id": run_id,
+        "records": n_records,
+        "customers": customers,
+        "rule_edges": n_rule_edges,
+        "representatives": n_reps,
+        "splink_links": splink_links,
+        "edges_cut_by_guard": n_cut,
+        "new_keys": n_new,
+        "changes": changes,
+        "matched_by": matched,
+    }
