@@ -61,7 +61,7 @@ def _progress_logger() -> dg.LoggerDefinition:
     return progress
 
 
-def run_pipeline(settings: Settings, selection: str | None = None) -> RunSummary:
+def run_pipeline(settings: Settings, selection: str | dg.AssetSelection | None = None) -> RunSummary:
     """Materialize every asset (or a selection) in-process; never raises for a failed asset."""
     from pipelines.definitions import all_assets, build_resources
 

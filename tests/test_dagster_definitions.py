@@ -93,3 +93,22 @@ def test_web_asset_pulls_from_the_http_api_on_loopback(tmp_path: Path) -> None:
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     assert con.execute("SELECT count(*), count(DISTINCT event_id) FROM raw.web").fetchone() == (12, 12)
     con.close()
+
+
+def test_workspace_yaml_validates_with_the_dagster_cli() -> None:
+    import subprocess
+    import sys
+
+    from pipelines.config import REPO_ROOT
+
+    dagster = Path(sys.executable).parent / "dagster"
+    proc = subprocess.run(
+        [str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "All code locations passed validation" in proc.stdout + proc.stderr
