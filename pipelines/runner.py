@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -23,6 +25,7 @@ class RunSummary:
     seconds: float
     feeds: list[tuple[str, int, int, int, int]] = field(default_factory=list)  # feed, files, read, loaded, q
     failures: list[str] = field(default_factory=list)
+    log_path: Path | None = None
 
 
 def _progress_logger() -> dg.LoggerDefinition:
@@ -75,12 +78,21 @@ def run_pipeline(settings: Settings, selection: str | dg.AssetSelection | None =
     )
     # Replace Dagster's console logger (a line per engine event) with one line per asset.
     job_def = defs.resolve_job_def("crm360_cli_run").with_logger_defs({"progress": _progress_logger()})
-    result = job_def.execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(),
-        raise_on_error=False,
-        run_config={"loggers": {"progress": {}}},
+    # dagster-dbt echoes every dbt event to stdout; keep it in a log file, not on the terminal.
+    log_path = settings.data_dir / "logs" / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log_file, contextlib.redirect_stdout(log_file):
+        result = job_def.execute_in_process(
+            instance=dg.DagsterInstance.ephemeral(),
+            raise_on_error=False,
+            run_config={"loggers": {"progress": {}}},
+        )
+    summary = RunSummary(
+        run_id=result.run_id,
+        success=result.success,
+        seconds=time.perf_counter() - started,
+        log_path=log_path,
     )
-    summary = RunSummary(run_id=result.run_id, success=result.success, seconds=time.perf_counter() - started)
     for event in result.all_events:
         if event.is_step_failure:
             err = event.step_failure_data.error
@@ -122,6 +134,6 @@ def print_summary(summary: RunSummary) -> None:
         table.add_row("(no new files)", "0", "0", "0", "0")
     console.print(table)
     status = "[green]succeeded[/]" if summary.success else "[red]FAILED[/]"
-    console.print(f"run {status} in {summary.seconds:.1f} s")
+    console.print(f"run {status} in {summary.seconds:.1f} s; dbt and step logs: {summary.log_path}")
     for failure in summary.failures:
         console.print(f"[red]  {failure}[/]")
