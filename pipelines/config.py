@@ -26,6 +26,10 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "web_api_page_size": ("CRM360_WEB_API_PAGE_SIZE", "Events per page asked of the web API (default 5000)."),
     "duckdb_memory_limit": ("CRM360_DUCKDB_MEMORY_LIMIT", "DuckDB memory_limit (default 4GB)."),
     "duckdb_threads": ("CRM360_DUCKDB_THREADS", "DuckDB threads (default: all cores)."),
+    "gx_max_batches": (
+        "CRM360_GX_MAX_BATCHES",
+        "Landed files per feed validated by Great Expectations in one run (default 25; the rest wait).",
+    ),
     "identity.match_threshold": (
         "CRM360_IDENTITY_MATCH_THRESHOLD",
         "Splink match probability from which two records are linked (default 0.95).",
@@ -48,6 +52,9 @@ class Settings:
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int | None = None
     identity: IdentitySettings = field(default_factory=IdentitySettings)
+    # GX costs ~0.3-0.5 s per file whatever its size (docs/quality.md); 25 files per feed keeps a
+    # run's GX share near a minute on 2 cores, later runs catch up on the backlog.
+    gx_max_batches: int = 25
 
     @property
     def reports_dir(self) -> Path:
@@ -87,6 +94,7 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
         duckdb_memory_limit=env.get("CRM360_DUCKDB_MEMORY_LIMIT", "4GB"),
         duckdb_threads=int(threads) if threads else None,
         identity=_identity_settings(env),
+        gx_max_batches=int(env.get("CRM360_GX_MAX_BATCHES", "25")),
     )
 
 

@@ -6,6 +6,8 @@ from dagster_dbt import DbtCliResource
 from pipelines.assets.dbt import dbt_staging_assets, dbt_warehouse_assets
 from pipelines.assets.identity import customer_identity_map
 from pipelines.assets.raw import raw_assets
+from pipelines.checks import all_checks as quality_checks
+from pipelines.checks import quality_resources
 from pipelines.config import Settings, load_settings
 from pipelines.dbt_project import DBT_EXECUTABLE, dbt_project
 from pipelines.resources import LandingResource, WarehouseResource
@@ -17,8 +19,13 @@ def all_assets() -> list[dg.AssetsDefinition]:
     return [*raw_assets, dbt_staging_assets, customer_identity_map, dbt_warehouse_assets]
 
 
+def all_checks() -> list[dg.AssetChecksDefinition]:
+    return [*quality_checks]
+
+
 def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     return {
+        **quality_resources(settings),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE)),
         "warehouse": WarehouseResource.from_settings(settings),
         "landing": LandingResource.from_settings(settings),
@@ -29,6 +36,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     return dg.Definitions(
         assets=all_assets(),
+        asset_checks=all_checks(),
         resources=build_resources(settings),
         jobs=[all_assets_job],
         schedules=[nightly_schedule],

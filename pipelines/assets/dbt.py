@@ -1,12 +1,15 @@
 """dbt models as Dagster assets: the layers before identity resolution, and those after it."""
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipelines.dbt_project import dbt_project, ensure_manifest, translator
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
+from quality.results import dbt_results_to_check_results, record_results
 
 MANIFEST = ensure_manifest()
 
@@ -15,12 +18,42 @@ MANIFEST = ensure_manifest()
 PRE_IDENTITY = "tag:pre_identity"
 
 
+@contextmanager
+def _environ(**values: str) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     # The dbt profile reads the warehouse file from CRM360_WAREHOUSE; dbt runs as a subprocess
     # and the Python assets have closed their connections by now (one writer at a time).
-    os.environ["CRM360_WAREHOUSE"] = warehouse.path
-    os.environ["CRM360_DUCKDB_MEMORY_LIMIT"] = warehouse.memory_limit
-    yield from dbt.cli(["build"], context=context).stream()
+    # dbt.cli copies os.environ when it starts the process; restore it right after so the path
+    # does not leak into later settings lookups in this process.
+    with _environ(CRM360_WAREHOUSE=warehouse.path, CRM360_DUCKDB_MEMORY_LIMIT=warehouse.memory_limit):
+        invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+    yield from invocation.stream()
+    # Every dbt test outcome also goes to audit.check_results, next to pandera, GX and
+    # reconciliation results, so analysts query one table for all checks of a run.
+    run_id = context.run.run_id
+    results = dbt_results_to_check_results(
+        invocation.get_artifact("run_results.json"), run_id, invocation.get_artifact("manifest.json")
+    )
+    with warehouse.connect() as con:
+        record_results(con, results, run_id)
+    if not invocation.is_successful():
+        failed = [r.check_name for r in results if not r.passed and r.severity == "error"]
+        raise dg.Failure(
+            description=f"dbt build failed; failing error-severity tests: {', '.join(failed) or 'see log'}",
+            metadata={"failed_tests": dg.MetadataValue.json(failed)},
+        )
 
 
 @dbt_assets(

@@ -1,5 +1,7 @@
 """Identity resolution asset: contact records of every feed -> one stable customer key per person."""
 
+import logging
+
 import dagster as dg
 
 from pipelines.identity import IdentitySettings, resolve_identities
@@ -38,6 +40,8 @@ def customer_identity_map(
             "retrain_model": config.retrain_model or base.retrain_model,
         }
     )
+    # Splink logs every untrained comparison level as a warning; the summary says what matters.
+    logging.getLogger("splink").setLevel(logging.ERROR)
     with warehouse.connect() as con:
         summary = resolve_identities(con, settings, run_id=context.run.run_id)
     context.log.info(f"identity resolution: {summary}")

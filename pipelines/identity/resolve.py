@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import duckdb
+from splink.internals.exceptions import EMTrainingException
 
 from pipelines.identity import model as fs
 from pipelines.identity.graph import connected_components, guard_conflicts
@@ -60,11 +61,25 @@ def _probabilistic(
     Returns the model JSON when (re)trained, else None, and facts for the run summary.
     """
     stored = None if s.retrain_model else _stored_model(con, db)
-    if n_reps < 2 or (stored is None and n_records < s.min_records_to_train):
-        log.warning("identity: %d records, %d representatives: Splink skipped, rules only", n_records, n_reps)
+
+    def skip(reason: str) -> tuple[None, dict[str, Any]]:
+        log.warning(
+            "identity: %d records, %d representatives: Splink skipped (%s), rules only",
+            n_records,
+            n_reps,
+            reason,
+        )
         con.execute("CREATE OR REPLACE TABLE splink_edges AS SELECT * FROM rule_edges LIMIT 0")
-        return None, {"splink": "skipped"}
-    model = stored or fs.train(con, s)
+        return None, {"splink": f"skipped: {reason}"}
+
+    if n_reps < 2 or (stored is None and n_records < s.min_records_to_train):
+        return skip("too few records to train")
+    try:
+        model = stored or fs.train(con, s)
+    except EMTrainingException as exc:
+        # A small or young population can leave a training blocking rule with no pairs at all;
+        # linking by the deterministic rules alone is then better than failing the run.
+        return skip(f"EM training found no pairs: {str(exc).splitlines()[0]}")
     linker = fs.make_linker(con, model)
     prior = fs.estimate_prior(linker)
     fs.score_edges(con, linker, s)

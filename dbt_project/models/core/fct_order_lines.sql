@@ -1,0 +1,83 @@
+-- Grain: one row per POS sale line (transaction_id, line_number) from stores, the online shop
+-- and phone orders; return lines are in fct_returns. The customer is the one identity
+-- resolution gave the line's transaction; customer_sk is the customer's golden-record version
+-- valid on the sale date. Fulfilment facts apply to shipped orders (promised_at set) and stay
+-- null for till sales. Key: order_line_key.
+
+with lines as (
+
+    select * from {{ ref('stg_pos__transaction_lines') }}
+    where not {{ pos_is_return_line() }}
+
+),
+
+transaction_customers as (
+
+    select source_record_id as transaction_id, customer_key
+    from {{ source('core', 'customer_identity_map') }}
+    where source_system = 'pos'
+
+),
+
+order_lines as (
+
+    select
+        lines.*,
+        transaction_customers.customer_key,
+        cast(lines.quantity * lines.unit_price as decimal(14, 2)) as gross_amount,
+        cast(lines.quantity * lines.unit_cost as decimal(14, 2)) as cost_amount
+    from lines
+    left join transaction_customers on transaction_customers.transaction_id = lines.transaction_id
+
+)
+
+select
+    {{ surrogate_key(['order_lines.transaction_id', 'order_lines.line_number']) }} as order_line_key,
+    order_lines.transaction_id,
+    order_lines.line_number,
+    order_lines.transaction_at,
+    {{ date_key('order_lines.transaction_at') }} as date_key,
+    order_lines.customer_key,
+    customer_version.customer_sk,
+    {{ surrogate_key(['order_lines.sku']) }} as product_key,
+    order_lines.sku,
+    {{ surrogate_key(['order_lines.store_id']) }} as store_key,
+    order_lines.store_id,
+    {{ pos_channel_key('order_lines.channel', 'order_lines.store_id') }} as channel_key,
+    order_lines.payment_type,
+    order_lines.quantity,
+    order_lines.unit_price,
+    order_lines.gross_amount,
+    order_lines.discount,
+    order_lines.amount,
+    order_lines.unit_cost,
+    order_lines.cost_amount,
+    cast(order_lines.amount - order_lines.cost_amount as decimal(14, 2)) as margin,
+    order_lines.promised_at,
+    order_lines.shipped_at,
+    order_lines.delivered_at,
+    order_lines.quantity_ordered,
+    order_lines.quantity_shipped,
+    order_lines.promised_at is not null as is_shipped_order,
+    -- delivered by the promised time; null until delivered and for till sales
+    case
+        when order_lines.promised_at is not null and order_lines.delivered_at is not null
+            then order_lines.delivered_at <= order_lines.promised_at
+    end as on_time,
+    case
+        when order_lines.promised_at is not null
+            then order_lines.quantity_shipped >= order_lines.quantity_ordered
+    end as in_full,
+    order_lines.documentation_ok,
+    -- on time, in full and correctly documented (the perfect-order measure)
+    case
+        when order_lines.promised_at is not null and order_lines.delivered_at is not null
+            then order_lines.delivered_at <= order_lines.promised_at
+                and coalesce(order_lines.quantity_shipped >= order_lines.quantity_ordered, false)
+                and coalesce(order_lines.documentation_ok, false)
+    end as is_perfect_order,
+    round(epoch(order_lines.shipped_at - order_lines.transaction_at) / 3600, 2) as order_to_ship_hours,
+    round(epoch(order_lines.delivered_at - order_lines.shipped_at) / 3600, 2) as ship_to_delivery_hours,
+    round(epoch(order_lines.delivered_at - order_lines.transaction_at) / 3600, 2) as order_cycle_hours
+from order_lines
+{{ join_customer_version('customer_version', 'order_lines.customer_key', 'order_lines.transaction_at') }}

@@ -1,0 +1,88 @@
+-- Grain: one row per touchpoint of a known customer with the firm, all channels in one table:
+-- a web session, a purchase (POS transaction), a return (return transaction), a call-center
+-- contact, a campaign message received (treatment cell only; the control cell got nothing) and
+-- a campaign response. value: net purchase amount, refunds negative; null where no money moved.
+-- Touchpoints without a customer (anonymous visits and sales) are left out. Key: touchpoint_key.
+
+with sessions as (
+
+    select
+        customer_key, session_started_at as touched_at, channel_key, 'web_session' as touchpoint_type,
+        'web' as source_system, session_id as source_record_id, null as value
+    from {{ ref('fct_web_sessions') }}
+    where customer_key is not null
+
+),
+
+purchases as (
+
+    select
+        any_value(customer_key), min(transaction_at), arg_min(channel_key, line_number), 'purchase',
+        'pos', transaction_id, sum(amount)
+    from {{ ref('fct_order_lines') }}
+    where customer_key is not null
+    group by transaction_id
+
+),
+
+returns as (
+
+    select
+        any_value(customer_key), min(returned_at), arg_min(channel_key, line_number), 'return',
+        'pos', transaction_id, -sum(refund_amount)
+    from {{ ref('fct_returns') }}
+    where customer_key is not null
+    group by transaction_id
+
+),
+
+contacts as (
+
+    select
+        customer_key, started_at, channel_key, 'service_contact', 'callcenter', interaction_id, null
+    from {{ ref('fct_interactions') }}
+    where customer_key is not null
+
+),
+
+campaign_messages as (
+
+    select
+        customer_key, launched_at, channel_key, 'campaign_sent', 'campaign_audience',
+        campaign_id || '/' || account_id, null
+    from {{ ref('fct_campaign_audience') }}
+    where customer_key is not null and is_treatment
+
+),
+
+campaign_responses as (
+
+    select
+        customer_key, responded_at, channel_key, 'campaign_response', 'response_list', response_id, null
+    from {{ ref('fct_campaign_responses') }}
+    where customer_key is not null
+
+),
+
+touchpoints as (
+
+    select * from sessions
+    union all select * from purchases
+    union all select * from returns
+    union all select * from contacts
+    union all select * from campaign_messages
+    union all select * from campaign_responses
+
+)
+
+select
+    {{ surrogate_key(['touchpoint_type', 'source_record_id']) }} as touchpoint_key,
+    customer_key,
+    touched_at,
+    {{ date_key('touched_at') }} as date_key,
+    channel_key,
+    touchpoint_type,
+    source_system,
+    source_record_id,
+    cast(value as decimal(14, 2)) as value
+from touchpoints

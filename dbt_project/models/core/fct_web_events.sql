@@ -1,0 +1,120 @@
+-- Grain: one row per web event (event_id), with its customer and session.
+--
+-- Customer: the identity map's customer for events that are contact records, else the
+-- customer of the event's account, else (anonymous events) the customer of the account the
+-- browser logged in as most recently before the event, or of its first login when the event
+-- came before any (intermediate.int_web_anonymous_links). Null for browsers that never logged in.
+-- Session: per browser (anonymous_id), a gap of more than 30 minutes between consecutive events
+-- starts a new session; exactly 30 minutes does not. session_id is derived from the browser and
+-- the session's first event time, so it stays the same while that first event does.
+--
+-- A full rebuild every run, not incremental: customer keys follow the identity map, which is
+-- rewritten by every identity run, and a late event can merge or split sessions around it.
+
+with events as (
+
+    select
+        event_id, anonymous_id, account_id, event_type, occurred_at, url, referrer,
+        product_sku, utm_source, utm_medium, utm_campaign
+    from {{ ref('stg_web__events') }}
+
+),
+
+event_customers as (
+
+    select source_record_id as event_id, customer_key
+    from {{ source('core', 'customer_identity_map') }}
+    where source_system = 'web'
+
+),
+
+accounts as (
+
+    select account_id, customer_key from {{ ref('int_customer_account_keys') }}
+
+),
+
+browser_logins as (
+
+    select
+        links.anonymous_id,
+        links.first_login_at,
+        accounts.customer_key,
+        row_number() over (
+            partition by links.anonymous_id order by links.first_login_at, links.account_id
+        ) as login_order
+    from {{ ref('int_web_anonymous_links') }} as links
+    inner join accounts on accounts.account_id = links.account_id
+
+),
+
+resolved as (
+
+    select
+        events.*,
+        coalesce(event_customers.customer_key, accounts.customer_key,
+            last_login.customer_key, first_login.customer_key) as customer_key,
+        case
+            when event_customers.customer_key is not null then 'identity_map'
+            when accounts.customer_key is not null then 'account'
+            when coalesce(last_login.customer_key, first_login.customer_key) is not null then 'browser_login'
+        end as customer_key_source
+    from events
+    left join event_customers on event_customers.event_id = events.event_id
+    left join accounts on accounts.account_id = events.account_id
+    asof left join browser_logins as last_login
+        on last_login.anonymous_id = events.anonymous_id
+        and events.occurred_at >= last_login.first_login_at
+    left join browser_logins as first_login
+        on first_login.anonymous_id = events.anonymous_id
+        and first_login.login_order = 1
+
+),
+
+session_starts as (
+
+    select
+        *,
+        coalesce(
+            occurred_at - lag(occurred_at) over (partition by anonymous_id order by occurred_at, event_id)
+                > interval 30 minute,
+            true
+        ) as is_session_start
+    from resolved
+
+),
+
+sessionized as (
+
+    select
+        *,
+        sum(cast(is_session_start as integer)) over browser_history as session_number,
+        max(case when is_session_start then occurred_at end) over browser_history as session_started_at
+    from session_starts
+    window browser_history as (
+        partition by anonymous_id order by occurred_at, event_id
+        rows between unbounded preceding and current row
+    )
+
+)
+
+select
+    event_id,
+    occurred_at,
+    {{ date_key('occurred_at') }} as date_key,
+    anonymous_id,
+    account_id,
+    customer_key,
+    customer_key_source,
+    {{ surrogate_key(['anonymous_id', 'session_started_at']) }} as session_id,
+    cast(session_number as integer) as session_number,
+    event_type,
+    url,
+    referrer,
+    product_sku,
+    case when product_sku is not null then {{ surrogate_key(['product_sku']) }} end as product_key,
+    utm_source,
+    utm_medium,
+    utm_campaign,
+    case when utm_campaign is not null then {{ surrogate_key(['utm_campaign']) }} end as campaign_key
+from sessionized

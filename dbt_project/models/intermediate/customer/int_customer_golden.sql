@@ -1,0 +1,107 @@
+-- The golden record of every customer as of each date on which one of its records was observed
+-- (end of that date, UTC): the input of core.dim_customer, which collapses unchanged dates into
+-- SCD2 versions. Rebuilt from the records alone, so history is reproducible from raw.
+--
+-- Survivorship, per field: among the customer's records observed up to the date that carry a
+-- value, the record of the highest-priority source wins, the most recent one within a priority
+-- (then source_system, source_record_id, so ties are deterministic). Priority: records with an
+-- account id (web logins, POS / call-center records quoting the account) > pos > callcenter >
+-- web forms without account > response_list > compiled_list. The postal address (line 1, line 2,
+-- city, postcode) survives as one block from one record, so lines of two addresses never mix;
+-- region and country survive per field. Consent per channel comes from response-list records
+-- only, the latest answer winning; compiled lists never give consent. Key: (customer_key, as_of_date).
+
+{%- set source_priority = {'pos': 2, 'callcenter': 3, 'web': 4, 'response_list': 5, 'compiled_list': 6} %}
+{%- set fields = ['first_name', 'last_name', 'email', 'phone', 'region', 'country', 'date_of_birth',
+                  'account_id', 'loyalty_card'] %}
+{%- set address = ['address_line1', 'address_line2', 'city', 'postcode'] %}
+{%- set consents = ['consent_email', 'consent_sms', 'consent_phone', 'consent_mail'] %}
+
+with records as (
+
+    select
+        *,
+        cast(observed_at as date) as as_of_date,
+        -- the customer's records in survivorship order, best first
+        row_number() over (
+            partition by customer_key
+            order by
+                case
+                    when account_id is not null then 1
+                    {%- for system, priority in source_priority.items() %}
+                    when source_system = '{{ system }}' then {{ priority }}
+                    {%- endfor %}
+                end,
+                observed_at desc,
+                source_system,
+                source_record_id
+        ) as survivorship_rank,
+        -- the customer's records, latest first: ranks the consent answers
+        row_number() over (
+            partition by customer_key order by observed_at desc, source_system, source_record_id
+        ) as recency_rank
+    from {{ ref('int_customer_records') }}
+    where customer_key is not null
+
+),
+
+daily as (
+
+    -- per customer and date: the best value of the date's records, with the rank that won
+    select
+        customer_key,
+        as_of_date,
+        {%- for field in fields %}
+        arg_min({{ field }}, survivorship_rank) filter (where {{ field }} is not null) as {{ field }},
+        min(survivorship_rank) filter (where {{ field }} is not null) as {{ field }}__rank,
+        {%- endfor %}
+        arg_min(struct_pack({{ address | join(', ') }}), survivorship_rank)
+            filter (where address_line1 is not null or postcode is not null) as address,
+        min(survivorship_rank)
+            filter (where address_line1 is not null or postcode is not null) as address__rank,
+        {%- for consent in consents %}
+        arg_min({{ consent }}, recency_rank)
+            filter (where {{ consent }} is not null and source_system = 'response_list') as {{ consent }},
+        min(recency_rank)
+            filter (where {{ consent }} is not null and source_system = 'response_list') as {{ consent }}__rank
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from records
+    group by customer_key, as_of_date
+
+),
+
+as_of as (
+
+    -- running survivorship: the best value of all dates up to this one
+    select
+        customer_key,
+        as_of_date,
+        {%- for field in fields + ['address'] + consents %}
+        arg_min({{ field }}, {{ field }}__rank) over history as {{ field }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from daily
+    window history as (
+        partition by customer_key order by as_of_date rows between unbounded preceding and current row
+    )
+
+)
+
+select
+    customer_key,
+    as_of_date,
+    first_name,
+    last_name,
+    email,
+    phone,
+    {%- for column in address %}
+    address.{{ column }} as {{ column }},
+    {%- endfor %}
+    region,
+    country,
+    date_of_birth,
+    account_id,
+    loyalty_card,
+    loyalty_card is not null as is_loyalty_member,
+    {{ consents | join(',\n    ') }}
+from as_of

@@ -1,0 +1,13 @@
+"""Dagster asset checks of crm360: GX on raw batches, blocking reconciliation on raw, staging and core.
+
+Add `all_checks` to Definitions(asset_checks=...) and `quality_resources(settings)` to its
+resources (the checks need `warehouse` and `quality`). Every check writes audit.check_results.
+"""
+
+from pipelines.checks.gx import gx_checks
+from pipelines.checks.reconciliation import layer_checks, load_checks
+from pipelines.checks.resources import QualityResource, quality_resources
+
+all_checks: list = [*gx_checks, *load_checks, *layer_checks]
+
+__all__ = ["QualityResource", "all_checks", "gx_checks", "layer_checks", "load_checks", "quality_resources"]
