@@ -23,10 +23,7 @@ renamed as (
         {{ clean_code('cell') }} as cell,
 
         -- lineage
-        _load_id as load_id,
-        _source_file as source_file,
-        _source_line as source_line,
-        {{ to_utc('_loaded_at') }} as loaded_at
+        {{ lineage_columns() }}
 
     from source
 

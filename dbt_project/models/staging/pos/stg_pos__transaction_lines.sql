@@ -45,24 +45,10 @@ renamed as (
         damaged,
 
         -- contact (given at the till or on the order)
-        {{ proper_case('first_name') }} as first_name,
-        {{ proper_case('last_name') }} as last_name,
-        {{ normalize_email('email') }} as email,
-        {{ email_canonical(normalize_email('email')) }} as email_canonical,
-        phone,
-        {{ clean_text('address_line1') }} as address_line1,
-        {{ clean_text('address_line2') }} as address_line2,
-        {{ proper_case('city') }} as city,
-        postcode,
-        {{ proper_case('region') }} as region,
-        {{ country_iso2('country') }} as country,
-        date_of_birth,
+        {{ contact_columns() }}
 
         -- lineage
-        _load_id as load_id,
-        _source_file as source_file,
-        _source_line as source_line,
-        {{ to_utc('_loaded_at') }} as loaded_at
+        {{ lineage_columns() }}
 
     from source
 
@@ -72,8 +58,7 @@ normalized as (
 
     -- phone and postcode rules depend on the record's ISO-2 country, computed above
     select * replace (
-        {{ normalize_phone('phone', 'country') }} as phone,
-        {{ normalize_postcode('postcode', 'country') }} as postcode
+        {{ normalize_contact_columns() }}
     )
     from renamed
 
