@@ -80,3 +80,47 @@ def test_one_more_day_keeps_every_unchanged_persons_key(two_runs: dict) -> None:
     unexplained = [r for r in moved if keys_1[r] not in changed_keys and keys_2[r] not in changed_keys]
     assert unexplained == []
     assert len(moved) <= 0.01 * len(keys_1), f"{len(moved)} of {len(keys_1)} records changed key"
+
+
+def test_identity_cli_reports_and_explains(two_runs: dict) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from pipelines.cli import main
+
+    settings = two_runs["settings"]
+    runner = CliRunner()
+    report = runner.invoke(
+        main,
+        [
+            "identity-report",
+            "--truth",
+            str(settings.data_dir / "truth"),
+            "--data-dir",
+            str(settings.data_dir),
+        ],
+    )
+    assert report.exit_code == 0, report.output
+    assert "precision" in report.output and "by feed pair" in report.output
+
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        a, b = con.execute(
+            """
+            SELECT list(source_system || ':' || source_record_id
+                        ORDER BY source_system, source_record_id)[1:2]
+            FROM core.customer_identity_map
+            GROUP BY customer_key HAVING count(DISTINCT source_system) > 1 LIMIT 1
+            """
+        ).fetchone()[0]
+    finally:
+        con.close()
+    explained = runner.invoke(main, ["identity-explain", a, b, "--data-dir", str(settings.data_dir)])
+    assert explained.exit_code == 0, explained.output
+    answer = json.loads(explained.output)
+    assert answer["linked"] is True
+    assert answer["method"] in ("rule", "splink")
+
+    bad = runner.invoke(main, ["identity-explain", "pos-T1", b, "--data-dir", str(settings.data_dir)])
+    assert bad.exit_code != 0 and "expected SOURCE_SYSTEM:RECORD_ID" in bad.output
