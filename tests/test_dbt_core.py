@@ -23,7 +23,7 @@ import yaml
 from sources.feeds import FEEDS
 from sources.ingest.loader import load_feed
 from sources.simulator import simulate
-from tests.test_dbt_staging import DBT_PROJECT_DIR, DbtRun, _dbt, _rows
+from tests.dbt_helpers import DBT_PROJECT_DIR, DbtRun, _dbt, _rows
 
 SIMULATION = {"customers": 200, "days": 30, "seed": 3}
 # A POS line is a return line when it points to a sale or has a negative quantity (macro pos_is_return_line).

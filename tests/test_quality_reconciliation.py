@@ -18,8 +18,8 @@ from quality.results import CheckResult, dbt_results_to_check_results, record_re
 from sources.feeds import FEEDS
 from sources.ingest.loader import load_feed
 from sources.simulator import simulate
+from tests.dbt_helpers import _dbt
 from tests.ingest_helpers import POS_HEADER, pos_line, write
-from tests.test_dbt_staging import _dbt
 
 STG_POS, STG_CC = "staging.stg_pos__transaction_lines", "staging.stg_callcenter__interactions"
 RETURN_LINE = "(return_of_transaction_id IS NOT NULL OR coalesce(quantity < 0, false))"

@@ -5,9 +5,18 @@ resources (the checks need `warehouse` and `quality`). Every check writes audit.
 """
 
 from pipelines.checks.gx import gx_checks
+from pipelines.checks.pandera import pandera_checks
 from pipelines.checks.reconciliation import layer_checks, load_checks
 from pipelines.checks.resources import QualityResource, quality_resources
 
-all_checks: list = [*gx_checks, *load_checks, *layer_checks]
+all_checks: list = [*gx_checks, *load_checks, *layer_checks, *pandera_checks]
 
-__all__ = ["QualityResource", "all_checks", "gx_checks", "layer_checks", "load_checks", "quality_resources"]
+__all__ = [
+    "QualityResource",
+    "all_checks",
+    "gx_checks",
+    "layer_checks",
+    "load_checks",
+    "pandera_checks",
+    "quality_resources",
+]

@@ -1,0 +1,204 @@
+"""Pandera gate on hand-made core tables: clean rows pass, each injected violation fails its named rule."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.checks.pandera import pandera_checks
+from pipelines.resources import WarehouseResource
+from quality.pandera_gate import validate_table
+from quality.pandera_schemas import SPECS, to_pandera
+from quality.results import ERROR, CheckResult
+
+DDL = """
+CREATE SCHEMA core; CREATE SCHEMA marts;
+CREATE TABLE core.dim_customer (customer_sk VARCHAR, customer_key VARCHAR, version_number INTEGER,
+    valid_from DATE, valid_to DATE, is_current BOOLEAN);
+CREATE TABLE core.dim_product (product_key VARCHAR, sku VARCHAR);
+CREATE TABLE core.fct_order_lines (order_line_key VARCHAR, transaction_id VARCHAR, line_number INTEGER,
+    transaction_at TIMESTAMP, date_key INTEGER, customer_key VARCHAR, customer_sk VARCHAR,
+    product_key VARCHAR, store_key VARCHAR, channel_key VARCHAR, quantity INTEGER,
+    unit_price DECIMAL(12,2), discount DECIMAL(12,2), amount DECIMAL(12,2), shipped_at TIMESTAMP,
+    delivered_at TIMESTAMP, quantity_ordered INTEGER, quantity_shipped INTEGER);
+CREATE TABLE core.fct_returns (return_line_key VARCHAR, transaction_id VARCHAR, line_number INTEGER,
+    returned_at TIMESTAMP, customer_sk VARCHAR, product_key VARCHAR, quantity_returned INTEGER,
+    unit_price DECIMAL(12,2), refund_amount DECIMAL(12,2), return_reason VARCHAR);
+CREATE TABLE core.fct_interactions (interaction_id VARCHAR, started_at TIMESTAMP, customer_sk VARCHAR,
+    answered_at TIMESTAMP, ended_at TIMESTAMP, hold_seconds INTEGER, wrap_seconds INTEGER,
+    csat INTEGER, nps INTEGER);
+CREATE TABLE core.fct_web_sessions (session_id VARCHAR, customer_key VARCHAR, session_started_at TIMESTAMP,
+    session_ended_at TIMESTAMP, duration_seconds INTEGER, events INTEGER);
+CREATE TABLE marts.customer_360 (customer_key VARCHAR, customer_sk VARCHAR, touchpoints INTEGER,
+    orders INTEGER, returns INTEGER, web_sessions INTEGER, interactions INTEGER,
+    campaign_responses INTEGER, order_value DECIMAL(14,2), return_value DECIMAL(14,2));
+INSERT INTO core.dim_customer VALUES
+    ('sk1', 'C1', 1, '2026-01-01', '2026-02-01', false), ('sk2', 'C1', 2, '2026-02-01', '9999-12-31', true),
+    ('sk3', 'C2', 1, '2026-01-01', '9999-12-31', true);
+INSERT INTO core.dim_product VALUES ('p1', 'SKU-1'), ('p2', 'SKU-2');
+-- 30 days of one 10.00 line, so the revenue band has a trailing median; every other day anonymous
+INSERT INTO core.fct_order_lines
+SELECT 'L' || i, 'T' || i, 1, TIMESTAMP '2026-03-01 10:00:00' + INTERVAL (i) DAY, 0,
+    CASE WHEN i % 2 = 0 THEN 'C2' END, CASE WHEN i % 2 = 0 THEN 'sk3' END, 'p1', 's1', 'store',
+    2, 5.00, 0.00, 10.00, NULL, NULL, NULL, NULL
+FROM range(30) r(i);
+INSERT INTO core.fct_order_lines VALUES ('S1', 'T-S', 1, '2026-03-05 10:00', 0, 'C1', 'sk2', 'p2', 'ONLINE',
+    'online', 1, 4.00, 1.00, 3.00, '2026-03-06 08:00', '2026-03-07 09:00', 1, 1);
+INSERT INTO core.fct_returns VALUES
+    ('R1', 'T-R', 1, '2026-03-10 10:00', 'sk3', 'p1', 1, 5.00, 5.00, 'repair'),
+    ('R2', 'T-R', 2, '2026-03-10 10:00', NULL, 'p2', 2, 4.00, 8.00, 'returns');
+INSERT INTO core.fct_interactions VALUES
+    ('I1', '2026-03-01 09:00', 'sk3', '2026-03-01 09:02', '2026-03-01 09:10', 30, 60, 5, 10),
+    ('I2', '2026-03-01 10:00', NULL, NULL, '2026-03-01 10:05', NULL, NULL, NULL, NULL);
+INSERT INTO core.fct_web_sessions VALUES ('W1', 'C1', '2026-03-01 09:00', '2026-03-01 09:10', 600, 4),
+    ('W2', NULL, '2026-03-01 11:00', '2026-03-01 11:00', 0, 1);
+INSERT INTO marts.customer_360 VALUES ('C1', 'sk2', 3, 1, 0, 0, 0, 0, 3.00, NULL),
+    ('C2', 'sk3', 20, 15, 1, 2, 1, 0, 150.00, 5.00);
+"""
+
+# (table, UPDATE's SET ... WHERE that breaks it, the one rule that must fail)
+VIOLATIONS = [
+    ("core.fct_order_lines", "SET quantity_shipped = 2 WHERE order_line_key = 'S1'",
+     "pandera:fct_order_lines:shipped_le_ordered"),
+    ("core.fct_order_lines",
+     "SET delivered_at = '2026-03-05 12:00' WHERE order_line_key = 'S1'",
+     "pandera:fct_order_lines:delivered_after_shipped"),
+    ("core.fct_order_lines", "SET customer_sk = 'sk-orphan' WHERE order_line_key = 'L0'",
+     "pandera:fct_order_lines:customer_sk_in_dim_customer"),
+    ("core.fct_order_lines", "SET order_line_key = 'L2' WHERE order_line_key = 'L4'",
+     "pandera:fct_order_lines:unique_order_line_key"),
+    ("core.fct_order_lines", "SET amount = 11.00 WHERE order_line_key = 'L3'",
+     "pandera:fct_order_lines:amount_consistent"),
+    ("core.fct_interactions", "SET csat = 7 WHERE interaction_id = 'I1'",
+     "pandera:fct_interactions:csat_1_5"),
+    ("core.fct_interactions",
+     "SET ended_at = '2026-03-01 09:30' WHERE interaction_id = 'I2'",
+     "pandera:fct_interactions:ended_after_started"),
+    ("core.fct_returns", "SET return_reason = 'lost' WHERE return_line_key = 'R2'",
+     "pandera:fct_returns:reason_accepted"),
+    ("core.dim_customer", "SET valid_to = '2026-01-01' WHERE customer_sk = 'sk1'",
+     "pandera:dim_customer:valid_from_before_valid_to"),
+    ("core.fct_web_sessions", "SET customer_key = 'C9' WHERE session_id = 'W2'",
+     "pandera:fct_web_sessions:customer_key_in_dim_customer"),
+    ("marts.customer_360", "SET orders = -1 WHERE customer_key = 'C1'",
+     "pandera:customer_360:counts_non_negative"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    c = duckdb.connect()
+    c.execute(DDL)
+    yield c
+    c.close()
+
+
+def _failed(results: list[CheckResult]) -> dict[str, CheckResult]:
+    return {r.check_name: r for r in results if not r.passed}
+
+
+@pytest.mark.parametrize("table", list(SPECS))
+def test_clean_tables_pass_every_rule(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    results = validate_table(con, table)
+    assert results and _failed(results) == {}
+    assert all(r.failing_rows == 0 and r.asset == table for r in results)
+    assert len({r.check_name for r in results}) == len(results)  # names are unique per table
+
+
+@pytest.mark.parametrize(
+    ("table", "breaks", "rule"), VIOLATIONS, ids=[v[2].split(":", 1)[1] for v in VIOLATIONS]
+)
+def test_violation_fails_exactly_its_rule(
+    con: duckdb.DuckDBPyConnection, table: str, breaks: str, rule: str
+) -> None:
+    con.execute(f"UPDATE {table} {breaks}")
+    failed = _failed(validate_table(con, table))
+    assert list(failed) == [rule]
+    result = failed[rule]
+    assert result.severity == ERROR and result.failing_rows and result.failing_rows >= 1
+    assert 1 <= len(result.sample["rows"]) <= 5
+    json.dumps(result.sample, default=str)  # recordable
+
+
+def test_distribution_rules(con: duckdb.DuckDBPyConnection) -> None:
+    # every sale anonymous: share 1.0 > 0.6; one day at 100x the median: a warning, not an error
+    con.execute("UPDATE core.fct_order_lines SET customer_key = NULL, customer_sk = NULL")
+    con.execute(
+        "UPDATE core.fct_order_lines SET quantity = 200, amount = 1000.00 WHERE order_line_key = 'L20'"
+    )
+    failed = _failed(validate_table(con, "core.fct_order_lines"))
+    assert set(failed) == {
+        "pandera:fct_order_lines:anonymous_share",
+        "pandera:fct_order_lines:daily_revenue_band",
+    }
+    assert failed["pandera:fct_order_lines:anonymous_share"].sample["rows"][0]["share"] == 1.0
+    band = failed["pandera:fct_order_lines:daily_revenue_band"]
+    assert band.severity == "warn" and band.failing_rows == 1
+    assert str(band.sample["rows"][0]["day"]) == "2026-03-21"
+
+
+def test_missing_column_fails_dtypes_rule_without_crashing(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("ALTER TABLE core.fct_interactions DROP COLUMN nps")
+    con.execute("ALTER TABLE core.fct_interactions ALTER csat TYPE VARCHAR")
+    failed = _failed(validate_table(con, "core.fct_interactions"))
+    assert failed["pandera:fct_interactions:dtypes"].failing_rows == 2
+    assert failed["pandera:fct_interactions:nps_0_10"].failing_rows is None  # could not run: not passed
+
+
+def test_pandera_schema_validates_in_duckdb(con: duckdb.DuckDBPyConnection) -> None:
+    import ibis
+    import pandera.errors
+
+    backend = ibis.duckdb.from_connection(con)
+    schema = to_pandera(SPECS["core.fct_interactions"])
+    schema.validate(backend.table("fct_interactions", database="core"), lazy=True)
+    con.execute("UPDATE core.fct_interactions SET nps = 11 WHERE interaction_id = 'I1'")
+    with pytest.raises(pandera.errors.SchemaErrors, match="nps_0_10"):
+        schema.validate(backend.table("fct_interactions", database="core"), lazy=True)
+
+
+def test_blocking_check_stops_downstream_and_records(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    setup = duckdb.connect(str(warehouse))
+    setup.execute(DDL)
+    setup.close()
+
+    @dg.asset(key=["core", "fct_order_lines"])
+    def fct_order_lines(warehouse: WarehouseResource) -> None:
+        # a stand-in for the dbt model that ships more than was ordered
+        with warehouse.connect() as c:
+            c.execute("UPDATE core.fct_order_lines SET quantity_shipped = 5 WHERE order_line_key = 'S1'")
+
+    downstream_ran: list[bool] = []
+
+    @dg.asset(key=["marts", "downstream"], deps=[fct_order_lines])
+    def downstream() -> None:
+        downstream_ran.append(True)
+
+    key = dg.AssetKey(["core", "fct_order_lines"])
+    [check] = [c for c in pandera_checks if any(k.asset_key == key for k in c.check_keys)]
+    result = dg.materialize(
+        [fct_order_lines, downstream, check],
+        resources={"warehouse": WarehouseResource(path=str(warehouse))},
+        raise_on_error=False,
+    )
+    assert not downstream_ran
+    mats = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert dg.AssetKey(["marts", "downstream"]) not in mats
+    [evaluation] = result.get_asset_check_evaluations()
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
+    assert "pandera:fct_order_lines:shipped_le_ordered" in (evaluation.description or "")
+    assert evaluation.metadata["pandera:fct_order_lines:shipped_le_ordered"].value == 1
+    assert evaluation.metadata["failed_rules"].value == ["pandera:fct_order_lines:shipped_le_ordered"]
+
+    with duckdb.connect(str(warehouse), read_only=True) as c:
+        recorded = c.execute(
+            "SELECT check_name, failing_rows, sample FROM audit.check_results WHERE NOT passed"
+        ).fetchall()
+    assert [(name, rows) for name, rows, _ in recorded] == [("pandera:fct_order_lines:shipped_le_ordered", 1)]
+    assert json.loads(recorded[0][2])["rows"][0]["order_line_key"] == "S1"
