@@ -3,7 +3,7 @@
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from pipelines.assets.dbt import dbt_staging_assets, dbt_warehouse_assets
+from pipelines.assets.dbt import dbt_marts_assets, dbt_staging_assets, dbt_warehouse_assets
 from pipelines.assets.identity import customer_identity_map
 from pipelines.assets.raw import raw_assets
 from pipelines.checks import all_checks as quality_checks
@@ -16,7 +16,7 @@ from pipelines.sensors import landing_files_sensor
 
 
 def all_assets() -> list[dg.AssetsDefinition]:
-    return [*raw_assets, dbt_staging_assets, customer_identity_map, dbt_warehouse_assets]
+    return [*raw_assets, dbt_staging_assets, customer_identity_map, dbt_warehouse_assets, dbt_marts_assets]
 
 
 def all_checks() -> list[dg.AssetChecksDefinition]:

@@ -1,4 +1,4 @@
-"""dbt models as Dagster assets: the layers before identity resolution, and those after it."""
+"""dbt models as Dagster assets: staging before identity resolution, then core, then the marts."""
 
 import os
 from collections.abc import Iterator
@@ -16,6 +16,9 @@ MANIFEST = ensure_manifest()
 # Identity resolution is Python between the two: staging and its inputs are built first, then
 # core and marts read core.customer_identity_map. Two dbt ops keep the asset graph acyclic.
 PRE_IDENTITY = "tag:pre_identity"
+# Marts are a third operation so that the blocking checks on core (pandera, reconciliation) run
+# between core and marts: a failed gate leaves the marts of that run unbuilt.
+MARTS = "path:models/marts"
 
 
 @contextmanager
@@ -72,7 +75,7 @@ def dbt_staging_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, w
     manifest=MANIFEST,
     project=dbt_project,
     select="fqn:*",
-    exclude=PRE_IDENTITY,
+    exclude=f"{PRE_IDENTITY} {MARTS}",
     name="dbt_warehouse",
     dagster_dbt_translator=translator,
     pool=WAREHOUSE_POOL,
@@ -80,4 +83,16 @@ def dbt_staging_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, w
 def dbt_warehouse_assets(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ):
+    yield from _build(context, dbt, warehouse)
+
+
+@dbt_assets(
+    manifest=MANIFEST,
+    project=dbt_project,
+    select=MARTS,
+    name="dbt_marts",
+    dagster_dbt_translator=translator,
+    pool=WAREHOUSE_POOL,
+)
+def dbt_marts_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     yield from _build(context, dbt, warehouse)
