@@ -10,7 +10,8 @@ import ibis.expr.types as ir
 from pandera.config import ValidationDepth, config_context
 from pandera.errors import SchemaError, SchemaErrors
 
-from quality.pandera_schemas import SPECS, Rule, TableSpec, to_pandera
+from quality.pandera_rules import Rule, TableSpec, to_pandera
+from quality.pandera_schemas import SPECS
 from quality.results import ERROR, CheckResult
 
 SAMPLE_ROWS = 5  # enough to see the pattern in the Dagster UI; the rest stay in the warehouse

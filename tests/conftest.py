@@ -8,6 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+# Fixture modules: simulated populations (built once per session) and the dbt core build.
+pytest_plugins = ["tests.simulator_fixtures", "tests.dbt_core_fixtures"]
+
 
 @pytest.fixture
 def landing(tmp_path: Path) -> Path:

@@ -1,121 +1,15 @@
-"""Real dbt build of core and marts on a simulated population, identity taken from the truth.
-
-The simulator writes landing files and the truth of which person each contact record belongs
-to. The loader lands them in raw, dbt builds the layers before identity resolution, a stand-in
-core.customer_identity_map is made from the truth (test fixture only: the real one comes from
-pipelines/identity), and dbt builds everything after identity. The assertions reconcile the
-star schema and customer_360 with staging.
-"""
+"""Core star schema and customer_360 built by dbt on a simulated population (tests/dbt_core_fixtures)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import duckdb
-import pytest
 import yaml
 
-from sources.feeds import FEEDS
-from sources.ingest.loader import load_feed
-from sources.simulator import simulate
-from tests.dbt_helpers import DBT_PROJECT_DIR, DbtRun, _dbt, _rows
-
-SIMULATION = {"customers": 200, "days": 30, "seed": 3}
-# A POS line is a return line when it points to a sale or has a negative quantity (macro pos_is_return_line).
-RETURN_LINE = "(return_of_transaction_id is not null or coalesce(quantity < 0, false))"
-SESSION_GAP = timedelta(minutes=30)
-OWN_MODELS = {
-    "int_customer_account_keys",
-    "int_customer_records",
-    "int_customer_golden",
-    "int_customer_activity",
-    "dim_customer",
-    "dim_date",
-    "dim_product",
-    "dim_store",
-    "dim_channel",
-    "dim_campaign",
-    "dim_agent",
-    "fct_order_lines",
-    "fct_returns",
-    "fct_web_events",
-    "fct_web_sessions",
-    "fct_interactions",
-    "fct_campaign_audience",
-    "fct_campaign_responses",
-    "fct_touchpoints",
-    "customer_360",
-}
-
-
-def _identity_map_from_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> None:
-    """core.customer_identity_map as identity resolution would write it, with the truth's persons.
-
-    One row per contact record; a record the truth does not name becomes its own customer.
-    """
-    con.execute("create schema if not exists core")
-    con.execute(
-        f"""
-        create or replace table core.customer_identity_map as
-        with truth as (
-            select source_system, source_record_id, min(person_id) as person_id
-            from read_csv('{truth / "records.csv"}', all_varchar = true)
-            group by source_system, source_record_id
-        )
-        select
-            records.source_system,
-            records.source_record_id,
-            coalesce('C' || truth.person_id,
-                     'U-' || records.source_system || '-' || records.source_record_id) as customer_key,
-            cast(1.0 as double) as match_probability,
-            case when truth.person_id is null then 'unmatched' else 'truth' end as matched_by
-        from intermediate.int_contact_records as records
-        left join truth using (source_system, source_record_id)
-        """
-    )
-
-
-@dataclass
-class Built:
-    con: duckdb.DuckDBPyConnection  # read-only, on the built warehouse
-    run: DbtRun  # the build after identity
-    truth: Path  # the simulator's truth folder
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
-    """Simulated feeds loaded into raw, built before and after a truth-based identity map."""
-    work_dir = tmp_path_factory.mktemp("dbt_core")
-    landing = work_dir / "data" / "landing"
-    simulate(out=landing, **SIMULATION)
-    warehouse = work_dir / "warehouse.duckdb"
-    con = duckdb.connect(str(warehouse))
-    try:
-        for contract in FEEDS.values():
-            load_feed(con, contract, landing, run_id="test-core")
-    finally:
-        con.close()
-
-    pre = _dbt(["build", "--select", "tag:pre_identity"], warehouse, work_dir / "pre")
-    assert pre.returncode == 0, pre.output[-6000:]
-
-    con = duckdb.connect(str(warehouse))
-    try:
-        _identity_map_from_truth(con, landing.parent / "truth")
-        assert con.execute("select count(*) from core.customer_identity_map").fetchone()[0] > 0
-    finally:
-        con.close()
-
-    post = _dbt(["build", "--exclude", "tag:pre_identity"], warehouse, work_dir / "post")
-    assert post.returncode == 0, post.output[-6000:]
-    con = duckdb.connect(str(warehouse), read_only=True)
-    yield Built(con, post, landing.parent / "truth")
-    con.close()
+from tests.dbt_core_fixtures import OWN_MODELS, RETURN_LINE, SESSION_GAP, Built
+from tests.dbt_helpers import DBT_PROJECT_DIR, _rows
 
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str) -> Any:

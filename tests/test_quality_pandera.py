@@ -13,7 +13,8 @@ import pytest
 from pipelines.checks.pandera import pandera_checks
 from pipelines.resources import WarehouseResource
 from quality.pandera_gate import validate_table
-from quality.pandera_schemas import SPECS, to_pandera
+from quality.pandera_rules import to_pandera
+from quality.pandera_schemas import SPECS
 from quality.results import ERROR, CheckResult
 
 DDL = """

@@ -6,7 +6,8 @@ import dagster as dg
 
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
 from quality.pandera_gate import validate_table
-from quality.pandera_schemas import SPECS, TableSpec
+from quality.pandera_rules import TableSpec
+from quality.pandera_schemas import SPECS
 from quality.results import ERROR, CheckResult, record_results, sample_json
 
 CHECK_NAME = "pandera"
