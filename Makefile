@@ -40,6 +40,7 @@ dagster: setup
 
 docs: setup
 	$(BIN)/python -m sources.contracts_doc > docs/sources.md
+	$(BIN)/python -m pipelines.config_doc > docs/configuration.md
 
 clean:
 	rm -rf data .pytest_cache .ruff_cache dbt_project/target dbt_project/logs

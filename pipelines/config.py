@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 
 from pipelines.identity.settings import IdentitySettings
+from pipelines.kpi.settings import KpiSettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
-# name -> (env var, description); docs/configuration.md is generated from this table.
+# name -> (env var, description); docs/configuration.md is generated from it (pipelines/config_doc.py).
 ENV_VARS: dict[str, tuple[str, str]] = {
     "data_dir": ("CRM360_DATA_DIR", "Data directory (default ./data in the repository)."),
     "landing_dir": ("CRM360_LANDING_DIR", "Landing location of the feeds (default <data_dir>/landing)."),
@@ -39,6 +41,58 @@ ENV_VARS: dict[str, tuple[str, str]] = {
         "CRM360_IDENTITY_RETRAIN",
         "Retrain the Splink model instead of reusing the stored one (default false).",
     ),
+    "kpi.clv_calibration_end": (
+        "CRM360_CLV_CALIBRATION_END",
+        "Last day (YYYY-MM-DD) of the CLV calibration window (default: 91 days before the last order).",
+    ),
+    "kpi.clv_holdout_days": (
+        "CRM360_CLV_HOLDOUT_DAYS",
+        "Days of holdout after the default calibration end (default 91).",
+    ),
+    "kpi.clv_time_unit": (
+        "CRM360_CLV_TIME_UNIT",
+        "Time unit of the CLV models: weeks or days (default weeks).",
+    ),
+    "kpi.clv_horizon": ("CRM360_CLV_HORIZON", "CLV horizon in time units (default 52)."),
+    "kpi.clv_discount_rate": ("CRM360_CLV_DISCOUNT_RATE", "Annual discount rate of CLV (default 0.10)."),
+    "kpi.churn_days": (
+        "CRM360_CHURN_DAYS",
+        "Days without a purchase after which a customer has churned (default 180).",
+    ),
+    "kpi.lapsed_days": (
+        "CRM360_LAPSED_DAYS",
+        "Days without a purchase that fire the lapsed trigger (default 90).",
+    ),
+    "kpi.large_return_amount": (
+        "CRM360_LARGE_RETURN_AMOUNT",
+        "Refund amount from which a return fires the large-return trigger (default 200).",
+    ),
+    "kpi.service_level_seconds": (
+        "CRM360_SERVICE_LEVEL_SECONDS",
+        "Call-centre service-level threshold: answered within this many seconds (default 20).",
+    ),
+    "kpi.fcr_days": ("CRM360_FCR_DAYS", "First-contact resolution window in days (default 7)."),
+    "kpi.conversion_window_days": (
+        "CRM360_CONVERSION_WINDOW_DAYS",
+        "Days after a campaign response in which a purchase counts as a conversion (default 30).",
+    ),
+    "kpi.strategic_clv_share": (
+        "CRM360_STRATEGIC_CLV_SHARE",
+        "Top share of customers by predicted CLV marked strategically significant (default 0.05).",
+    ),
+    "kpi.basket_min_pair_baskets": (
+        "CRM360_BASKET_MIN_PAIR_BASKETS",
+        "Baskets a product pair needs to enter marts.kpi_product_pairs (default 5).",
+    ),
+    "kpi.bundle_min_support": (
+        "CRM360_BUNDLE_MIN_SUPPORT",
+        "Support (share of baskets) a pair needs to be a bundle candidate (default 0.002).",
+    ),
+    "kpi.forecast_weeks": ("CRM360_FORECAST_WEEKS", "Weeks of revenue forecast (default 12)."),
+    "kpi.forecast_backtest_weeks": (
+        "CRM360_FORECAST_BACKTEST_WEEKS",
+        "Last weeks of history held out to measure forecast error (default 8).",
+    ),
 }
 
 
@@ -52,6 +106,7 @@ class Settings:
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int | None = None
     identity: IdentitySettings = field(default_factory=IdentitySettings)
+    kpi: KpiSettings = field(default_factory=KpiSettings)
     # GX costs ~0.3-0.5 s per file whatever its size (docs/quality.md); 25 files per feed keeps a
     # run's GX share near a minute on 2 cores, later runs catch up on the backlog.
     gx_max_batches: int = 25
@@ -94,6 +149,7 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
         duckdb_memory_limit=env.get("CRM360_DUCKDB_MEMORY_LIMIT", "4GB"),
         duckdb_threads=int(threads) if threads else None,
         identity=_identity_settings(env),
+        kpi=_kpi_settings(env),
         gx_max_batches=int(env.get("CRM360_GX_MAX_BATCHES", "25")),
     )
 
@@ -106,3 +162,24 @@ def _identity_settings(env: dict[str, str]) -> IdentitySettings:
         seed=int(env.get("CRM360_IDENTITY_SEED", defaults.seed)),
         retrain_model=env.get("CRM360_IDENTITY_RETRAIN", "").lower() in ("1", "true", "yes"),
     )
+
+
+def _kpi_settings(env: dict[str, str]) -> KpiSettings:
+    """CRM360_* env vars onto KpiSettings; unset or empty keeps the default."""
+    defaults = KpiSettings()
+    values: dict[str, object] = {}
+    for name, (var, _) in ENV_VARS.items():
+        if not name.startswith("kpi.") or not env.get(var):
+            continue
+        attr = name.removeprefix("kpi.")
+        default = getattr(defaults, attr)
+        raw = env[var]
+        if attr == "clv_calibration_end":
+            values[attr] = date.fromisoformat(raw)
+        elif attr == "clv_time_unit":
+            if raw not in ("weeks", "days"):
+                raise ValueError(f"{var} must be 'weeks' or 'days', not {raw!r}")
+            values[attr] = raw
+        else:
+            values[attr] = type(default)(raw)
+    return replace(defaults, **values)

@@ -14,6 +14,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtP
 
 from pipelines.config import DBT_PROJECT_DIR, load_settings
 
+GATE_KEY = dg.AssetKey(["core", "quality_gate"])  # the asset is pipelines/assets/gate.py
+
 DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 
@@ -72,6 +74,17 @@ class Crm360DbtTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return dbt_resource_props["schema"]
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = manifest["nodes"].get(unique_id) or {}
+        if props.get("resource_type") == "model" and props.get("schema") == "marts":
+            # Every mart waits behind the quality gate: customer_360 does not read fct_order_lines,
+            # yet a failed check there must still stop it (pipelines/assets/gate.py).
+            spec = spec.merge_attributes(deps=[GATE_KEY])
+        return spec
 
 
 translator = Crm360DbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))

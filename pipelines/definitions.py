@@ -3,20 +3,36 @@
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from pipelines.assets.clv import clv_assets
+from pipelines.assets.dashboard import kpi_dashboard
 from pipelines.assets.dbt import dbt_marts_assets, dbt_staging_assets, dbt_warehouse_assets
+from pipelines.assets.forecast import forecast_assets
+from pipelines.assets.gate import quality_gate
 from pipelines.assets.identity import customer_identity_map
 from pipelines.assets.raw import raw_assets
 from pipelines.checks import all_checks as quality_checks
 from pipelines.checks import quality_resources
 from pipelines.config import Settings, load_settings
 from pipelines.dbt_project import DBT_EXECUTABLE, dbt_project
+from pipelines.kpi.resource import kpi_resources
 from pipelines.resources import LandingResource, WarehouseResource
 from pipelines.schedules import all_assets_job, nightly_schedule
 from pipelines.sensors import landing_files_sensor
 
 
 def all_assets() -> list[dg.AssetsDefinition]:
-    return [*raw_assets, dbt_staging_assets, customer_identity_map, dbt_warehouse_assets, dbt_marts_assets]
+    return [
+        *raw_assets,
+        dbt_staging_assets,
+        customer_identity_map,
+        dbt_warehouse_assets,
+        quality_gate,
+        # Python KPI marts run after the gate and before the dbt marts, which read customer_clv.
+        clv_assets,
+        forecast_assets,
+        dbt_marts_assets,
+        kpi_dashboard,
+    ]
 
 
 def all_checks() -> list[dg.AssetChecksDefinition]:
@@ -26,6 +42,7 @@ def all_checks() -> list[dg.AssetChecksDefinition]:
 def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     return {
         **quality_resources(settings),
+        **kpi_resources(settings),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE)),
         "warehouse": WarehouseResource.from_settings(settings),
         "landing": LandingResource.from_settings(settings),

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines.config import Settings
+from quality.gate import failed_checks
 
 console = Console(stderr=True)
 
@@ -25,6 +26,9 @@ class RunSummary:
     seconds: float
     feeds: list[tuple[str, int, int, int, int]] = field(default_factory=list)  # feed, files, read, loaded, q
     failures: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)  # error-severity checks, rule + table
+    materialized: set[str] = field(default_factory=set)  # "schema.table" built in this run
+    unbuilt: list[str] = field(default_factory=list)  # selected assets this run did not build
     log_path: Path | None = None
 
 
@@ -103,15 +107,41 @@ def run_pipeline(settings: Settings, selection: str | dg.AssetSelection | None =
         if event.is_step_failure:
             err = event.step_failure_data.error
             summary.failures.append(f"{event.step_key}: {err.message.strip() if err else 'failed'}")
+    planned = {k.to_user_string().replace("/", ".") for k in job_def.asset_layer.selected_asset_keys}
+    summary.materialized = {
+        e.asset_key.to_user_string().replace("/", ".") for e in result.get_asset_materialization_events()
+    }
+    summary.unbuilt = sorted(planned - summary.materialized)
     summary.feeds = landed_by_feed(settings, result.run_id)
+    summary.failed_checks = failed_check_lines(settings, result.run_id)
     return summary
+
+
+def failed_check_lines(settings: Settings, run_id: str) -> list[str]:
+    """'rule on table: N failing; e.g. {...}' for every error-severity check that failed in the run."""
+    if not settings.warehouse_path.exists():
+        return []
+    try:
+        con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    except duckdb.IOException as exc:
+        return [f"(cannot read audit.check_results: {exc})"]
+    try:
+        return [f.describe() for f in failed_checks(con, run_id, prefixes=("",))]
+    except duckdb.Error:  # a read-only connection cannot create audit.check_results on a fresh file
+        return []
+    finally:
+        con.close()
 
 
 def landed_by_feed(settings: Settings, run_id: str) -> list[tuple[str, int, int, int, int]]:
     """Files, rows read, loaded and quarantined per feed in this run, from audit.load_ledger."""
     if not settings.warehouse_path.exists():
         return []
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    except duckdb.IOException as exc:  # another process holds the write lock (STACK_NOTES)
+        console.print(f"[yellow]cannot read the load ledger: {exc}[/]")
+        return []
     try:
         exists = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'audit' "
@@ -142,4 +172,16 @@ def print_summary(summary: RunSummary) -> None:
     status = "[green]succeeded[/]" if summary.success else "[red]FAILED[/]"
     console.print(f"run {status} in {summary.seconds:.1f} s; dbt and step logs: {summary.log_path}")
     for failure in summary.failures:
-        console.print(f"[red]  {failure}[/]")
+        console.print(f"[red]  {failure}[/]", soft_wrap=True)
+    if summary.failed_checks:
+        console.print(f"[red]failed checks ({len(summary.failed_checks)}), all in audit.check_results:[/]")
+        for line in summary.failed_checks:
+            console.print(f"[red]  FAILED {line}[/]", soft_wrap=True)
+    if not summary.success and summary.unbuilt:
+        marts = [a for a in summary.unbuilt if a.startswith(("marts.", "reports."))]
+        shown = ", ".join(marts[:8]) + (", ..." if len(marts) > 8 else "")
+        console.print(
+            f"[yellow]not built in this run: {len(summary.unbuilt)} assets, "
+            f"{len(marts)} of them marts/reports ({shown})[/]",
+            soft_wrap=True,
+        )

@@ -17,6 +17,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.kpi.clv import build_clv
+from pipelines.kpi.forecast import run_forecast
+from pipelines.kpi.settings import KpiSettings
 from sources.feeds import FEEDS
 from sources.ingest.loader import load_feed
 from sources.simulator import simulate
@@ -108,8 +111,21 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     finally:
         con.close()
 
-    post = _dbt(["build", "--exclude", "tag:pre_identity"], warehouse, work_dir / "post")
-    assert post.returncode == 0, post.output[-6000:]
+    # As the pipeline does (pipelines/definitions.py): core, then the Python marts (CLV, forecast)
+    # that dbt marts read, then the dbt marts.
+    core = _dbt(["build", "--exclude", "tag:pre_identity", "path:models/marts"], warehouse, work_dir / "post")
+    assert core.returncode == 0, core.output[-6000:]
+    con = duckdb.connect(str(warehouse))
+    try:
+        build_clv(con, KpiSettings())
+        run_forecast(
+            con, horizon=KpiSettings().forecast_weeks, backtest_weeks=KpiSettings().forecast_backtest_weeks
+        )
+    finally:
+        con.close()
+    marts = _dbt(["build", "--select", "path:models/marts"], warehouse, work_dir / "marts")
+    assert marts.returncode == 0, marts.output[-6000:]
+    post = DbtRun(marts.returncode, core.output + marts.output, core.results + marts.results)
     con = duckdb.connect(str(warehouse), read_only=True)
     yield Built(con, post, landing.parent / "truth")
     con.close()

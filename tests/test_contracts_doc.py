@@ -88,3 +88,16 @@ def test_example_file_loads_into_contract_columns(
     assert len({tuple(r[typed.columns.index(k)] for k in contract.record_id) for r in rows}) == 2
     required = [typed.columns.index(c.name) for c in contract.required]
     assert all(r[i] is not None for r in rows for i in required)
+
+
+def test_configuration_doc_is_current() -> None:
+    from pipelines.config import ENV_VARS
+    from pipelines.config_doc import render_configuration_markdown
+
+    doc = DOC.parent / "configuration.md"
+    rendered = render_configuration_markdown()
+    assert doc.read_text(encoding="utf-8") == rendered, (
+        "docs/configuration.md is stale: run `python -m pipelines.config_doc > docs/configuration.md`"
+    )
+    for var, _ in ENV_VARS.values():
+        assert f"`{var}`" in rendered

@@ -23,6 +23,19 @@ def test_definitions_load_with_every_feed_asset(tmp_path: Path) -> None:
     assert defs.resolve_schedule_def("crm360_nightly").cron_schedule == "30 2 * * *"
 
 
+def test_every_mart_and_report_waits_behind_the_quality_gate(tmp_path: Path) -> None:
+    graph = build_definitions(load_settings(data_dir=tmp_path)).resolve_asset_graph()
+    gate = dg.AssetKey(["core", "quality_gate"])
+    core = {k for k in graph.get_all_asset_keys() if k.path[0] == "core" and k != gate}
+    # the gate waits for every core table (and so for their blocking checks) ...
+    assert core <= set(graph.get(gate).parent_keys)
+    downstream = [k for k in graph.get_all_asset_keys() if k.path[0] in ("marts", "reports")]
+    assert len(downstream) >= 30  # customer_360, the KPI marts, the Python marts, the dashboard
+    for key in downstream:
+        # ... and every mart and report has it as a direct parent (dbt translator, Python assets)
+        assert gate in graph.get(key).parent_keys, key
+
+
 def test_workspace_module_loads() -> None:
     from pipelines import definitions
 

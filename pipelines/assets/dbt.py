@@ -1,5 +1,6 @@
 """dbt models as Dagster assets: staging before identity resolution, then core, then the marts."""
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -8,6 +9,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipelines.dbt_project import dbt_project, ensure_manifest, translator
+from pipelines.kpi.resource import KpiResource
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
 from quality.results import dbt_results_to_check_results, record_results
 
@@ -35,13 +37,25 @@ def _environ(**values: str) -> Iterator[None]:
                 os.environ[key] = old
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    # The dbt profile reads the warehouse file from CRM360_WAREHOUSE; dbt runs as a subprocess
-    # and the Python assets have closed their connections by now (one writer at a time).
-    # dbt.cli copies os.environ when it starts the process; restore it right after so the path
-    # does not leak into later settings lookups in this process.
-    with _environ(CRM360_WAREHOUSE=warehouse.path, CRM360_DUCKDB_MEMORY_LIMIT=warehouse.memory_limit):
-        invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+def dbt_environ(warehouse: WarehouseResource):
+    """The environment dbt's profile reads (profiles.yml): the warehouse file and its memory limit.
+
+    dbt runs as a subprocess and the Python assets have closed their connections by now (one
+    writer at a time). dbt.cli copies os.environ when it starts the process; the context manager
+    restores it right after so the path does not leak into later settings lookups in this process.
+    """
+    return _environ(CRM360_WAREHOUSE=warehouse.path, CRM360_DUCKDB_MEMORY_LIMIT=warehouse.memory_limit)
+
+
+def _build(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    dbt_vars: dict[str, object] | None = None,
+):
+    args = ["build", *(["--vars", json.dumps(dbt_vars)] if dbt_vars else [])]
+    with dbt_environ(warehouse):
+        invocation = dbt.cli(args, context=context, raise_on_error=False)
     yield from invocation.stream()
     # Every dbt test outcome also goes to audit.check_results, next to pandera, GX and
     # reconciliation results, so analysts query one table for all checks of a run.
@@ -94,5 +108,8 @@ def dbt_warehouse_assets(
     dagster_dbt_translator=translator,
     pool=WAREHOUSE_POOL,
 )
-def dbt_marts_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    yield from _build(context, dbt, warehouse)
+def dbt_marts_assets(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, kpi: KpiResource
+):
+    # The KPI definitions (churn days, service-level seconds, ...) of pipelines/kpi/settings.py.
+    yield from _build(context, dbt, warehouse, kpi.settings().dbt_vars())

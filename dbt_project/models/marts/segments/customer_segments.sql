@@ -1,0 +1,79 @@
+-- Market segments of every customer (marts.customer_360, current golden record): one row per
+-- customer. Geography (region, country), demography (age in whole years as of kpi_as_of(),
+-- macro kpi_age_band), behaviour (channels of the touchpoints the customer made, campaign
+-- messages received excluded; categories bought; loyalty membership; purchase frequency band,
+-- macro kpi_frequency_band), RFM segment, and predicted CLV (marts_python customer_clv.clv).
+-- is_strategic: among customers with a predicted CLV, the first ceil(strategic_clv_share x N) by
+-- CLV (ties by customer_key). Activity counts up to kpi_as_of(). Key: customer_key.
+
+with channels as (
+
+    select customer_key, list(distinct channel_key order by channel_key) as channels_used
+    from {{ ref('fct_touchpoints') }}
+    where touchpoint_type <> 'campaign_sent'
+        and cast(touched_at as date) <= {{ kpi_as_of() }}
+    group by customer_key
+
+),
+
+categories as (
+
+    select lines.customer_key, list(distinct products.category order by products.category) as categories_bought
+    from {{ ref('fct_order_lines') }} as lines
+    inner join {{ ref('dim_product') }} as products on products.product_key = lines.product_key
+    where lines.customer_key is not null
+        and products.category is not null
+        and cast(lines.transaction_at as date) <= {{ kpi_as_of() }}
+    group by lines.customer_key
+
+),
+
+clv as (
+
+    select
+        customer_key,
+        cast(clv as double) as predicted_clv,
+        row_number() over (order by clv desc, customer_key) as clv_rank,
+        count(*) over () as clv_customers
+    from {{ source('marts_python', 'customer_clv') }}
+    where clv is not null
+
+),
+
+customers as (
+
+    select
+        customer_key,
+        region,
+        country,
+        date_of_birth,
+        is_loyalty_member,
+        case when date_of_birth <= {{ kpi_as_of() }}
+            then cast(date_sub('year', date_of_birth, {{ kpi_as_of() }}) as integer) end as age
+    from {{ ref('customer_360') }}
+
+)
+
+select
+    customers.customer_key,
+    customers.region,
+    customers.country,
+    customers.age,
+    {{ kpi_age_band('customers.age') }} as age_band,
+    coalesce(channels.channels_used, []) as channels_used,
+    coalesce(categories.categories_bought, []) as categories_bought,
+    case when customers.is_loyalty_member then 'member' else 'non_member' end as loyalty_status,
+    coalesce(value.orders, 0) as orders,
+    cast(coalesce(value.revenue, 0) as decimal(14, 2)) as revenue,
+    {{ kpi_frequency_band('value.orders') }} as frequency_band,
+    rfm.segment as rfm_segment,
+    clv.predicted_clv,
+    coalesce(
+        clv.clv_rank <= ceil({{ var('strategic_clv_share') }} * clv.clv_customers), false
+    ) as is_strategic
+from customers
+left join channels on channels.customer_key = customers.customer_key
+left join categories on categories.customer_key = customers.customer_key
+left join {{ ref('kpi_customer_value') }} as value on value.customer_key = customers.customer_key
+left join {{ ref('customer_rfm') }} as rfm on rfm.customer_key = customers.customer_key
+left join clv on clv.customer_key = customers.customer_key

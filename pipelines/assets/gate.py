@@ -1,0 +1,57 @@
+"""The quality gate asset: every core table and its blocking checks, before any KPI mart is built."""
+
+import dagster as dg
+
+from pipelines.dbt_project import GATE_KEY
+from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
+from quality.gate import failed_checks, failure_message, gate_result
+from quality.results import record_results
+
+
+def build_gate_asset(guarded: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    """`guarded`: every core asset. Each marts asset depends on the gate (pipelines/dbt_project.py).
+
+    Dagster does not start the gate when a blocking check on one of its parents failed with ERROR
+    severity in this run; a failed dbt step skips it as well. The gate also re-reads this run's
+    audit.check_results so that an error recorded by a check Dagster does not treat as blocking
+    (or one that ran outside the parents' checks) still stops the marts.
+    """
+
+    @dg.asset(
+        key=GATE_KEY,
+        deps=guarded,
+        group_name="core",
+        pool=WAREHOUSE_POOL,
+        kinds={"duckdb"},
+        description=(
+            "Passes when no error-severity check on raw, staging, intermediate or core failed in this "
+            "run; every KPI mart depends on it, so a failed check leaves the marts of that run unbuilt."
+        ),
+    )
+    def quality_gate(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        run_id = context.run.run_id
+        with warehouse.connect() as con:
+            failed = failed_checks(con, run_id)
+            seen = con.execute(
+                "SELECT count(*) FROM audit.check_results WHERE run_id = ?", [run_id]
+            ).fetchone()
+            record_results(con, [gate_result(failed, seen[0])], run_id)
+        if failed:
+            raise dg.Failure(
+                description="quality gate closed, KPI marts not built:\n" + failure_message(failed),
+                metadata={"failed_checks": dg.MetadataValue.json([f.check_name for f in failed])},
+            )
+        return dg.MaterializeResult(metadata={"checks_this_run": dg.MetadataValue.int(seen[0])})
+
+    return quality_gate
+
+
+def _core_keys() -> list[dg.AssetKey]:
+    from pipelines.assets.dbt import dbt_warehouse_assets
+    from pipelines.assets.identity import customer_identity_map
+
+    keys = [k for k in dbt_warehouse_assets.keys if k.path[0] == "core"]
+    return sorted([*keys, customer_identity_map.key], key=lambda k: k.to_user_string())
+
+
+quality_gate = build_gate_asset(_core_keys())

@@ -1,0 +1,252 @@
+"""Predictive CLV in the warehouse: BG/NBD + Gamma-Gamma fitted on a calibration window -> marts tables.
+
+Transactions are (customer, purchase day) pairs with a positive net amount that day
+(core.fct_order_lines.amount summed; anonymous lines skipped): same-day purchases count as one
+transaction, as in FHL 2005. Times are day differences divided by the time unit: recency t_x =
+last - first purchase day, T = calibration end - first purchase day. Spend is the net sales
+amount of the transaction day, before returns: Gamma-Gamma models what a customer spends per
+purchase, and returns arrive later and partly (core.fct_returns; net revenue after returns is
+kpi_customer_value's job).
+
+CLV = E[spend | x, zbar] * sum_{k=1..horizon} E[transactions in period k | x, t_x, T] / (1 + d)^k,
+d = (1 + annual rate)^(days per unit / 365.25) - 1 (details in pipelines/kpi/clv_math.py).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pipelines.kpi import bgnbd, gamma_gamma
+from pipelines.kpi.bgnbd import BgNbdParams
+from pipelines.kpi.clv_math import customer_values, holdout_prediction, period_discount_rate, unit_days
+from pipelines.kpi.gamma_gamma import GammaGammaParams
+from pipelines.kpi.mle import MleFit
+from pipelines.kpi.settings import KpiSettings
+
+DAILY_SQL = """
+    select customer_key, cast(transaction_at as date) as purchase_date, sum(amount)::double as amount
+    from core.fct_order_lines
+    where customer_key is not null
+    group by all
+    having sum(amount) > 0
+"""
+
+SUMMARY_SQL = f"""
+    with daily as ({DAILY_SQL})
+    select
+        customer_key,
+        min(purchase_date) as first_purchase_date,
+        count(*) - 1 as frequency,
+        date_diff('day', min(purchase_date), max(purchase_date)) / $unit_days as recency,
+        date_diff('day', min(purchase_date), $calibration_end) / $unit_days as T,
+        -- mean over repeat days only: the first purchase is what made the customer, not a repeat
+        coalesce((sum(amount) - arg_min(amount, purchase_date)) / nullif(count(*) - 1, 0), 0)
+            as monetary_value
+    from daily
+    where purchase_date <= $calibration_end
+    group by customer_key
+    order by customer_key
+"""
+
+HOLDOUT_ACTUALS_SQL = f"""
+    with daily as ({DAILY_SQL}),
+    calibrated as (select distinct customer_key from daily where purchase_date <= $calibration_end)
+    select
+        cast((date_diff('day', $calibration_end, purchase_date) - 1) // $unit_days + 1 as integer)
+            as period_index,
+        count(*) as transactions
+    from daily
+    join calibrated using (customer_key)
+    where purchase_date > $calibration_end
+    group by 1
+"""
+
+DDL = {
+    "clv_model_params": """(model VARCHAR, parameter VARCHAR, value DOUBLE, log_likelihood DOUBLE,
+        n_customers INTEGER, calibration_end DATE, time_unit VARCHAR)""",
+    "customer_clv": """(customer_key VARCHAR, first_purchase_date DATE, frequency INTEGER,
+        recency DOUBLE, "T" DOUBLE, monetary_value DOUBLE, expected_transactions DOUBLE,
+        p_alive DOUBLE, expected_spend DOUBLE, clv DOUBLE, calibration_end DATE,
+        time_unit VARCHAR, horizon INTEGER)""",
+    "clv_holdout": """(period_index INTEGER, period_start DATE, predicted_repeat_transactions DOUBLE,
+        actual_repeat_transactions INTEGER, cumulative_predicted DOUBLE, cumulative_actual INTEGER)""",
+}
+
+
+@dataclass
+class ClvSummary:
+    """What build_clv fitted and wrote; becomes the Dagster materialization metadata."""
+
+    calibration_end: date | None
+    time_unit: str
+    horizon: int
+    n_customers: int = 0
+    n_repeat_customers: int = 0
+    bgnbd: dict[str, float] = field(default_factory=dict)
+    bgnbd_log_likelihood: float | None = None
+    bgnbd_std_errors: dict[str, float] = field(default_factory=dict)
+    gamma_gamma: dict[str, float] = field(default_factory=dict)
+    gamma_gamma_log_likelihood: float | None = None
+    gamma_gamma_std_errors: dict[str, float] = field(default_factory=dict)
+    spend_frequency_corr: float | None = None  # Gamma-Gamma assumes ~0
+    total_clv: float = 0.0
+    holdout_periods: int = 0
+    holdout_predicted: float = 0.0
+    holdout_conditional_predicted: float = 0.0
+    holdout_actual: int = 0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        out = asdict(self)
+        out["calibration_end"] = self.calibration_end.isoformat() if self.calibration_end else None
+        return out
+
+
+def last_order_day(con: duckdb.DuckDBPyConnection) -> date | None:
+    return con.execute("select max(cast(transaction_at as date)) from core.fct_order_lines").fetchone()[0]
+
+
+def choose_calibration_end(settings: KpiSettings, last_day: date | None) -> date | None:
+    """The configured end, else clv_holdout_days before the last order day (None: no orders)."""
+    if settings.clv_calibration_end is not None:
+        return settings.clv_calibration_end
+    return None if last_day is None else last_day - timedelta(days=settings.clv_holdout_days)
+
+
+def customer_summary(con: duckdb.DuckDBPyConnection, calibration_end: date, days: int) -> pd.DataFrame:
+    """Per-customer x, t_x, T and mean repeat spend, computed in DuckDB (one row per customer)."""
+    params = {"calibration_end": calibration_end, "unit_days": float(days)}
+    return con.execute(SUMMARY_SQL, params).df()
+
+
+def holdout_actuals(con: duckdb.DuckDBPyConnection, calibration_end: date, days: int) -> dict[int, int]:
+    params = {"calibration_end": calibration_end, "unit_days": days}
+    return dict(con.execute(HOLDOUT_ACTUALS_SQL, params).fetchall())
+
+
+def _spend(fit: MleFit | None, x: np.ndarray, zbar: np.ndarray, warnings: list[str]) -> np.ndarray:
+    """Gamma-Gamma expected spend; the observed means where the model has no finite mean (q <= 1)."""
+    if fit is not None and fit["q"] > 1:
+        return gamma_gamma.conditional_expected_spend(GammaGammaParams(*fit.values), x, zbar)
+    warnings.append("gamma_gamma not usable (no repeat customers or q <= 1): observed mean spend used")
+    population = float(np.mean(zbar[x > 0])) if np.any(x > 0) else 0.0
+    return np.where(x > 0, zbar, population)
+
+
+def build_clv(con: duckdb.DuckDBPyConnection, settings: KpiSettings) -> ClvSummary:
+    """Fit both models on the calibration window and replace the three marts tables in one transaction."""
+    started = time.perf_counter()
+    days = unit_days(settings.clv_time_unit)
+    last_day = last_order_day(con)
+    cal_end = choose_calibration_end(settings, last_day)
+    summary = ClvSummary(cal_end, settings.clv_time_unit, settings.clv_horizon)
+    frame = customer_summary(con, cal_end, days) if cal_end else pd.DataFrame()
+    x = frame["frequency"].to_numpy(float) if len(frame) else np.zeros(0)
+    if not np.any(x > 0):
+        summary.warnings.append("no repeat transactions in the calibration window: CLV tables left empty")
+        _write(con, [], frame.iloc[0:0], pd.DataFrame())
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    t_x, T = frame["recency"].to_numpy(float), frame["T"].to_numpy(float)
+    zbar = frame["monetary_value"].to_numpy(float)
+    bg_fit = bgnbd.fit(x, t_x, T)
+    repeat = x > 0
+    gg_fit = gamma_gamma.fit(x[repeat], zbar[repeat]) if repeat.sum() >= 2 else None
+    for name, fit in (("bgnbd", bg_fit), ("gamma_gamma", gg_fit)):
+        if fit is not None and not fit.converged:
+            summary.warnings.append(f"{name} optimiser did not report convergence")
+    bg = BgNbdParams(*bg_fit.values)
+    spend = _spend(gg_fit, x, zbar, summary.warnings)
+    period_rate = period_discount_rate(settings.clv_discount_rate, settings.clv_time_unit)
+    values = customer_values(bg, x, t_x, T, spend, settings.clv_horizon, period_rate)
+    customers = frame.assign(expected_spend=spend, **values).assign(
+        calibration_end=cal_end, time_unit=settings.clv_time_unit, horizon=settings.clv_horizon
+    )
+    span = (last_day - cal_end).days / days if last_day else 0.0
+    holdout = _holdout_frame(con, bg, x, t_x, T, cal_end, days, span, summary)
+
+    summary.n_customers, summary.n_repeat_customers = len(frame), int(repeat.sum())
+    summary.bgnbd, summary.bgnbd_log_likelihood = bg_fit.as_dict(), bg_fit.log_likelihood
+    summary.bgnbd_std_errors = dict(zip(bg_fit.names, bg_fit.std_errors, strict=True))
+    if gg_fit is not None:
+        summary.gamma_gamma, summary.gamma_gamma_log_likelihood = gg_fit.as_dict(), gg_fit.log_likelihood
+        summary.gamma_gamma_std_errors = dict(zip(gg_fit.names, gg_fit.std_errors, strict=True))
+    if repeat.sum() >= 3:
+        summary.spend_frequency_corr = float(np.corrcoef(x[repeat], zbar[repeat])[0, 1])
+    summary.total_clv = float(customers["clv"].sum())
+    _write(con, _param_rows(bg_fit, gg_fit, cal_end, settings.clv_time_unit), customers, holdout)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _holdout_frame(
+    con: duckdb.DuckDBPyConnection,
+    bg: BgNbdParams,
+    x: np.ndarray,
+    t_x: np.ndarray,
+    T: np.ndarray,
+    cal_end: date,
+    days: int,
+    span: float,
+    summary: ClvSummary,
+) -> pd.DataFrame:
+    prediction = holdout_prediction(bg, x, t_x, T, span)
+    periods = len(prediction.unconditional)
+    if periods == 0:
+        return pd.DataFrame()
+    actual_by_period = holdout_actuals(con, cal_end, days)
+    index = np.arange(1, periods + 1)
+    actual = np.array([actual_by_period.get(int(k), 0) for k in index])
+    summary.holdout_periods = periods
+    summary.holdout_predicted = float(prediction.unconditional.sum())
+    summary.holdout_conditional_predicted = prediction.conditional_total
+    summary.holdout_actual = int(actual.sum())
+    return pd.DataFrame(
+        {
+            "period_index": index,
+            "period_start": [cal_end + timedelta(days=int((k - 1) * days + 1)) for k in index],
+            "predicted_repeat_transactions": prediction.unconditional,
+            "actual_repeat_transactions": actual,
+            "cumulative_predicted": np.cumsum(prediction.unconditional),
+            "cumulative_actual": np.cumsum(actual),
+        }
+    )
+
+
+def _param_rows(bg: MleFit, gg: MleFit | None, cal_end: date, time_unit: str) -> list[tuple]:
+    return [
+        (model, name, value, fit.log_likelihood, fit.n, cal_end, time_unit)
+        for model, fit in (("bgnbd", bg), ("gamma_gamma", gg))
+        if fit is not None
+        for name, value in fit.as_dict().items()
+    ]
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection, params: list[tuple], customers: pd.DataFrame, holdout: pd.DataFrame
+) -> None:
+    """CREATE OR REPLACE the three tables in one transaction: readers never see a mixed state."""
+    con.begin()
+    try:
+        con.execute("create schema if not exists marts")
+        for name, columns in DDL.items():
+            con.execute(f"create or replace table marts.{name} {columns}")
+        if params:
+            con.executemany("insert into marts.clv_model_params values (?, ?, ?, ?, ?, ?, ?)", params)
+        for name, frame in (("customer_clv", customers), ("clv_holdout", holdout)):
+            if len(frame):
+                con.register("_clv_frame", frame)
+                con.execute(f"insert into marts.{name} by name select * from _clv_frame")
+                con.unregister("_clv_frame")
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise

@@ -1,0 +1,127 @@
+"""Assemble the self-contained KPI dashboard (tiles + plotly charts, plotly.js inline) and write it."""
+
+from __future__ import annotations
+
+import html
+import os
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+from plotly.offline import get_plotlyjs
+
+from pipelines.kpi.dashboard.charts import CHARTS
+from pipelines.kpi.dashboard.queries import WINDOW_DAYS, ChartData, Tile, chart_data, tile_values
+from pipelines.kpi.dashboard.template import CHART, CSP, NO_DATA, PAGE, TILE
+
+DASHBOARD_FILE = "kpi_dashboard.html"
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
+
+
+@dataclass(frozen=True)
+class DashboardResult:
+    """What one render wrote: the file, its tiles and which charts had data."""
+
+    path: Path
+    as_of: date | None
+    tiles: list[Tile]
+    charts_with_data: list[str]
+    charts_without_data: list[str]
+    size_bytes: int
+    seconds: float
+
+
+def format_value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    if unit == "rate":
+        return f"{value:.1%}"
+    if unit == "score":
+        return f"{value:.1f}"
+    return f"{value:,.0f}"
+
+
+def format_change(tile: Tile) -> tuple[str, str]:
+    """(text, css class) of a tile's change against the previous window."""
+    change = tile.change
+    if change is None:
+        return "no previous value", "flat"
+    direction = "up" if change > 0 else "down" if change < 0 else "flat"
+    if tile.unit == "rate":
+        return f"{change * 100:+.1f} pp", direction
+    if tile.unit == "score":
+        return f"{change:+.1f} points", direction
+    return f"{change:+.1%}", direction
+
+
+def tile_html(tile: Tile) -> str:
+    text, direction = format_change(tile)
+    return TILE.substitute(
+        key=tile.key,
+        value="" if tile.value is None else repr(tile.value),
+        previous="" if tile.previous is None else repr(tile.previous),
+        change="" if tile.change is None else repr(tile.change),
+        label=html.escape(tile.label),
+        value_text=format_value(tile.value, tile.unit),
+        previous_text=format_value(tile.previous, tile.unit),
+        change_text=html.escape(text),
+        direction=direction,
+    )
+
+
+def chart_html(name: str, data: ChartData) -> str:
+    title, build = CHARTS[name]
+    if data.frame is None:
+        body = NO_DATA.substitute(note=html.escape(data.note or "nothing to show"))
+    else:
+        fig = build(data.frame)
+        body = fig.to_html(
+            full_html=False, include_plotlyjs=False, div_id=f"plot-{name}", config=PLOTLY_CONFIG
+        ).replace('class="plotly-graph-div"', 'class="plotly-graph-div plot"', 1)
+    return CHART.substitute(
+        name=name, title=html.escape(title), has_data=str(data.frame is not None).lower(), body=body
+    )
+
+
+def build_html(
+    as_of: date | None, tiles: list[Tile], charts: dict[str, ChartData], generated_at: datetime
+) -> str:
+    """The whole page; every chart of CHARTS appears, with a 'no data' note where it has none."""
+    return PAGE.substitute(
+        csp=CSP,
+        plotly_js=get_plotlyjs(),
+        as_of=as_of.isoformat() if as_of else "n/a (no orders)",
+        window=WINDOW_DAYS,
+        generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+        tiles="\n".join(tile_html(t) for t in tiles),
+        charts="\n".join(
+            chart_html(name, charts.get(name, ChartData(None, "not queried"))) for name in CHARTS
+        ),
+    )
+
+
+def render_dashboard(
+    con: duckdb.DuckDBPyConnection, reports_dir: Path, service_level_seconds: int = 20
+) -> DashboardResult:
+    """Query, build and write <reports_dir>/kpi_dashboard.html (replaced atomically)."""
+    started = time.perf_counter()
+    as_of, tiles = tile_values(con, service_level_seconds)
+    charts = chart_data(con)
+    page = build_html(as_of, tiles, charts, datetime.now(UTC))
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    path = reports_dir / DASHBOARD_FILE
+    # Write then rename, so a browser refreshing the report never reads a half-written file.
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, path)
+    return DashboardResult(
+        path=path,
+        as_of=as_of,
+        tiles=tiles,
+        charts_with_data=[n for n in CHARTS if charts[n].frame is not None],
+        charts_without_data=[n for n in CHARTS if charts[n].frame is None],
+        size_bytes=path.stat().st_size,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,54 @@
+"""KpiSettings: the business definitions behind the KPI marts (windows, thresholds, model horizons)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True)
+class KpiSettings:
+    """Knobs of the KPI marts; pipelines/config.py maps CRM360_* env vars onto these."""
+
+    # CLV calibration window ends here; None = CLV_HOLDOUT_DAYS before the last order in the
+    # warehouse, so the holdout comparison exists by default.
+    clv_calibration_end: date | None = None
+    clv_holdout_days: int = 91  # 13 weeks: one quarter of holdout, as in Fader, Hardie & Lee's CDNOW split
+    clv_time_unit: str = "weeks"  # "weeks" or "days"
+    clv_horizon: int = 52  # in clv_time_unit: one year ahead
+    clv_discount_rate: float = 0.10  # annual; converted to the time unit for discounting
+    # A customer is churned after this many days without a purchase (as of the last order date).
+    churn_days: int = 180
+    # Event trigger "lapsed": no purchase for this many days (earlier than churn: a win-back nudge).
+    lapsed_days: int = 90
+    # Event trigger "large return": one return of at least this refund amount.
+    large_return_amount: float = 200.0
+    # Call centre: answered within this many seconds counts towards the service level.
+    service_level_seconds: int = 20
+    # First-contact resolution: no repeat contact for the same reason within this many days.
+    fcr_days: int = 7
+    # A campaign response converts when the customer buys within this many days of it.
+    conversion_window_days: int = 30
+    # Strategically significant customers: this top share by predicted CLV.
+    strategic_clv_share: float = 0.05
+    # Market basket: a product pair needs this many baskets to be kept (953 pairs on the demo year),
+    # and a bundle candidate this support (share of baskets with both) besides lift > 1.
+    basket_min_pair_baskets: int = 5
+    bundle_min_support: float = 0.002
+    forecast_weeks: int = 12  # weekly revenue forecast horizon
+    forecast_backtest_weeks: int = 8  # last weeks of history held out for MAPE / WAPE
+
+    def dbt_vars(self) -> dict[str, Any]:
+        """The settings dbt models read with var(); defaults live in dbt_project.yml as well."""
+        return {
+            "churn_days": self.churn_days,
+            "lapsed_days": self.lapsed_days,
+            "large_return_amount": self.large_return_amount,
+            "service_level_seconds": self.service_level_seconds,
+            "fcr_days": self.fcr_days,
+            "conversion_window_days": self.conversion_window_days,
+            "strategic_clv_share": self.strategic_clv_share,
+            "basket_min_pair_baskets": self.basket_min_pair_baskets,
+            "bundle_min_support": self.bundle_min_support,
+        }
