@@ -99,3 +99,64 @@ def test_ledger_and_rows_commit_together(con, landing: Path) -> None:
     assert result.files[0].outcome == "failed"
     assert "Constraint" in result.files[0].messages[0]
     assert counts(con, "pos") == (0, 0)
+
+
+def test_files_commit_in_batches_each_with_its_own_ledger_entry(con, landing: Path, monkeypatch) -> None:
+    monkeypatch.setattr("sources.ingest.batch.BATCH_FILES", 2)  # 5 files: batches of 2, 2 and 1
+    for day in range(5):
+        rows = [pos_line(f"T{day}-{i}") for i in range(day + 1)] + (
+            ["T-BAD,1,S-001,nope"] if day == 3 else []
+        )
+        write(landing / "pos" / f"d{day}.csv", POS_HEADER + "\n" + "\n".join(rows) + "\n")
+    result = load(con, "pos", landing)
+    assert [(f.outcome, f.rows_read, f.rows_loaded, f.rows_quarantined) for f in result.files] == [
+        ("loaded", 1, 1, 0),
+        ("loaded", 2, 2, 0),
+        ("loaded", 3, 3, 0),
+        ("loaded", 5, 4, 1),
+        ("loaded", 5, 5, 0),
+    ]
+    assert "pos: pos/d3.csv line 6:" in result.files[3].messages[0]
+    per_file = con.execute("SELECT _source_file, count(*) FROM raw.pos GROUP BY 1 ORDER BY 1").fetchall()
+    assert per_file == [(f"pos/d{d}.csv", d + 1) for d in range(5)]
+    # "latest load wins" in staging must keep landing order inside a batch, where now() is one value
+    stamps = con.execute(
+        "SELECT _source_file, min(_loaded_at), max(_loaded_at) FROM raw.pos GROUP BY 1 ORDER BY 2"
+    ).fetchall()
+    assert [f for f, _, _ in stamps] == [f"pos/d{d}.csv" for d in range(5)]
+    assert all(lo == hi for _, lo, hi in stamps)
+    assert_reconciled(con)
+
+
+def test_failed_batch_falls_back_to_one_file_at_a_time(con, landing: Path, monkeypatch) -> None:
+    import sources.ingest.batch as batch
+
+    def broken(self, counts, run_id):
+        con.execute("INSERT INTO raw.pos (transaction_id) VALUES ('half-written')")  # rolled back
+        raise batch.BatchError("simulated failure in the middle of a batch")
+
+    monkeypatch.setattr(batch.Batch, "_write", broken)
+    for day in range(3):
+        write(landing / "pos" / f"d{day}.csv", POS_HEADER + "\n" + pos_line(f"T{day}") + "\n")
+    result = load(con, "pos", landing)
+    assert [f.outcome for f in result.files] == ["loaded"] * 3
+    assert counts(con, "pos") == (3, 0)
+    assert (
+        con.execute("SELECT count(*) FROM raw.pos WHERE transaction_id = 'half-written'").fetchone()[0] == 0
+    )
+    assert con.execute("SELECT count(*) FROM audit.load_ledger").fetchone()[0] == 3
+    assert_reconciled(con)
+
+
+def test_same_content_twice_in_one_batch_loads_once(con, landing: Path) -> None:
+    body = POS_HEADER + "\n" + pos_line("T1") + "\n"
+    write(landing / "pos" / "a.csv", body)
+    write(landing / "pos" / "b.csv", POS_HEADER + "\n" + pos_line("T2") + "\n")
+    write(landing / "pos" / "c.csv", body)
+    result = load(con, "pos", landing)
+    assert [(f.source_file, f.outcome) for f in result.files] == [
+        ("pos/a.csv", "loaded"),
+        ("pos/b.csv", "loaded"),
+        ("pos/c.csv", "skipped_duplicate"),
+    ]
+    assert counts(con, "pos") == (2, 0)

@@ -44,8 +44,8 @@ def violation_exprs(contract: FeedContract) -> list[tuple[str, str]]:
     return rules
 
 
-def checked_sql(contract: FeedContract, missing_header: list[str]) -> str:
-    """SELECT over `_staged` adding `_errors` (messages) and `_error_columns`, aligned lists."""
+def checked_sql(contract: FeedContract, missing_header: list[str], source: str = "scratch._staged") -> str:
+    """SELECT over the staged records adding `_errors` (messages) and `_error_columns`, aligned lists."""
     rules = violation_exprs(contract)
     msgs = [expr for _, expr in rules]
     cols = [f"CASE WHEN ({expr}) IS NOT NULL THEN {_lit(name)} END" for name, expr in rules]
@@ -61,7 +61,7 @@ def checked_sql(contract: FeedContract, missing_header: list[str]) -> str:
                     ELSE list_filter([{", ".join(msgs)}], x -> x IS NOT NULL) END AS _errors,
                CASE WHEN _parse_error IS NOT NULL THEN [_error_column]
                     ELSE [{", ".join(cols)}] END AS _error_columns
-        FROM scratch._staged
+        FROM {source}
     """
 
 
