@@ -7,7 +7,8 @@ BIN := $(VENV)/bin
 CUSTOMERS ?= 5000
 DAYS ?= 365
 SEED ?= 42
-BENCH_CUSTOMERS ?= 1000000
+# Three scales for the growth curve; `make bench BENCH_CUSTOMERS=1000000` for one (docs/performance.md).
+BENCH_CUSTOMERS ?= 100000,300000,1000000
 
 .PHONY: setup run test lint bench dagster docs clean
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from pipelines.bench.cli import bench
 from pipelines.config import load_settings
 
 
@@ -146,6 +147,8 @@ def identity_explain(record_a: str, record_b: str, data_dir: Path | None) -> Non
     finally:
         con.close()
 
+
+main.add_command(bench)
 
 if __name__ == "__main__":
     main()

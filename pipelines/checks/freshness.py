@@ -8,7 +8,8 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from pipelines.assets.dbt import MANIFEST, dbt_environ
+from pipelines.assets.dbt import MANIFEST, dbt_environ, keep_parse_state, vars_args
+from pipelines.kpi.resource import KpiResource
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
 from quality.freshness import CHECK_PREFIX, freshness_results, freshness_sources
 from quality.results import ERROR, record_results
@@ -33,12 +34,15 @@ def build_freshness_check(manifest_path: Path = MANIFEST) -> dg.AssetChecksDefin
 
     @dg.multi_asset_check(specs=specs, name="raw_source_freshness", pool=WAREHOUSE_POOL)
     def _freshness(
-        context: dg.AssetCheckExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+        context: dg.AssetCheckExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
+        kpi: KpiResource,
     ) -> Iterator[dg.AssetCheckResult]:
         selected = [f"source:raw.{feed}" for feed in feeds]
         with tempfile.TemporaryDirectory(prefix="crm360-freshness-") as target, dbt_environ(warehouse):
             invocation = dbt.cli(
-                ["source", "freshness", "--select", " ".join(selected)],
+                ["source", "freshness", "--select", " ".join(selected), *vars_args(kpi)],
                 manifest=MANIFEST,
                 raise_on_error=False,
                 target_path=Path(target),
@@ -46,6 +50,7 @@ def build_freshness_check(manifest_path: Path = MANIFEST) -> dg.AssetChecksDefin
             sources = (
                 invocation.get_artifact("sources.json") if (Path(target) / "sources.json").exists() else {}
             )
+            keep_parse_state(Path(target))
         results = {r.asset: r for r in freshness_results(sources)}
         with warehouse.connect() as con:
             record_results(con, list(results.values()), context.run.run_id)

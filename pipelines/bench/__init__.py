@@ -1,0 +1,1 @@
+"""The crm360 benchmark: stage times, peak memory, reference timings and scaling (`crm360 bench`)."""

@@ -1,0 +1,88 @@
+"""`crm360 bench`: the benchmark command (the lead registers it with main.add_command(bench))."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+
+def parse_scales(values: tuple[str, ...]) -> list[int]:
+    """--customers 100000,300000 --customers 1000000 -> [100000, 300000, 1000000] (sorted, unique)."""
+    scales: set[int] = set()
+    for value in values:
+        for part in value.replace("_", "").split(","):
+            if not part.strip():
+                continue
+            try:
+                n = int(part)
+            except ValueError:
+                raise click.BadParameter(f"{part!r} is not a whole number of customers") from None
+            if n < 1:
+                raise click.BadParameter(f"{n}: at least one customer")
+            scales.add(n)
+    if not scales:
+        raise click.BadParameter("no scale given")
+    return sorted(scales)
+
+
+@click.command("bench")
+@click.option(
+    "--customers",
+    multiple=True,
+    default=("1000000",),
+    show_default=True,
+    help="Customers per scale; repeat or comma-separate for several scales (100000,300000,1000000).",
+)
+@click.option("--days", type=int, default=365, show_default=True, help="Days of activity simulated.")
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option(
+    "--work-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Simulations (kept, reused) and run folders [default: <data dir>/bench].",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="JSON file for the figures [default: <work dir>/bench-<timestamp>.json].",
+)
+@click.option("--skip-references", is_flag=True, help="Skip the floor scan, bare SQL and Splink baseline.")
+@click.option(
+    "--incremental/--no-incremental",
+    default=True,
+    show_default=True,
+    help="Also time a run after one more simulated day.",
+)
+def bench(
+    customers: tuple[str, ...],
+    days: int,
+    seed: int,
+    work_dir: Path | None,
+    out: Path | None,
+    skip_references: bool,
+    incremental: bool,
+) -> None:
+    """Simulate, run the whole pipeline, time every stage against references; JSON and a table."""
+    from rich.console import Console
+
+    from pipelines.bench.report import print_report
+    from pipelines.bench.run import BenchOptions, run_bench
+    from pipelines.config import load_settings
+
+    scales = parse_scales(customers)
+    work = (work_dir or load_settings().data_dir / "bench").resolve()
+    opts = BenchOptions(
+        work_dir=work, days=days, seed=seed, references=not skip_references, incremental=incremental
+    )
+    report = run_bench(scales, opts)
+    out = out or work / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2, default=str))
+    print_report(report, Console())
+    Console(stderr=True).print(f"figures written to {out}")
+    sys.exit(0 if all(r["pipeline"]["success"] for r in report["scales"]) else 1)

@@ -1,0 +1,204 @@
+"""The benchmark at one or more scales: simulate (cached), full build, one more day, references."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from pipelines.bench.baseline import identity_figures, run_baseline
+from pipelines.bench.memory import MemorySampler
+from pipelines.bench.pipeline import TimedRun, dbt_execution, run_timed
+from pipelines.bench.references import bare_sql, copy_warehouse, floor_scan
+from pipelines.bench.stages import STAGES, stage_intervals, stage_seconds
+from pipelines.config import REPO_ROOT, load_settings
+from pipelines.identity import evaluate
+
+console = Console(stderr=True)
+DBT_STEPS = ("dbt_staging", "dbt_warehouse", "dbt_marts")
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    work_dir: Path
+    days: int = 365
+    seed: int = 42
+    references: bool = True
+    incremental: bool = True
+
+
+def simulated(work: Path, customers: int, days: int, seed: int) -> tuple[Path, dict[str, Any]]:
+    """The cache folder (landing/, truth/) for this population, simulated in a subprocess if absent.
+
+    A subprocess keeps the simulator's memory out of this process, whose RSS is what we measure;
+    it writes to a temporary folder renamed at the end, so an interrupted run is never reused.
+    """
+    final = work / "sim" / f"c{customers}-d{days}-s{seed}"
+    meta = final / "simulation.json"
+    if meta.exists():
+        return final, {**json.loads(meta.read_text()), "cached": True}
+    tmp = final.with_name(final.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    t0 = time.perf_counter()
+    cmd = [sys.executable, "-m", "pipelines.cli", "simulate", "--customers", str(customers),
+           "--days", str(days), "--seed", str(seed), "--out", str(tmp / "landing"),
+           "--truth", str(tmp / "truth")]  # fmt: skip
+    subprocess.run(cmd, cwd=REPO_ROOT, check=True, stdout=subprocess.DEVNULL)
+    info = {"customers": customers, "days": days, "seed": seed, "seconds": time.perf_counter() - t0}
+    info["files"] = sum(1 for p in (tmp / "landing").rglob("*") if p.is_file())
+    info["bytes"] = sum(p.stat().st_size for p in (tmp / "landing").rglob("*") if p.is_file())
+    (tmp / "simulation.json").write_text(json.dumps(info, indent=2))
+    shutil.rmtree(final, ignore_errors=True)
+    tmp.rename(final)
+    return final, {**info, "cached": False}
+
+
+def link_landing(src: Path, dest: Path) -> int:
+    """Hard-link every file of src under dest that dest lacks or has with another size; the count.
+
+    The simulator writes day d's files byte-identically whatever the number of days, so after
+    simulating one more day only that day's files are new (checked by size, not content: reading
+    a 1M-customer landing twice would cost more than the run it prepares).
+    """
+    added = 0
+    for path in sorted(src.rglob("*")):
+        if not path.is_file():
+            continue
+        target = dest / path.relative_to(src)
+        if target.exists() and target.stat().st_size == path.stat().st_size:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)
+        try:
+            os.link(path, target)
+        except OSError:  # another filesystem: copy instead
+            shutil.copyfile(path, target)
+        added += 1
+    return added
+
+
+def pipeline_figures(run: TimedRun, sampler: MemorySampler) -> dict[str, Any]:
+    stages = stage_seconds(run.steps)
+    intervals = stage_intervals(run.steps)
+    dbt = dbt_execution(run.run_id, DBT_STEPS)
+    return {
+        "run_id": run.run_id,
+        "success": run.success,
+        "seconds": run.seconds,
+        "stages": stages,
+        "dbt_steps_seconds": sum(s.seconds for s in run.steps if s.step_key in DBT_STEPS),
+        # What dbt reports as its own run time inside those steps (run_results.json), per step.
+        "dbt_inside_seconds": sum(d["elapsed_seconds"] for d in dbt.values()),
+        "dbt_execution": dbt,
+        # Time outside every step: Dagster planning, resource setup, event handling between steps.
+        "between_steps_seconds": max(run.seconds - sum(s.seconds for s in run.steps), 0.0),
+        "peak_rss_bytes": sampler.peak(run.start, run.end),
+        "stage_peak_rss_bytes": {s: sampler.peak_over(intervals[s]) for s in STAGES},
+        "rows_loaded": run.rows_loaded,
+        "files_loaded": sum(f[1] for f in run.feeds),
+        "steps": [{"step": s.step_key, "seconds": s.seconds, "status": s.status} for s in run.steps],
+        "failures": run.failures,
+        "failed_checks": run.failed_checks,
+        "log": str(run.log_path),
+    }
+
+
+def _timed(sampler: MemorySampler, fn, *args, **kwargs) -> dict[str, Any]:
+    """fn's result dict plus the peak RSS while it ran; an exception becomes an 'error' entry."""
+    start = time.time()
+    sampler.sample_now()
+    try:
+        out = fn(*args, **kwargs)
+    except Exception as exc:  # a reference that fails must not lose the pipeline's figures
+        out = {"error": f"{type(exc).__name__}: {exc}"}
+    sampler.sample_now()
+    out["peak_rss_bytes"] = sampler.peak(start, time.time())
+    return out
+
+
+def bench_scale(customers: int, opts: BenchOptions) -> dict[str, Any]:
+    """Everything measured at one scale (see docs/performance.md for what each figure means)."""
+    console.rule(f"[bold]{customers:,} customers x {opts.days} days")
+    console.print("simulating (cached per customers/days/seed) ...")
+    sim_dir, sim = simulated(opts.work_dir, customers, opts.days, opts.seed)
+    data = opts.work_dir / "runs" / sim_dir.name
+    shutil.rmtree(data, ignore_errors=True)
+    link_landing(sim_dir / "landing", data / "landing")
+    settings = load_settings(data_dir=data).with_overrides(
+        landing_dir=data / "landing", warehouse_path=data / "warehouse" / "crm360.duckdb"
+    )
+    out: dict[str, Any] = {"customers": customers, "days": opts.days, "seed": opts.seed, "simulation": sim}
+    with MemorySampler() as sampler:
+        console.print("[bold]full build[/] (every asset, in-process) ...")
+        full = run_timed(settings)
+        out["pipeline"] = pipeline_figures(full, sampler)
+        if not full.success:  # figures of a failed build compare nothing; the JSON says what failed
+            console.print(f"[red]full build failed; no one-more-day run or references: {full.failures}[/]")
+            return out
+        snapshot = copy_warehouse(settings.warehouse_path, data / "snapshot")
+        truth = sim_dir / "truth" / "records.csv"
+        out["identity"] = identity_figures(evaluate(snapshot, truth))
+        if opts.incremental:
+            console.print("simulating one more day ...")
+            next_dir, next_sim = simulated(opts.work_dir, customers, opts.days + 1, opts.seed)
+            added = link_landing(next_dir / "landing", data / "landing")
+            console.print(f"[bold]one more day[/]: {added} new files, whole job again ...")
+            inc = run_timed(settings)
+            out["incremental"] = {
+                **pipeline_figures(inc, sampler),
+                "files_added": added,
+                "simulation": next_sim,
+                "new_row_share": inc.rows_loaded / full.rows_loaded if full.rows_loaded else None,
+            }
+        if opts.references:
+            refs: dict[str, Any] = {}
+            console.print("reference: floor scan of every landing file ...")
+            refs["floor"] = _timed(sampler, floor_scan, sim_dir / "landing", settings.duckdb_memory_limit)
+            console.print("reference: plain Splink on the same contact records ...")
+            refs["splink"] = _timed(
+                sampler,
+                run_baseline,
+                snapshot,
+                truth,
+                data / "splink_spill",
+                settings.duckdb_memory_limit,
+                settings.identity.seed,
+            )
+            # Last: it rebuilds the snapshot in place (one warehouse-sized copy on disk, not two).
+            console.print("reference: the dbt project's compiled SQL, bare ...")
+            refs["bare_sql"] = _timed(sampler, bare_sql, snapshot, data / "bare", settings)
+            out["references"] = refs
+    for leftover in (snapshot, snapshot.with_name(snapshot.name + ".wal"), data / "splink_spill"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+    return out
+
+
+def run_bench(scales: list[int], opts: BenchOptions) -> dict[str, Any]:
+    from pipelines.bench.report import machine, ratios, scaling, targets
+
+    opts.work_dir.mkdir(parents=True, exist_ok=True)
+    started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    results = []
+    for customers in sorted(scales):
+        result = bench_scale(customers, opts)
+        result["ratios"] = ratios(result)
+        results.append(result)
+    return {
+        "started_at": started,
+        "machine": machine(),
+        "scales": results,
+        "scaling": scaling(results),
+        # issue 6's targets are stated for 1M customers: checked at the largest scale run.
+        "targets": {"customers": results[-1]["customers"], **targets(results[-1])},
+    }
