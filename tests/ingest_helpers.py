@@ -9,7 +9,8 @@ from pathlib import Path
 import duckdb
 
 from sources.feeds import FEEDS
-from sources.ingest.loader import FeedLoad, load_feed
+from sources.ingest.loader import load_feed
+from sources.ingest.results import FeedLoad
 
 POS_HEADER = "transaction_id,line_number,store_id,transaction_at,sku,quantity,unit_price,amount"
 

@@ -7,7 +7,8 @@ import dagster as dg
 from pipelines.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
 from sources.contracts import FeedContract
 from sources.feeds import FEEDS
-from sources.ingest.loader import FeedLoad, FileLoad, load_feed
+from sources.ingest.loader import load_feed
+from sources.ingest.results import FeedLoad, FileLoad
 
 MAX_LOGGED_SAMPLES = 5
 

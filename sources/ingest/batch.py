@@ -62,6 +62,10 @@ class Batch:
     def full(self) -> bool:
         return len(self.files) >= BATCH_FILES or self.rows >= BATCH_ROWS
 
+    def adopt(self, pendings: list[Pending]) -> None:
+        """Take files already staged together into scratch._batch, _file = their index here."""
+        self.files, self.rows = list(pendings), sum(p.staged.rows_read for p in pendings)
+
     def add(self, pending: Pending) -> None:
         """Append the file just staged (scratch._staged) to scratch._batch under its index."""
         if not self.files:

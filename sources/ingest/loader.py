@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -12,7 +12,9 @@ import duckdb
 from sources.contracts import FeedContract
 from sources.ingest.batch import Batch, BatchError, Committed, Pending
 from sources.ingest.files import LandingFile, content_hash, discover
+from sources.ingest.jsonl_batch import jsonl_batch_full, stage_jsonl_files
 from sources.ingest.readers import StagingError, stage_file
+from sources.ingest.results import FeedLoad, FileLoad
 from sources.ingest.schema import ensure_schema
 from sources.ingest.validate import checked_sql, typed_select
 
@@ -21,32 +23,6 @@ log = logging.getLogger(__name__)
 
 class ReconciliationError(Exception):
     """rows read != rows loaded + rows quarantined: the load was rolled back."""
-
-
-@dataclass
-class FileLoad:
-    feed: str
-    source_file: str
-    outcome: str  # loaded | skipped_duplicate | failed
-    load_id: str | None = None
-    rows_read: int = 0
-    rows_loaded: int = 0
-    rows_quarantined: int = 0
-    extra_columns: list[str] = field(default_factory=list)
-    messages: list[str] = field(default_factory=list)  # quarantine samples and notes
-
-
-@dataclass
-class FeedLoad:
-    feed: str
-    files: list[FileLoad] = field(default_factory=list)
-
-    def total(self, attr: str) -> int:
-        return sum(getattr(f, attr) for f in self.files)
-
-    @property
-    def failed(self) -> list[FileLoad]:
-        return [f for f in self.files if f.outcome == "failed"]
 
 
 def _record_event(
@@ -168,6 +144,16 @@ def load_file(
     return fl
 
 
+def _unreadable(
+    con: duckdb.DuckDBPyConnection, contract: FeedContract, lf: LandingFile, exc: Exception, run_id: str
+) -> FileLoad:
+    """A file that cannot even be hashed: recorded as failed, nothing loaded, the run goes on."""
+    fl = FileLoad(feed=contract.name, source_file=lf.relative, outcome="failed")
+    fl.messages.append(f"{contract.name}: {lf.relative}: cannot read the file: {type(exc).__name__}: {exc}")
+    _record_event(con, fl, None, fl.messages[-1], run_id)
+    return fl
+
+
 def _from_batch(contract: FeedContract, done: Committed) -> FileLoad:
     p = done.pending
     return FileLoad(
@@ -199,6 +185,35 @@ def _commit(
         return [load_file(con, contract, p.lf, run_id, digest=p.digest) for p in batch.files]
 
 
+def _commit_jsonl(
+    con: duckdb.DuckDBPyConnection,
+    contract: FeedContract,
+    waiting: list[tuple[LandingFile, str]],
+    run_id: str,
+) -> list[FileLoad]:
+    """Stage JSON-lines files in one pass and commit them as a batch, in landing order.
+
+    From the first file the shared read rejected a line of, the files go one by one (load_file
+    puts rejected lines back at their place), so a later file never commits before an earlier one.
+    """
+    if not waiting:
+        return []
+    try:
+        staged, left_out = stage_jsonl_files(con, [lf for lf, _ in waiting], contract)
+    except duckdb.Error as exc:
+        log.warning("%s: reading %d files together failed (%s); one by one", contract.name, len(waiting), exc)
+        staged, left_out = {}, [0]
+    cut = min(left_out, default=len(waiting))
+    if cut < len(waiting) and staged:
+        con.execute("DELETE FROM scratch._batch WHERE _file >= ?", [cut])
+    batch = Batch(con, contract)
+    batch.adopt(
+        [Pending(lf, d, f"{contract.name}:{d[:16]}", staged[i]) for i, (lf, d) in enumerate(waiting[:cut])]
+    )
+    loads = _commit(con, contract, batch, run_id)
+    return loads + [load_file(con, contract, lf, run_id, digest=d) for lf, d in waiting[cut:]]
+
+
 def load_feed(
     con: duckdb.DuckDBPyConnection,
     contract: FeedContract,
@@ -208,14 +223,17 @@ def load_feed(
 ) -> FeedLoad:
     """Load every landing file of a feed not yet in the ledger; a failed file does not stop the rest.
 
-    Files are staged one at a time and committed in batches (sources/ingest/batch.py); a file that
+    CSV files are staged one at a time and committed in batches (sources/ingest/batch.py);
+    JSON-lines files are read together at commit (sources/ingest/jsonl_batch.py). A file that
     is a duplicate, cannot be staged or lacks a required header column takes the one-file path.
+    Batches are committed in landing order, so a later file's rows always load later.
     """
     ensure_schema(con, [contract])
     con.execute("SET TimeZone = 'UTC'")
     con.execute("ATTACH IF NOT EXISTS ':memory:' AS scratch")
     result = FeedLoad(feed=contract.name)
     batch = Batch(con, contract)
+    waiting: list[tuple[LandingFile, str]] = []  # JSON-lines files for the next shared read
 
     def emit(loads: list[FileLoad]) -> None:
         for fl in loads:
@@ -223,14 +241,38 @@ def load_feed(
             if on_file:
                 on_file(fl)
 
+    def flush() -> None:
+        nonlocal batch
+        emit(_commit(con, contract, batch, run_id))
+        emit(_commit_jsonl(con, contract, waiting, run_id))
+        batch = Batch(con, contract)
+        waiting.clear()
+
+    # One ledger query per feed, not one per file (14 ms each, ~5 s a run on 373 daily files).
+    seen = {h for (h,) in con.execute(
+        "SELECT content_hash FROM audit.load_ledger WHERE feed = ?", [contract.name]
+    ).fetchall()}  # fmt: skip
     for lf in discover(landing_root, contract):
-        digest = content_hash(lf.path)
-        if digest in batch.digests:  # the same content twice in a batch: the ledger decides after it
-            emit(_commit(con, contract, batch, run_id))
-            batch = Batch(con, contract)
-        if _prior_load(con, contract.name, digest):
+        try:
+            digest = content_hash(lf.path)
+        except (OSError, EOFError, zlib.error) as exc:  # a cut or corrupt gzip stream
+            emit([_unreadable(con, contract, lf, exc, run_id)])
+            continue
+        if digest in batch.digests or digest in {d for _, d in waiting}:
+            flush()  # the same content twice in a batch: the ledger decides after it
+        if digest in seen:  # in the ledger, or in a batch that may have failed: load_file decides
             emit([load_file(con, contract, lf, run_id, digest=digest)])  # records skipped_duplicate
             continue
+        seen.add(digest)
+        if lf.fmt == "jsonl" and lf.fmt in contract.formats:
+            if batch.files:
+                flush()
+            waiting.append((lf, digest))
+            if jsonl_batch_full([w for w, _ in waiting]):
+                flush()
+            continue
+        if waiting:
+            flush()
         try:
             staged = stage_file(con, lf, contract)
         except StagingError:
@@ -240,7 +282,6 @@ def load_feed(
             continue
         batch.add(Pending(lf, digest, f"{contract.name}:{digest[:16]}", staged))
         if batch.full():
-            emit(_commit(con, contract, batch, run_id))
-            batch = Batch(con, contract)
-    emit(_commit(con, contract, batch, run_id))
+            flush()
+    flush()
     return result

@@ -71,38 +71,49 @@ def _read_lines(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> None:
     )
 
 
-def stage_jsonl(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedContract) -> StagedFile:
-    """JSON lines: one record per non-blank physical line."""
-    _read_lines(con, lf)
+def jsonl_records_sql(contract: FeedContract, source: str, keep: str = "") -> str:
+    """SELECT turning physical lines (n, text, bad_encoding[, keep]) into staged records.
+
+    Blank lines are not records; a line that is not one JSON object is kept with its reason.
+    """
     names = contract.column_names
     struct = json.dumps(dict.fromkeys(names, "VARCHAR"))
-    known_null = json.dumps(dict.fromkeys(names))
+    known = "[" + ", ".join(_lit(n) for n in names) + "]"
     cols = ", ".join(f"nullif(trim(rec.{_ident(n)}), '') AS {_ident(n)}" for n in names)
-    con.execute(
-        f"""
-        CREATE OR REPLACE TABLE scratch._staged AS
+    keep_cols = f"{keep}, " if keep else ""
+    return f"""
         WITH parsed AS (
-            SELECT n, text, bad_encoding,
+            SELECT {keep_cols}n, text, bad_encoding,
                    -- AND does not short-circuit in a vectorised engine: json_type must
                    -- only ever see valid JSON
                    NOT bad_encoding AND json_valid(text)
                    AND json_type(CASE WHEN json_valid(text) THEN text ELSE 'null' END) = 'OBJECT' AS ok
-            FROM scratch._phys WHERE text IS NOT NULL AND trim(text) <> ''
+            FROM {source} WHERE text IS NOT NULL AND trim(text) <> ''
+        ),
+        objects AS (
+            -- invalid lines become '{{}}' so the parsers below never see them
+            SELECT *, from_json(obj, {_lit(struct)}) AS rec,
+                   list_filter(json_keys(obj), k -> NOT list_contains({known}, k)) AS unknown
+            FROM (SELECT *, CASE WHEN ok THEN text ELSE '{{}}' END AS obj FROM parsed)
         )
-        SELECT n AS _source_line, text AS _original,
+        SELECT {keep_cols}n AS _source_line, text AS _original,
                CASE WHEN bad_encoding THEN 'invalid UTF-8 encoding'
                     WHEN NOT ok THEN 'malformed JSON line (not a complete JSON object)' END
                    AS _parse_error,
                CAST(NULL AS VARCHAR) AS _error_column,
                {cols},
-               nullif(json_merge_patch(obj, {_lit(known_null)}), '{{}}')::JSON AS _extra
-        FROM (
-            -- invalid lines become '{{}}' so the parsers below never see them
-            SELECT *, from_json(obj, {_lit(struct)}) AS rec
-            FROM (SELECT *, CASE WHEN ok THEN text ELSE '{{}}' END AS obj FROM parsed)
-        )
-        """
-    )
+               -- CASE evaluates its branch only on the rows that take it: the merge (the
+               -- costliest function here) runs on the few records with unknown keys
+               CASE WHEN len(unknown) > 0
+                    THEN json_merge_patch(obj, {_lit(json.dumps(dict.fromkeys(names)))})::JSON END AS _extra
+        FROM objects
+    """
+
+
+def stage_jsonl(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedContract) -> StagedFile:
+    """JSON lines: one record per non-blank physical line."""
+    _read_lines(con, lf)
+    con.execute("CREATE OR REPLACE TABLE scratch._staged AS " + jsonl_records_sql(contract, "scratch._phys"))
     rows = con.execute("SELECT count(*) FROM scratch._staged").fetchone()[0]
     extras = con.execute(
         "SELECT DISTINCT unnest(json_keys(_extra)) FROM scratch._staged WHERE _extra IS NOT NULL ORDER BY 1"

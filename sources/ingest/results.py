@@ -1,0 +1,31 @@
+"""What loading a file and a feed did: outcome, counts and messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class FileLoad:
+    feed: str
+    source_file: str
+    outcome: str  # loaded | skipped_duplicate | failed
+    load_id: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    extra_columns: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)  # quarantine samples and notes
+
+
+@dataclass
+class FeedLoad:
+    feed: str
+    files: list[FileLoad] = field(default_factory=list)
+
+    def total(self, attr: str) -> int:
+        return sum(getattr(f, attr) for f in self.files)
+
+    @property
+    def failed(self) -> list[FileLoad]:
+        return [f for f in self.files if f.outcome == "failed"]
