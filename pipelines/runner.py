@@ -73,8 +73,16 @@ def _progress_logger() -> dg.LoggerDefinition:
     return progress
 
 
-def run_pipeline(settings: Settings, selection: str | dg.AssetSelection | None = None) -> RunSummary:
-    """Materialize every asset (or a selection) in-process; never raises for a failed asset."""
+def run_pipeline(
+    settings: Settings,
+    selection: str | dg.AssetSelection | None = None,
+    instance: dg.DagsterInstance | None = None,
+    log_name: str = "run",
+) -> RunSummary:
+    """Materialize every asset (or a selection) in-process; never raises for a failed asset.
+
+    Pass an instance to read the run's event log afterwards (the benchmark takes step times from it).
+    """
     from pipelines.definitions import all_assets, all_checks, build_resources
 
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,11 +97,11 @@ def run_pipeline(settings: Settings, selection: str | dg.AssetSelection | None =
     # Replace Dagster's console logger (a line per engine event) with one line per asset.
     job_def = defs.resolve_job_def("crm360_cli_run").with_logger_defs({"progress": _progress_logger()})
     # dagster-dbt echoes every dbt event to stdout; keep it in a log file, not on the terminal.
-    log_path = settings.data_dir / "logs" / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    log_path = settings.data_dir / "logs" / f"{log_name}-{time.strftime('%Y%m%dT%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log_file, contextlib.redirect_stdout(log_file):
         result = job_def.execute_in_process(
-            instance=dg.DagsterInstance.ephemeral(),
+            instance=instance or dg.DagsterInstance.ephemeral(),
             raise_on_error=False,
             run_config={"loggers": {"progress": {}}},
         )

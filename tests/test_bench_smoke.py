@@ -13,12 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from pipelines.bench.baseline import identity_figures
-from pipelines.bench.cli import bench, parse_scales
+from pipelines.bench.cli import bench, parse_references, parse_scales
 from pipelines.bench.memory import PAGE, descendants, tree_rss
 from pipelines.bench.pipeline import dbt_execution
 from pipelines.bench.references import model_order
 from pipelines.bench.report import fit_exponent, scaling
-from pipelines.bench.run import link_landing
+from pipelines.bench.run import combine, link_landing
 from pipelines.bench.stages import STAGES, StepTime, stage_of, stage_seconds
 
 CUSTOMERS, DAYS = 200, 10
@@ -81,6 +81,33 @@ def test_parse_scales() -> None:
         parse_scales(("0",))
     with pytest.raises(click.BadParameter):
         parse_scales(("1e6",))
+
+
+def test_parse_references() -> None:
+    assert parse_references("bare_sql, floor") == ("floor", "bare_sql")  # run order, not given order
+    assert parse_references("") == ()
+    with pytest.raises(click.BadParameter, match="unknown reference"):
+        parse_references("floor,gx")
+
+
+def _scale_report(n: int, seconds: float, machine: str = "m") -> dict[str, Any]:
+    stages = {**dict.fromkeys(STAGES, 0.0), "dbt": seconds}
+    pipeline = {"stages": stages, "seconds": seconds, "success": True, "peak_rss_bytes": 1e9,
+                "dbt_steps_seconds": seconds}  # fmt: skip
+    scale = {"customers": n, "pipeline": pipeline, "identity": {"f1": 0.9}}
+    return {"started_at": f"t{n}", "machine": {"cpu": machine}, "scales": [scale]}
+
+
+def test_combine_merges_scales_of_separate_runs() -> None:
+    report = combine([_scale_report(1000, 30.0), _scale_report(100, 2.0), _scale_report(10, 1.0)])
+    assert [s["customers"] for s in report["scales"]] == [10, 100, 1000]
+    # 1 s, 2 s, 30 s over 10, 100, 1000: least squares on logs gives k = log10(30) / 2
+    assert report["scaling"]["pipeline"]["exponent"] == pytest.approx(0.73856, abs=1e-4)
+    assert report["targets"]["customers"] == 1000
+    assert report["targets"]["pipeline_seconds"] == {"value": 30.0, "limit": 300.0, "met": True}
+    assert report["scales"][0]["ratios"]["pipeline_over_floor"] is None  # no reference measured
+    with pytest.raises(ValueError, match="different machines"):
+        combine([_scale_report(10, 1.0), _scale_report(100, 2.0, machine="other")])
 
 
 def test_tree_rss_sums_every_descendant(tmp_path: Path) -> None:
@@ -231,6 +258,16 @@ def test_bench_references_and_ratios(smoke: SmokeRun) -> None:
         scale["identity"]["f1"] - splink["f1"]
     )
     assert smoke.report["targets"]["customers"] == CUSTOMERS
+
+
+@pytest.mark.integration
+def test_bench_combine_prints_the_table_of_saved_reports(smoke: SmokeRun, tmp_path: Path) -> None:
+    merged = tmp_path / "merged.json"
+    args = ["--combine", str(smoke.work / "figures.json"), "--out", str(merged)]
+    result = CliRunner().invoke(bench, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.stdout
+    assert "whole pipeline" in result.stdout
+    assert json.loads(merged.read_text())["scales"] == smoke.report["scales"]
 
 
 @pytest.mark.integration

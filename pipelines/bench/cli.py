@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from pipelines.bench.run import REFERENCES
+
 
 def parse_scales(values: tuple[str, ...]) -> list[int]:
     """--customers 100000,300000 --customers 1000000 -> [100000, 300000, 1000000] (sorted, unique)."""
@@ -27,6 +29,16 @@ def parse_scales(values: tuple[str, ...]) -> list[int]:
     if not scales:
         raise click.BadParameter("no scale given")
     return sorted(scales)
+
+
+def parse_references(value: str) -> tuple[str, ...]:
+    """'floor,bare_sql' -> ('floor', 'bare_sql'), in the order they run; unknown names refused."""
+    names = {part.strip() for part in value.split(",") if part.strip()}
+    unknown = names - set(REFERENCES)
+    if unknown:
+        known = ", ".join(REFERENCES)
+        raise click.BadParameter(f"unknown reference(s) {', '.join(sorted(unknown))}; known: {known}")
+    return tuple(r for r in REFERENCES if r in names)
 
 
 @click.command("bench")
@@ -51,7 +63,19 @@ def parse_scales(values: tuple[str, ...]) -> list[int]:
     default=None,
     help="JSON file for the figures [default: <work dir>/bench-<timestamp>.json].",
 )
-@click.option("--skip-references", is_flag=True, help="Skip the floor scan, bare SQL and Splink baseline.")
+@click.option(
+    "--references",
+    default=",".join(REFERENCES),
+    show_default=True,
+    help="References to measure, comma-separated: floor, splink, bare_sql; '' for none.",
+)
+@click.option("--skip-references", is_flag=True, help="Same as --references ''.")
+@click.option(
+    "--combine",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Run nothing: merge the scales of earlier JSON reports into one table with scaling.",
+)
 @click.option(
     "--incremental/--no-incremental",
     default=True,
@@ -64,22 +88,33 @@ def bench(
     seed: int,
     work_dir: Path | None,
     out: Path | None,
+    references: str,
     skip_references: bool,
+    combine: tuple[Path, ...],
     incremental: bool,
 ) -> None:
     """Simulate, run the whole pipeline, time every stage against references; JSON and a table."""
     from rich.console import Console
 
+    from pipelines.bench import run
     from pipelines.bench.report import print_report
-    from pipelines.bench.run import BenchOptions, run_bench
     from pipelines.config import load_settings
 
-    scales = parse_scales(customers)
     work = (work_dir or load_settings().data_dir / "bench").resolve()
-    opts = BenchOptions(
-        work_dir=work, days=days, seed=seed, references=not skip_references, incremental=incremental
-    )
-    report = run_bench(scales, opts)
+    if combine:
+        try:
+            report = run.combine([json.loads(p.read_text()) for p in combine])
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+    else:
+        opts = run.BenchOptions(
+            work_dir=work,
+            days=days,
+            seed=seed,
+            references=() if skip_references else parse_references(references),
+            incremental=incremental,
+        )
+        report = run.run_bench(parse_scales(customers), opts)
     out = out or work / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2, default=str))

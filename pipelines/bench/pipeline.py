@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -12,9 +11,8 @@ import dagster as dg
 
 from pipelines.bench.stages import StepTime
 from pipelines.config import DBT_PROJECT_DIR, Settings
-from pipelines.runner import _progress_logger, failed_check_lines, landed_by_feed
+from pipelines.runner import run_pipeline
 
-JOB = "crm360_bench_run"
 _END_EVENTS = {
     dg.DagsterEventType.STEP_SUCCESS: "success",
     dg.DagsterEventType.STEP_FAILURE: "failure",
@@ -83,37 +81,20 @@ def dbt_execution(
 
 
 def run_timed(settings: Settings) -> TimedRun:
-    """The job `crm360 run` executes (pipelines/runner.py: same definitions, loggers and dbt log file),
-    launched on an instance this module keeps so that the event log's step times can be read."""
-    from pipelines.definitions import all_assets, all_checks, build_resources
-
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    job = dg.define_asset_job(JOB, selection=dg.AssetSelection.all())
-    defs = dg.Definitions(
-        assets=all_assets(), asset_checks=all_checks(), resources=build_resources(settings), jobs=[job]
-    )
-    job_def = defs.resolve_job_def(JOB).with_logger_defs({"progress": _progress_logger()})
-    log_path = settings.data_dir / "logs" / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    """`crm360 run` (pipelines/runner.run_pipeline) on an instance kept here, so that the event
+    log's step start and end times can be read after the run."""
     instance = dg.DagsterInstance.ephemeral()
     start = time.time()
-    with log_path.open("w") as log_file, contextlib.redirect_stdout(log_file):
-        result = job_def.execute_in_process(
-            instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}}
-        )
+    summary = run_pipeline(settings, instance=instance, log_name="bench")
     end = time.time()
-    run = TimedRun(
-        run_id=result.run_id,
-        success=result.success,
+    return TimedRun(
+        run_id=summary.run_id,
+        success=summary.success,
         start=start,
         end=end,
-        steps=steps_from_events(list(instance.all_logs(result.run_id))),
-        log_path=log_path,
+        steps=steps_from_events(list(instance.all_logs(summary.run_id))),
+        failures=summary.failures,
+        failed_checks=summary.failed_checks,
+        feeds=summary.feeds,
+        log_path=summary.log_path,
     )
-    for event in result.all_events:
-        if event.is_step_failure:
-            err = event.step_failure_data.error
-            run.failures.append(f"{event.step_key}: {err.message.strip() if err else 'failed'}")
-    run.feeds = landed_by_feed(settings, result.run_id)
-    run.failed_checks = failed_check_lines(settings, result.run_id)
-    return run

@@ -71,7 +71,7 @@ def load_file(
         staged = stage_file(con, lf, contract)
         fl.rows_read, fl.extra_columns = staged.rows_read, staged.extra_columns
         con.execute(
-            "CREATE OR REPLACE TABLE scratch._checked AS " + checked_sql(contract, staged.missing_required)
+            "CREATE OR REPLACE VIEW scratch._checked AS " + checked_sql(contract, staged.missing_required)
         )
         con.execute("BEGIN TRANSACTION")
         in_tx = True

@@ -13,22 +13,21 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def violation_exprs(contract: FeedContract) -> list[tuple[str, str]]:
-    """(column, SQL yielding a message or NULL) for every rule the contract states, in column order."""
-    rules: list[tuple[str, str]] = []
+def violations(contract: FeedContract) -> list[tuple[str, str, str]]:
+    """(column, SQL condition that breaks the rule, SQL message) per contract rule, in column order."""
+    rules: list[tuple[str, str, str]] = []
     for c in contract.columns:
         col = _q(c.name)
         if c.required:
-            missing = _lit(f"missing required column {c.name}")
-            rules.append((c.name, f"CASE WHEN {col} IS NULL THEN {missing} END"))
+            rules.append((c.name, f"{col} IS NULL", _lit(f"missing required column {c.name}")))
         prefix = _lit(f"column {c.name}: '")
         if c.type != "VARCHAR":
             suffix = _lit(f"' is not a valid {c.type}")
             rules.append(
                 (
                     c.name,
-                    f"CASE WHEN {col} IS NOT NULL AND TRY_CAST({col} AS {c.type}) IS NULL "
-                    f"THEN {prefix} || {col} || {suffix} END",
+                    f"{col} IS NOT NULL AND TRY_CAST({col} AS {c.type}) IS NULL",
+                    f"{prefix} || {col} || {suffix}",
                 )
             )
         if c.allowed:
@@ -37,31 +36,41 @@ def violation_exprs(contract: FeedContract) -> list[tuple[str, str]]:
             rules.append(
                 (
                     c.name,
-                    f"CASE WHEN {col} IS NOT NULL AND lower({col}) NOT IN ({allowed}) "
-                    f"THEN {prefix} || {col} || {suffix} END",
+                    f"{col} IS NOT NULL AND lower({col}) NOT IN ({allowed})",
+                    f"{prefix} || {col} || {suffix}",
                 )
             )
     return rules
 
 
 def checked_sql(contract: FeedContract, missing_header: list[str], source: str = "scratch._staged") -> str:
-    """SELECT over the staged records adding `_errors` (messages) and `_error_columns`, aligned lists."""
-    rules = violation_exprs(contract)
-    msgs = [expr for _, expr in rules]
-    cols = [f"CASE WHEN ({expr}) IS NOT NULL THEN {_lit(name)} END" for name, expr in rules]
+    """SELECT over the staged records adding `_errors` (messages) and `_error_columns`, aligned lists.
+
+    Every rule is evaluated once per record in one OR; the lists are built only for the records
+    that break one (a CASE branch runs on its own rows only). Building them for every record cost
+    ~20 us per POS record, a third of staging a 1M-customer POS file.
+    """
+    rules = violations(contract)
+    msgs = [f"CASE WHEN {cond} THEN {msg} END" for _, cond, msg in rules]
+    cols = [f"CASE WHEN {cond} THEN {_lit(name)} END" for name, cond, _ in rules]
     if missing_header:
         # A header without a required column breaks the contract for every record of the file.
         text = f"file header lacks required column(s) {', '.join(missing_header)}"
         msgs.insert(0, _lit(text))
         cols.insert(0, _lit(missing_header[0]))
+    broken = " OR ".join(f"({cond})" for _, cond, _ in rules) or "false"
+    if missing_header:
+        broken = "true"
     return f"""
-        SELECT *,
+        SELECT * EXCLUDE (_broken),
                -- a record the parser could not split has no columns worth checking
                CASE WHEN _parse_error IS NOT NULL THEN [_parse_error]
-                    ELSE list_filter([{", ".join(msgs)}], x -> x IS NOT NULL) END AS _errors,
+                    WHEN _broken THEN list_filter([{", ".join(msgs)}], x -> x IS NOT NULL)
+                    ELSE [] END AS _errors,
                CASE WHEN _parse_error IS NOT NULL THEN [_error_column]
-                    ELSE [{", ".join(cols)}] END AS _error_columns
-        FROM {source}
+                    WHEN _broken THEN [{", ".join(cols)}]
+                    ELSE [] END AS _error_columns
+        FROM (SELECT *, coalesce({broken}, false) AS _broken FROM {source})
     """
 
 
