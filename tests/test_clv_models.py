@@ -200,3 +200,17 @@ def test_holdout_prediction_sums_unconditional_increments() -> None:
     expected_last = 2 * (e(12.5) - e(12.0)) + (e(5.5) - e(5.0))
     assert prediction.unconditional[2] == pytest.approx(expected_last, rel=1e-10)
     assert prediction.unconditional.sum() == pytest.approx(2 * (e(12.5) - e(10)) + e(5.5) - e(3), rel=1e-10)
+
+
+def test_bgnbd_fit_on_distinct_rows_is_the_likelihood_of_every_customer() -> None:
+    # Times in whole days, as the warehouse gives them: many customers share (x, t_x, T), and the
+    # fit evaluates each distinct row once, weighted by its count.
+    rng = np.random.default_rng(20260103)
+    T = np.floor(rng.uniform(0.0, 273.0, size=5_000)) / 7.0
+    x, t_x = bgnbd.simulate(BgNbdParams(0.25, 4.0, 0.8, 2.5), T, rng)
+    t_x = np.floor(t_x * 7.0) / 7.0
+    assert len(np.unique(np.stack([x, t_x, T], axis=1), axis=0)) < x.size / 2
+    fit = bgnbd.fit(x, t_x, T)
+    assert fit.converged and fit.n == x.size
+    per_customer = bgnbd.total_log_likelihood(BgNbdParams(*fit.values), x, t_x, T)
+    assert fit.log_likelihood == pytest.approx(per_customer, rel=1e-12)

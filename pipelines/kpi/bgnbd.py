@@ -64,8 +64,14 @@ def fit(x: object, t_x: object, T: object) -> MleFit:
     alpha0 = max(float(np.mean(T)) / float(np.mean(x)), 1e-3)
     starts = [(1.0, alpha0, 1.0, 1.0), (0.5, alpha0 / 2, 0.5, 2.0), (2.0, 2 * alpha0, 2.0, 5.0)]
 
+    # Customers with the same (x, t_x, T) contribute the same term: with times in whole days
+    # most do (1M customers: a few hundred thousand distinct rows), so the optimiser's hundreds
+    # of evaluations run on the distinct rows, weighted by their counts.
+    rows, counts = np.unique(np.stack([x, t_x, T], axis=1), axis=0, return_counts=True)
+    ux, ut_x, uT = rows.T
+
     def loglik(p: np.ndarray) -> float:
-        return total_log_likelihood(BgNbdParams(*p), x, t_x, T)
+        return float(np.dot(counts, log_likelihood(BgNbdParams(*p), ux, ut_x, uT)))
 
     return maximise(loglik, starts, BgNbdParams._fields, n=int(x.size))
 
