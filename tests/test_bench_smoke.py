@@ -22,6 +22,10 @@ from pipelines.bench.run import combine, link_landing
 from pipelines.bench.stages import STAGES, StepTime, stage_of, stage_seconds
 
 CUSTOMERS, DAYS = 200, 10
+# The module fixture runs the whole benchmark (two pipeline runs and the references) inside the
+# first test that uses it: 4 to 5 minutes alone, past the suite's 900 s hang guard when the CI
+# shared the 2 cores with a 1M-customer benchmark.
+pytestmark = pytest.mark.timeout(1800)
 
 
 def test_stage_of_maps_each_kind_of_step() -> None:
