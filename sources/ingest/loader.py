@@ -25,6 +25,11 @@ class ReconciliationError(Exception):
     """rows read != rows loaded + rows quarantined: the load was rolled back."""
 
 
+def load_id_for(contract: FeedContract, digest: str) -> str:
+    """The ledger id of a file's load: feed and content hash prefix, so a re-delivery maps to it."""
+    return f"{contract.name}:{digest[:16]}"
+
+
 def _record_event(
     con: duckdb.DuckDBPyConnection, fl: FileLoad, content: str | None, message: str | None, run_id: str
 ) -> None:
@@ -63,7 +68,7 @@ def load_file(
         _record_event(con, fl, digest, note, run_id)
         return fl
 
-    fl.load_id = f"{contract.name}:{digest[:16]}"
+    fl.load_id = load_id_for(contract, digest)
     in_tx = False
     try:
         # Parsing and checks write only to the in-memory `scratch` database; DuckDB allows one
@@ -208,7 +213,7 @@ def _commit_jsonl(
         con.execute("DELETE FROM scratch._batch WHERE _file >= ?", [cut])
     batch = Batch(con, contract)
     batch.adopt(
-        [Pending(lf, d, f"{contract.name}:{d[:16]}", staged[i]) for i, (lf, d) in enumerate(waiting[:cut])]
+        [Pending(lf, d, load_id_for(contract, d), staged[i]) for i, (lf, d) in enumerate(waiting[:cut])]
     )
     loads = _commit(con, contract, batch, run_id)
     return loads + [load_file(con, contract, lf, run_id, digest=d) for lf, d in waiting[cut:]]
@@ -280,7 +285,7 @@ def load_feed(
         if staged is None or staged.missing_required:
             emit([load_file(con, contract, lf, run_id, digest=digest)])  # names the failure per file
             continue
-        batch.add(Pending(lf, digest, f"{contract.name}:{digest[:16]}", staged))
+        batch.add(Pending(lf, digest, load_id_for(contract, digest), staged))
         if batch.full():
             flush()
     flush()
