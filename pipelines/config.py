@@ -37,6 +37,10 @@ ENV_VARS: dict[str, tuple[str, str]] = {
         "Splink match probability from which two records are linked (default 0.95).",
     ),
     "identity.seed": ("CRM360_IDENTITY_SEED", "Seed of Splink's u-estimation sampling (default 42)."),
+    "identity.duckdb_memory_limit": (
+        "CRM360_IDENTITY_MEMORY_LIMIT",
+        "DuckDB memory_limit during identity resolution (default 3GB; Python arrays sit beside it).",
+    ),
     "identity.retrain_model": (
         "CRM360_IDENTITY_RETRAIN",
         "Retrain the Splink model instead of reusing the stored one (default false).",
@@ -160,6 +164,7 @@ def _identity_settings(env: dict[str, str]) -> IdentitySettings:
         defaults,
         match_threshold=float(env.get("CRM360_IDENTITY_MATCH_THRESHOLD", defaults.match_threshold)),
         seed=int(env.get("CRM360_IDENTITY_SEED", defaults.seed)),
+        duckdb_memory_limit=env.get("CRM360_IDENTITY_MEMORY_LIMIT") or defaults.duckdb_memory_limit,
         retrain_model=env.get("CRM360_IDENTITY_RETRAIN", "").lower() in ("1", "true", "yes"),
     )
 

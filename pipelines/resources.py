@@ -45,8 +45,9 @@ class WarehouseResource(dg.ConfigurableResource):
         )
 
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = open_warehouse(Path(self.path), self.memory_limit, self.threads)
+    def connect(self, memory_limit: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """memory_limit overrides the resource's for a step that holds large Python arrays too."""
+        con = open_warehouse(Path(self.path), memory_limit or self.memory_limit, self.threads)
         try:
             yield con
         finally:

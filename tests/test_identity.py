@@ -10,8 +10,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.config import load_settings
 from pipelines.identity import IdentitySettings, evaluate, explain_pair, resolve_identities
-from pipelines.identity.graph import dob_near, greedy_split
+from pipelines.identity.graph import connected_components, dob_near, greedy_split
+from pipelines.resources import WarehouseResource
 from tests.identity_fixtures import (
     Person,
     bridge_persons,
@@ -250,3 +252,33 @@ def test_tiny_input_runs_rules_only(tmp_path: Path) -> None:
     write_records(db, records)
     summary = _resolve(db, "tiny")
     assert summary["records"] == len(records) and summary["splink_links"] == 0
+
+
+def test_connected_components_label_each_node_with_its_smallest_id() -> None:
+    con = duckdb.connect()
+    big = 2**63 + 5  # ids are 64-bit hashes: the top bit must survive the int32 renumbering
+    con.execute("CREATE TABLE e (a UBIGINT, b UBIGINT)")
+    con.execute("INSERT INTO e VALUES (9, 4), (4, 7), (7, 9), (?, 3), (3, 3), (20, 21)", [big])
+    assert connected_components(con, "e", "out") == 3
+    labels = dict(con.execute("SELECT node, lbl FROM out").fetchall())
+    assert labels == {9: 4, 4: 4, 7: 4, big: 3, 3: 3, 20: 20, 21: 20}
+    assert connected_components(con, "(SELECT * FROM e WHERE false)", "none") == 0
+    assert con.execute("SELECT count(*) FROM none").fetchone() == (0,)
+    # its working tables are gone: a second call in the same session starts clean
+    leftovers = "SELECT * FROM duckdb_tables() WHERE table_name LIKE 'cc\\_%' ESCAPE '\\'"
+    assert not con.execute(leftovers).fetchall()
+
+
+def test_identity_connection_gets_its_own_memory_limit(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path, env={"CRM360_IDENTITY_MEMORY_LIMIT": "1GB"})
+    assert settings.identity.duckdb_memory_limit == "1GB"
+    assert load_settings(data_dir=tmp_path, env={}).identity.duckdb_memory_limit == "3GB"
+    warehouse = WarehouseResource(path=str(tmp_path / "w.duckdb"), memory_limit="2GB")
+
+    def limit(con: duckdb.DuckDBPyConnection) -> str:
+        return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+    with warehouse.connect() as con:
+        assert limit(con) == "1.8 GiB"  # 2 GB
+    with warehouse.connect(memory_limit=settings.identity.duckdb_memory_limit) as con:
+        assert limit(con) == "953.6 MiB"  # 1 GB

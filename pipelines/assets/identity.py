@@ -42,7 +42,7 @@ def customer_identity_map(
     )
     # Splink logs every untrained comparison level as a warning; the summary says what matters.
     logging.getLogger("splink").setLevel(logging.ERROR)
-    with warehouse.connect() as con:
+    with warehouse.connect(memory_limit=settings.duckdb_memory_limit) as con:
         summary = resolve_identities(con, settings, run_id=context.run.run_id)
     context.log.info(f"identity resolution: {summary}")
     metadata = {

@@ -145,6 +145,8 @@ def resolve_identities(
                    NULL::VARCHAR AS details, status FROM rule_edges
             UNION ALL BY NAME SELECT * FROM splink_edges
         """)
+        # all_edges supersedes both; at 1M customers rule_edges alone is 22M rows of DuckDB memory.
+        con.execute("DROP TABLE rule_edges; DROP TABLE splink_edges; DROP TABLE det_labels")
         connected_components(con, "(SELECT a, b FROM all_edges WHERE status = 'kept')", "final_cc")
         cut_final = guard_conflicts(con, "all_edges", "final_cc")
         con.execute("""
