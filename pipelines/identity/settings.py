@@ -44,6 +44,6 @@ class IdentitySettings:
     retrain_model: bool = False
     # DuckDB's memory_limit while identity runs, below the pipeline's 4GB: scipy's component arrays,
     # Splink and their libraries sit beside DuckDB in this process. At 1M customers (20M records)
-    # peak RSS was the limit + 1.1 GB: 4GB -> 5.4 GB (7.1 GB before the graph used int32 indices),
+    # peak RSS was the limit + 1.1 to 1.4 GB: 4GB -> 5.4 GB (7.1 GB before the graph used int32 indices),
     # 3GB -> 4.1 GB in 334 s against 308 s.
     duckdb_memory_limit: str = "3GB"

@@ -6,7 +6,7 @@
 
     Why: the sorts behind the windows and the ASOF join grow faster than the rows. At 1M
     customers (49.9M events, 4GB memory limit) the model took 412.8 s in one piece and 326.4 s
-    in 10 buckets; at 100k (5M events) 1 and 10 buckets both took 31 s. So a bucket holds about
+    in 10 buckets; at 100k (5M events) 1 and 10 buckets both took 31 s. So a bucket holds at most
     5M raw events (`web_events_per_bucket`), counted on raw.web, which exists before staging runs
     (and in the bare-SQL benchmark's stripped copy). The var `web_event_buckets` fixes the number.
 #}
