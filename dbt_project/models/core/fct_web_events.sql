@@ -11,7 +11,7 @@
 -- A full rebuild every run, not incremental: customer keys follow the identity map, which is
 -- rewritten by every identity run, and a late event can merge or split sessions around it.
 --
--- Built per browser bucket (macro web_event_buckets: at most 5M events each, 11 at 1M customers),
+-- Built per browser bucket (macro web_event_buckets: at most 5M events each, 10 at 1M customers),
 -- unioned: every join and window here is per browser, and one sort over all 50M events cost 26%
 -- more than ten of 5M.
 
