@@ -1,4 +1,4 @@
-"""Reconciliation across layers on simulated feeds with real staging views, and dbt results as check rows."""
+"""Reconciliation across layers on simulated feeds with real staging tables, and dbt results as check rows."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ class Built:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """Simulated feeds plus a POS line re-sent with a corrected amount and a return line, loaded
-    by the real loader; the POS and call-centre staging views built (and tested) by dbt."""
+    by the real loader; the POS and call-centre staging tables built (and tested) by dbt."""
     work = tmp_path_factory.mktemp("recon")
     landing = work / "landing"
     simulate(customers=150, days=10, seed=5, out=landing)
@@ -61,7 +61,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 @pytest.fixture
 def wh(built: Built, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    # dbt's views name the database by its file stem: the copy keeps the name
+    # dbt's compiled SQL names the database by its file stem: the copy keeps the name
     copy = tmp_path / built.warehouse.name
     shutil.copy(built.warehouse, copy)
     con = duckdb.connect(str(copy))
@@ -125,8 +125,11 @@ def test_row_deleted_from_raw_breaks_load_reconciliation(wh: duckdb.DuckDBPyConn
     [bad] = loads.sample["rows"]
     assert (bad["rows_loaded"], bad["rows_in_raw"]) == (2, 1)
     assert results["reconcile_loads_callcenter"].passed
-    # staging is a view over raw: it lost the row too, so raw and staging still agree
-    assert results["reconcile_pos_amount_raw_vs_staging"].passed
+    # staging is a table built before the delete: it still has the line, so raw vs staging
+    # shows the lost amount too (difference = raw - staging)
+    amount = results["reconcile_pos_amount_raw_vs_staging"]
+    assert not amount.passed and amount.failing_rows == 1
+    assert amount.sample["rows"][0]["difference"] == Decimal("9.99")
     row = wh.execute(
         "SELECT layer_a, layer_b, value_a, value_b, difference FROM audit.reconciliation "
         "WHERE run_id = 'rec-2' AND check_name = 'reconcile_loads_pos'"
@@ -135,9 +138,7 @@ def test_row_deleted_from_raw_breaks_load_reconciliation(wh: duckdb.DuckDBPyConn
 
 
 def test_staging_total_that_differs_fails_raw_vs_staging(wh: duckdb.DuckDBPyConnection) -> None:
-    wh.execute(f"CREATE TABLE staging.stg_copy AS SELECT * FROM {STG_POS}")
-    wh.execute("UPDATE staging.stg_copy SET amount = amount + 1 WHERE transaction_id = 'T-R1'")
-    wh.execute(f"DROP VIEW {STG_POS}; CREATE VIEW {STG_POS} AS SELECT * FROM staging.stg_copy")
+    wh.execute(f"UPDATE {STG_POS} SET amount = amount + 1 WHERE transaction_id = 'T-R1'")
     run = reconcile(wh, "rec-3", assets=[STG_POS])
     results = _by_name(run.results)
     amount = results["reconcile_pos_amount_raw_vs_staging"]

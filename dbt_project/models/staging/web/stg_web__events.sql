@@ -1,6 +1,6 @@
 -- One row per web event: latest load of each event_id, contact details normalized.
 --
--- Incremental, unlike the other staging models (views): the web feed holds tens of millions of
+-- Incremental, unlike most staging models (tables): the web feed holds tens of millions of
 -- events (30M+), and as a view every consumer would re-run the dedupe window over all of them;
 -- as a table every run would rewrite them all. Each run processes only loads at or after the
 -- newest one already staged and replaces those event_ids (delete+insert), so a re-sent or late
