@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
@@ -39,7 +40,8 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "identity.seed": ("CRM360_IDENTITY_SEED", "Seed of Splink's u-estimation sampling (default 42)."),
     "identity.duckdb_memory_limit": (
         "CRM360_IDENTITY_MEMORY_LIMIT",
-        "DuckDB memory_limit during identity resolution (default 3GB; Python arrays sit beside it).",
+        "DuckDB memory_limit during identity resolution (default 3GB, or CRM360_DUCKDB_MEMORY_LIMIT "
+        "when that is lower; Python arrays sit beside it).",
     ),
     "identity.retrain_model": (
         "CRM360_IDENTITY_RETRAIN",
@@ -158,13 +160,35 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
     )
 
 
+# DuckDB's memory_limit units: KB, MB... are powers of 1000, KiB, MiB... of 1024.
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12, "kb": 1e3, "mb": 1e6, "gb": 1e9,
+               "tb": 1e12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}  # fmt: skip
+
+
+def size_bytes(text: str) -> float:
+    """'4GB' -> 4e9, '1.5 GiB' -> 1610612736.0: a memory_limit value in bytes."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    if not match or match.group(2).lower() not in _SIZE_UNITS:
+        raise ValueError(f"{text!r} is not a memory size like 4GB or 512MiB")
+    return float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
+
+
+def _identity_memory_limit(env: dict[str, str], default: str) -> str:
+    """CRM360_IDENTITY_MEMORY_LIMIT if set; else the default, unless the pipeline's limit is lower
+    (who lowers CRM360_DUCKDB_MEMORY_LIMIT to fit a small machine means identity too)."""
+    if env.get("CRM360_IDENTITY_MEMORY_LIMIT"):
+        return env["CRM360_IDENTITY_MEMORY_LIMIT"]
+    pipeline = env.get("CRM360_DUCKDB_MEMORY_LIMIT")
+    return pipeline if pipeline and size_bytes(pipeline) < size_bytes(default) else default
+
+
 def _identity_settings(env: dict[str, str]) -> IdentitySettings:
     defaults = IdentitySettings()
     return replace(
         defaults,
         match_threshold=float(env.get("CRM360_IDENTITY_MATCH_THRESHOLD", defaults.match_threshold)),
         seed=int(env.get("CRM360_IDENTITY_SEED", defaults.seed)),
-        duckdb_memory_limit=env.get("CRM360_IDENTITY_MEMORY_LIMIT") or defaults.duckdb_memory_limit,
+        duckdb_memory_limit=_identity_memory_limit(env, defaults.duckdb_memory_limit),
         retrain_model=env.get("CRM360_IDENTITY_RETRAIN", "").lower() in ("1", "true", "yes"),
     )
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.config import load_settings
+from pipelines.config import load_settings, size_bytes
 from pipelines.identity import IdentitySettings, evaluate, explain_pair, resolve_identities
 from pipelines.identity.graph import connected_components, dob_near, greedy_split
 from pipelines.resources import WarehouseResource
@@ -273,6 +273,13 @@ def test_identity_connection_gets_its_own_memory_limit(tmp_path: Path) -> None:
     settings = load_settings(data_dir=tmp_path, env={"CRM360_IDENTITY_MEMORY_LIMIT": "1GB"})
     assert settings.identity.duckdb_memory_limit == "1GB"
     assert load_settings(data_dir=tmp_path, env={}).identity.duckdb_memory_limit == "3GB"
+    # a pipeline limit below identity's default caps it; an explicit identity limit still wins
+    low = {"CRM360_DUCKDB_MEMORY_LIMIT": "2GiB"}
+    assert load_settings(data_dir=tmp_path, env=low).identity.duckdb_memory_limit == "2GiB"
+    high = {"CRM360_DUCKDB_MEMORY_LIMIT": "8GB"}
+    assert load_settings(data_dir=tmp_path, env=high).identity.duckdb_memory_limit == "3GB"
+    both = {**low, "CRM360_IDENTITY_MEMORY_LIMIT": "2.5GB"}
+    assert load_settings(data_dir=tmp_path, env=both).identity.duckdb_memory_limit == "2.5GB"
     warehouse = WarehouseResource(path=str(tmp_path / "w.duckdb"), memory_limit="2GB")
 
     def limit(con: duckdb.DuckDBPyConnection) -> str:
@@ -282,3 +289,24 @@ def test_identity_connection_gets_its_own_memory_limit(tmp_path: Path) -> None:
         assert limit(con) == "1.8 GiB"  # 2 GB
     with warehouse.connect(memory_limit=settings.identity.duckdb_memory_limit) as con:
         assert limit(con) == "953.6 MiB"  # 1 GB
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("4GB", 4e9),
+        ("3 GB", 3e9),
+        ("512MiB", 512 * 2**20),
+        ("1.5GiB", 1.5 * 2**30),
+        ("100kb", 1e5),
+        ("2048", 2048),
+    ],
+)
+def test_size_bytes_reads_duckdb_memory_units(text: str, expected: float) -> None:
+    assert size_bytes(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "GB", "4 parsecs", "-1GB"])
+def test_size_bytes_refuses_what_is_not_a_size(text: str) -> None:
+    with pytest.raises(ValueError, match="not a memory size"):
+        size_bytes(text)
