@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.config import load_settings, size_bytes
+from pipelines.config import load_settings
 from pipelines.identity import IdentitySettings, evaluate, explain_pair, resolve_identities
 from pipelines.identity.graph import connected_components, dob_near, greedy_split
 from pipelines.resources import WarehouseResource
@@ -289,24 +289,3 @@ def test_identity_connection_gets_its_own_memory_limit(tmp_path: Path) -> None:
         assert limit(con) == "1.8 GiB"  # 2 GB
     with warehouse.connect(memory_limit=settings.identity.duckdb_memory_limit) as con:
         assert limit(con) == "953.6 MiB"  # 1 GB
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("4GB", 4e9),
-        ("3 GB", 3e9),
-        ("512MiB", 512 * 2**20),
-        ("1.5GiB", 1.5 * 2**30),
-        ("100kb", 1e5),
-        ("2048", 2048),
-    ],
-)
-def test_size_bytes_reads_duckdb_memory_units(text: str, expected: float) -> None:
-    assert size_bytes(text) == expected
-
-
-@pytest.mark.parametrize("text", ["", "GB", "4 parsecs", "-1GB"])
-def test_size_bytes_refuses_what_is_not_a_size(text: str) -> None:
-    with pytest.raises(ValueError, match="not a memory size"):
-        size_bytes(text)
