@@ -18,7 +18,7 @@ from pipelines.bench.memory import PAGE, descendants, tree_rss
 from pipelines.bench.pipeline import dbt_execution
 from pipelines.bench.references import model_order
 from pipelines.bench.report import fit_exponent, scaling
-from pipelines.bench.run import combine, link_landing
+from pipelines.bench.run import link_landing
 from pipelines.bench.stages import STAGES, StepTime, stage_of, stage_seconds
 
 CUSTOMERS, DAYS = 200, 10
@@ -92,26 +92,6 @@ def test_parse_references() -> None:
     assert parse_references("") == ()
     with pytest.raises(click.BadParameter, match="unknown reference"):
         parse_references("floor,gx")
-
-
-def _scale_report(n: int, seconds: float, machine: str = "m") -> dict[str, Any]:
-    stages = {**dict.fromkeys(STAGES, 0.0), "dbt": seconds}
-    pipeline = {"stages": stages, "seconds": seconds, "success": True, "peak_rss_bytes": 1e9,
-                "dbt_steps_seconds": seconds}  # fmt: skip
-    scale = {"customers": n, "pipeline": pipeline, "identity": {"f1": 0.9}}
-    return {"started_at": f"t{n}", "machine": {"cpu": machine}, "scales": [scale]}
-
-
-def test_combine_merges_scales_of_separate_runs() -> None:
-    report = combine([_scale_report(1000, 30.0), _scale_report(100, 2.0), _scale_report(10, 1.0)])
-    assert [s["customers"] for s in report["scales"]] == [10, 100, 1000]
-    # 1 s, 2 s, 30 s over 10, 100, 1000: least squares on logs gives k = log10(30) / 2
-    assert report["scaling"]["pipeline"]["exponent"] == pytest.approx(0.73856, abs=1e-4)
-    assert report["targets"]["customers"] == 1000
-    assert report["targets"]["pipeline_seconds"] == {"value": 30.0, "limit": 300.0, "met": True}
-    assert report["scales"][0]["ratios"]["pipeline_over_floor"] is None  # no reference measured
-    with pytest.raises(ValueError, match="different machines"):
-        combine([_scale_report(10, 1.0), _scale_report(100, 2.0, machine="other")])
 
 
 def test_tree_rss_sums_every_descendant(tmp_path: Path) -> None:

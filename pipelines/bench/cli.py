@@ -101,6 +101,14 @@ def bench(
     from pipelines.config import load_settings
 
     work = (work_dir or load_settings().data_dir / "bench").resolve()
+    out = out or work / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def checkpoint(partial: dict) -> None:
+        out.write_text(json.dumps(partial, indent=2, default=str))
+        pending = ", ".join(f"{n:,}" for n in partial["scales_pending"])
+        Console(stderr=True).print(f"figures so far written to {out}; still to run: {pending}")
+
     if combine:
         try:
             report = run.combine([json.loads(p.read_text()) for p in combine])
@@ -114,9 +122,7 @@ def bench(
             references=() if skip_references else parse_references(references),
             incremental=incremental,
         )
-        report = run.run_bench(parse_scales(customers), opts)
-    out = out or work / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
+        report = run.run_bench(parse_scales(customers), opts, checkpoint)
     out.write_text(json.dumps(report, indent=2, default=str))
     print_report(report, Console())
     Console(stderr=True).print(f"figures written to {out}")

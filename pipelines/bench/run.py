@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -207,12 +208,28 @@ def assemble(results: list[dict[str, Any]], started: str, machine_info: dict[str
     }
 
 
-def run_bench(scales: list[int], opts: BenchOptions) -> dict[str, Any]:
+def run_bench(
+    scales: list[int],
+    opts: BenchOptions,
+    checkpoint: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Every scale in turn; after each but the last, checkpoint gets the report so far.
+
+    Three scales with every reference take about four hours on 2 cores: a crash or a kill in the
+    1M scale must not lose the two smaller ones already measured.
+    """
     from pipelines.bench.report import machine
 
     opts.work_dir.mkdir(parents=True, exist_ok=True)
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    return assemble([bench_scale(n, opts) for n in sorted(scales)], started, machine())
+    info = machine()
+    planned = sorted(scales)
+    results: list[dict[str, Any]] = []
+    for n in planned:
+        results.append(bench_scale(n, opts))
+        if checkpoint and len(results) < len(planned):
+            checkpoint({**assemble(results, started, info), "scales_pending": planned[len(results) :]})
+    return assemble(results, started, info)
 
 
 def combine(reports: list[dict[str, Any]]) -> dict[str, Any]:
