@@ -63,7 +63,17 @@ def test_reconciliation_mismatch_rolls_back_and_is_reported(con, landing: Path, 
         staged.rows_read += 1  # a reader that lost a row must not commit
         return staged
 
+    real_shared = loader.stage_csv_files
+
+    def miscounting_shared(*args, **kwargs) -> tuple[dict[int, StagedFile], list[int]]:
+        staged, left_out = real_shared(*args, **kwargs)
+        for one in staged.values():
+            one.rows_read += 1
+        return staged, left_out
+
+    # Both readers lose a row: the shared read's batch fails, then the file alone fails too.
     monkeypatch.setattr(loader, "stage_file", miscounting)
+    monkeypatch.setattr(loader, "stage_csv_files", miscounting_shared)
     result = load(con, "pos", landing)
     failed = result.files[0]
     assert failed.outcome == "failed"
@@ -74,6 +84,7 @@ def test_reconciliation_mismatch_rolls_back_and_is_reported(con, landing: Path, 
     assert event[0] == "failed" and "rows read 2" in event[1]
 
     monkeypatch.setattr(loader, "stage_file", real)
+    monkeypatch.setattr(loader, "stage_csv_files", real_shared)
     retry = load(con, "pos", landing)
     assert [f.outcome for f in retry.files] == ["loaded"]
     assert counts(con, "pos") == (1, 0)

@@ -28,7 +28,7 @@ def jsonl_batch_full(files: list[LandingFile]) -> bool:
     return len(files) >= BATCH_FILES or size >= BATCH_BYTES
 
 
-def _read_lines(con: duckdb.DuckDBPyConnection, files: list[LandingFile], compressed: bool) -> list[str]:
+def read_lines(con: duckdb.DuckDBPyConnection, files: list[LandingFile], compressed: bool) -> list[str]:
     """Physical lines of files (one compression) appended to scratch._mlines; paths with rejects."""
     paths = "[" + ", ".join(_lit(str(lf.path)) for lf in files) + "]"
     con.execute("DROP TABLE IF EXISTS _mlines_rej; DROP TABLE IF EXISTS _mlines_rej_scan")
@@ -65,7 +65,7 @@ def stage_jsonl_files(
     for compressed in (False, True):
         group = [lf for lf in files if lf.compressed == compressed]
         if group:
-            rejected.update(_read_lines(con, group, compressed))
+            rejected.update(read_lines(con, group, compressed))
     left_out = [i for i, lf in enumerate(files) if str(lf.path) in rejected]
     con.execute("CREATE OR REPLACE TABLE scratch._mfiles (_file INTEGER, filename VARCHAR)")
     con.executemany(

@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 import zlib
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import duckdb
 
 from sources.contracts import FeedContract
 from sources.ingest.batch import Batch, BatchError, Committed, Pending
+from sources.ingest.csv_batch import csv_batch_full, shared_header, stage_csv_files
 from sources.ingest.files import LandingFile, content_hash, discover
 from sources.ingest.jsonl_batch import jsonl_batch_full, stage_jsonl_files
-from sources.ingest.readers import StagingError, stage_file
+from sources.ingest.readers import StagedFile, StagingError, stage_file
 from sources.ingest.results import FeedLoad, FileLoad
 from sources.ingest.schema import ensure_schema
 from sources.ingest.validate import checked_sql, typed_select
@@ -190,21 +192,23 @@ def _commit(
         return [load_file(con, contract, p.lf, run_id, digest=p.digest) for p in batch.files]
 
 
-def _commit_jsonl(
+def _commit_shared(
     con: duckdb.DuckDBPyConnection,
     contract: FeedContract,
     waiting: list[tuple[LandingFile, str]],
     run_id: str,
+    stage: Callable[[list[LandingFile]], tuple[dict[int, StagedFile], list[int]]],
 ) -> list[FileLoad]:
-    """Stage JSON-lines files in one pass and commit them as a batch, in landing order.
+    """Stage files in one shared read and commit them as a batch, in landing order.
 
-    From the first file the shared read rejected a line of, the files go one by one (load_file
-    puts rejected lines back at their place), so a later file never commits before an earlier one.
+    From the first file the shared read left out, the files go one by one (load_file puts
+    rejected lines back at their place or names the problem), so a later file never commits
+    before an earlier one.
     """
     if not waiting:
         return []
     try:
-        staged, left_out = stage_jsonl_files(con, [lf for lf, _ in waiting], contract)
+        staged, left_out = stage([lf for lf, _ in waiting])
     except duckdb.Error as exc:
         log.warning("%s: reading %d files together failed (%s); one by one", contract.name, len(waiting), exc)
         staged, left_out = {}, [0]
@@ -219,6 +223,19 @@ def _commit_jsonl(
     return loads + [load_file(con, contract, lf, run_id, digest=d) for lf, d in waiting[cut:]]
 
 
+def _shared_read_key(lf: LandingFile, contract: FeedContract) -> tuple[str, ...] | None:
+    """Files with the same key are read together: JSON lines, or CSV files with one header.
+
+    None: the file takes the one-file path (format not accepted, empty, header broken or short).
+    """
+    if lf.fmt not in contract.formats:
+        return None
+    if lf.fmt == "jsonl":
+        return ("jsonl",)
+    header = shared_header(lf, contract)
+    return None if header is None else ("csv", *header)
+
+
 def load_feed(
     con: duckdb.DuckDBPyConnection,
     contract: FeedContract,
@@ -228,17 +245,17 @@ def load_feed(
 ) -> FeedLoad:
     """Load every landing file of a feed not yet in the ledger; a failed file does not stop the rest.
 
-    CSV files are staged one at a time and committed in batches (sources/ingest/batch.py);
-    JSON-lines files are read together at commit (sources/ingest/jsonl_batch.py). A file that
-    is a duplicate, cannot be staged or lacks a required header column takes the one-file path.
-    Batches are committed in landing order, so a later file's rows always load later.
+    Consecutive files of one format (and, for CSV, one header) are read together and committed
+    as a batch (sources/ingest/jsonl_batch.py, csv_batch.py). A file that is a duplicate or that
+    a shared read cannot take (see _shared_read_key) takes the one-file path, which names its
+    problem. Batches are committed in landing order, so a later file's rows always load later.
     """
     ensure_schema(con, [contract])
     con.execute("SET TimeZone = 'UTC'")
     con.execute("ATTACH IF NOT EXISTS ':memory:' AS scratch")
     result = FeedLoad(feed=contract.name)
-    batch = Batch(con, contract)
-    waiting: list[tuple[LandingFile, str]] = []  # JSON-lines files for the next shared read
+    waiting: list[tuple[LandingFile, str]] = []  # files for the next shared read
+    key: tuple[str, ...] | None = None  # their read key
 
     def emit(loads: list[FileLoad]) -> None:
         for fl in loads:
@@ -247,10 +264,13 @@ def load_feed(
                 on_file(fl)
 
     def flush() -> None:
-        nonlocal batch
-        emit(_commit(con, contract, batch, run_id))
-        emit(_commit_jsonl(con, contract, waiting, run_id))
-        batch = Batch(con, contract)
+        if not waiting or key is None:
+            return
+        if key[0] == "csv":
+            stage = partial(stage_csv_files, con, header=key[1:], contract=contract)
+        else:
+            stage = partial(stage_jsonl_files, con, contract=contract)
+        emit(_commit_shared(con, contract, waiting, run_id, stage))
         waiting.clear()
 
     # One ledger query per feed, not one per file (14 ms each, ~5 s a run on 373 daily files).
@@ -263,30 +283,22 @@ def load_feed(
         except (OSError, EOFError, zlib.error) as exc:  # a cut or corrupt gzip stream
             emit([_unreadable(con, contract, lf, exc, run_id)])
             continue
-        if digest in batch.digests or digest in {d for _, d in waiting}:
+        if digest in {d for _, d in waiting}:
             flush()  # the same content twice in a batch: the ledger decides after it
         if digest in seen:  # in the ledger, or in a batch that may have failed: load_file decides
             emit([load_file(con, contract, lf, run_id, digest=digest)])  # records skipped_duplicate
             continue
         seen.add(digest)
-        if lf.fmt == "jsonl" and lf.fmt in contract.formats:
-            if batch.files:
-                flush()
-            waiting.append((lf, digest))
-            if jsonl_batch_full([w for w, _ in waiting]):
-                flush()
-            continue
-        if waiting:
+        file_key = _shared_read_key(lf, contract)
+        if waiting and file_key != key:
             flush()
-        try:
-            staged = stage_file(con, lf, contract)
-        except StagingError:
-            staged = None
-        if staged is None or staged.missing_required:
+        if file_key is None:
             emit([load_file(con, contract, lf, run_id, digest=digest)])  # names the failure per file
             continue
-        batch.add(Pending(lf, digest, load_id_for(contract, digest), staged))
-        if batch.full():
+        waiting.append((lf, digest))
+        key = file_key
+        files = [w for w, _ in waiting]
+        if csv_batch_full(files) if key[0] == "csv" else jsonl_batch_full(files):
             flush()
     flush()
     return result

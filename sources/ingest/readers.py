@@ -121,7 +121,7 @@ def stage_jsonl(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedC
     return StagedFile(rows_read=rows, extra_columns=[e[0] for e in extras])
 
 
-def _parse_header(raw: bytes, lf: LandingFile) -> list[str]:
+def parse_header(raw: bytes, lf: LandingFile) -> list[str]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -141,7 +141,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedCon
     if raw_header.strip() == b"":
         con.execute("CREATE OR REPLACE VIEW scratch._staged AS " + _empty_staged_sql(contract))
         return StagedFile(rows_read=0, notes=["empty file: no header and no rows"])
-    header = _parse_header(raw_header, lf)
+    header = parse_header(raw_header, lf)
     _read_lines(con, lf)
     columns = "{" + ", ".join(f"{_lit(h)}: 'VARCHAR'" for h in header) + "}"
     con.execute("DROP TABLE IF EXISTS _parse_rej; DROP TABLE IF EXISTS _parse_rej_scan")
