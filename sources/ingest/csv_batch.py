@@ -141,7 +141,8 @@ def stage_csv_files(
         """
         CREATE OR REPLACE TABLE scratch._mphys AS
         SELECT f._file, l.rowid - min(l.rowid) OVER (PARTITION BY l.filename) + 1 AS n, l.text
-        FROM scratch._mlines l JOIN scratch._mfiles f USING (filename)
+        FROM scratch._mlines l JOIN scratch._mfiles f USING (filename);
+        DROP TABLE scratch._mlines;
         """
     )
     # A line with an odd number of quotes may open a record that spans lines.
@@ -184,7 +185,7 @@ def stage_csv_files(
         con.execute("DELETE FROM scratch._batch WHERE list_contains(?, _file)", [sorted(unmatched)])
     read = dict(con.execute("SELECT _file, count(*) FROM scratch._batch GROUP BY 1").fetchall())
     con.execute(
-        "DROP TABLE scratch._mlines; DROP TABLE scratch._mphys; DROP TABLE scratch._crows; "
+        "DROP TABLE scratch._mphys; DROP TABLE scratch._crows; "
         "DROP TABLE scratch._crejected; DROP TABLE scratch._cdata"
     )
     extra = [h for h in header if h not in set(contract.column_names)]
