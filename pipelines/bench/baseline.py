@@ -14,6 +14,7 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from pipelines.identity import evaluate
 
 RECORDS = "bl_records"
+TRAIN = "bl_train"
 MAP = "bl_map"
 THRESHOLD = 0.95  # the pipeline's match_threshold default, so both link at the same probability
 # Prediction blocking: the obvious identifiers, one rule each, and surname + date of birth.
@@ -32,6 +33,15 @@ EM_RULES = [("first_name", "last_name"), ("date_of_birth",)]
 # here (2.5M, 5.0M, 9.9M at 5k, 10k, 20k customers, scored at ~0.8M pairs/s): 1M customers gives
 # about 0.5e9, which still runs; a data set past 1e9 would keep the machine busy for over 20 min.
 MAX_COMPARISONS = 1_000_000_000
+# EM scores every pair of its blocking rule, and Splink keeps their comparison vectors on disk.
+# Names come from a finite vocabulary, so first + last name pairs grow with the square of the
+# records: 26M at 100k customers, 232M at 300k, where the vectors spilled past 50 GB and
+# filled the disk. Above this many pairs for a training rule, the model is trained on a seeded
+# random sample of the records (pairs shrink with the square of the share) and then predicts
+# on all of them, the usual way to train Splink on large data.
+MAX_TRAINING_PAIRS = 50_000_000
+# Spill cap for Splink's DuckDB: a blow-up fails the reference, not the machine's disk.
+SPILL_LIMIT = "20GB"
 
 
 def settings_creator() -> SettingsCreator:
@@ -66,17 +76,41 @@ def load_records(con: duckdb.DuckDBPyConnection, warehouse: Path) -> int:
     return con.execute(f"SELECT count(*) FROM {RECORDS}").fetchone()[0]
 
 
+def rule_pairs(con: duckdb.DuckDBPyConnection, cols: tuple[str, ...], table: str = RECORDS) -> int:
+    """Pairs of records that one equality blocking rule on cols generates (nulls never match)."""
+    key = ", ".join(cols)
+    not_null = " AND ".join(f"{c} IS NOT NULL" for c in cols)
+    return int(
+        con.execute(
+            f"SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM "
+            f"(SELECT count(*) AS n FROM {table} WHERE {not_null} GROUP BY {key})"
+        ).fetchone()[0]
+    )
+
+
 def blocked_pairs(con: duckdb.DuckDBPyConnection) -> int:
     """Pairs the blocking rules generate, summed per rule (an upper bound: overlaps count twice)."""
-    total = 0
-    for cols in BLOCKING:
-        key = ", ".join(cols)
-        not_null = " AND ".join(f"{c} IS NOT NULL" for c in cols)
-        total += con.execute(
-            f"SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM "
-            f"(SELECT count(*) AS n FROM {RECORDS} WHERE {not_null} GROUP BY {key})"
-        ).fetchone()[0]
-    return int(total)
+    return sum(rule_pairs(con, cols) for cols in BLOCKING)
+
+
+def training_share(em_pairs: int, limit: int = MAX_TRAINING_PAIRS) -> float:
+    """Share of records to train on so the largest EM rule stays near `limit` pairs (1.0: all)."""
+    return 1.0 if em_pairs <= limit else (limit / em_pairs) ** 0.5
+
+
+def train(con: duckdb.DuckDBPyConnection, table: str, seed: int) -> dict[str, Any]:
+    """The tutorial recipe on `table`: prior, u by sampling, EM on two rules; the trained model."""
+    linker = Linker(DuckDBAPI(connection=con).register(table), settings_creator(), log_level=None)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on(*cols) for cols in PRIOR_RULES], recall=PRIOR_RECALL
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=seed)
+    for cols in EM_RULES:
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on(*cols))
+    model = linker.misc.save_model_to_json()
+    # A fresh uid: the predicting linker must not share intermediate table names with this one.
+    model.pop("linker_uid", None)
+    return model
 
 
 def identity_figures(report: dict[str, Any]) -> dict[str, Any]:
@@ -107,19 +141,25 @@ def run_baseline(
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(f"SET temp_directory = '{str(spill_dir).replace(chr(39), chr(39) * 2)}'")
+    con.execute(f"SET max_temp_directory_size = '{SPILL_LIMIT}'")
     try:
         t0 = time.perf_counter()
         records = load_records(con, warehouse)
         pairs = blocked_pairs(con)
         if pairs > MAX_COMPARISONS:
             return {"skipped": f"{pairs:,} blocked pairs > {MAX_COMPARISONS:,}", "records": records}
-        linker = Linker(DuckDBAPI(connection=con).register(RECORDS), settings_creator(), log_level=None)
-        linker.training.estimate_probability_two_random_records_match(
-            [block_on(*cols) for cols in PRIOR_RULES], recall=PRIOR_RECALL
-        )
-        linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=seed)
-        for cols in EM_RULES:
-            linker.training.estimate_parameters_using_expectation_maximisation(block_on(*cols))
+        em_pairs = max(rule_pairs(con, cols) for cols in EM_RULES)
+        share = training_share(em_pairs, MAX_TRAINING_PAIRS)
+        train_table = RECORDS
+        if share < 1.0:
+            train_table = TRAIN
+            con.execute(
+                f"CREATE OR REPLACE TABLE {TRAIN} AS SELECT * FROM {RECORDS} "
+                f"USING SAMPLE {share * 100:.6f} PERCENT (bernoulli, {int(seed)})"
+            )
+        trained_on = con.execute(f"SELECT count(*) FROM {train_table}").fetchone()[0]
+        model = train(con, train_table, seed)
+        linker = Linker(DuckDBAPI(connection=con).register(RECORDS), model, log_level=None)
         t_trained = time.perf_counter()
         predictions = linker.inference.predict(threshold_match_probability=THRESHOLD)
         t_predicted = time.perf_counter()
@@ -140,6 +180,8 @@ def run_baseline(
         "predict_seconds": t_predicted - t_trained,
         "cluster_seconds": t_done - t_predicted,
         "records": records,
+        "trained_on_records": int(trained_on),
+        "largest_em_rule_pairs": em_pairs,
         "blocked_pairs_upper_bound": pairs,
         "links": int(links),
         **identity_figures(report),

@@ -14,6 +14,10 @@ whose record counts disagree is left out, for the one-file path to load or name.
 
 from __future__ import annotations
 
+import zlib
+
+import duckdb
+
 from sources.contracts import FeedContract
 from sources.ingest import batch
 from sources.ingest.files import LandingFile, read_header
@@ -42,14 +46,16 @@ def shared_header(lf: LandingFile, contract: FeedContract) -> tuple[str, ...] | 
     try:
         raw = read_header(lf.path, lf.compressed)
         header = parse_header(raw, lf) if raw.strip() else []
-    except (OSError, EOFError, StagingError):
+    except (OSError, EOFError, zlib.error, StagingError):
         return None
     if not header or FILENAME in header or any(c.name not in header for c in contract.required):
         return None
     return tuple(header)
 
 
-def _parse(con, files: list[LandingFile], header: tuple[str, ...], compressed: bool) -> None:
+def _parse(
+    con: duckdb.DuckDBPyConnection, files: list[LandingFile], header: tuple[str, ...], compressed: bool
+) -> None:
     """Records of files (one compression) appended to scratch._crows, parser rejects kept."""
     paths = "[" + ", ".join(_lit(str(lf.path)) for lf in files) + "]"
     columns = "{" + ", ".join(f"{_lit(h)}: 'VARCHAR'" for h in header) + "}"
@@ -109,7 +115,7 @@ def _staged_sql(contract: FeedContract, header: tuple[str, ...]) -> str:
 
 
 def stage_csv_files(
-    con, files: list[LandingFile], header: tuple[str, ...], contract: FeedContract
+    con: duckdb.DuckDBPyConnection, files: list[LandingFile], header: tuple[str, ...], contract: FeedContract
 ) -> tuple[dict[int, StagedFile], list[int]]:
     """Stage files with this header into scratch._batch (column _file = index in files).
 
