@@ -22,7 +22,7 @@ from sources.contracts import FeedContract
 from sources.ingest import batch
 from sources.ingest.files import LandingFile, read_header
 from sources.ingest.jsonl_batch import GZIP_FACTOR, read_lines
-from sources.ingest.readers import StagedFile, StagingError, _ident, _lit, parse_header
+from sources.ingest.readers import StagedFile, StagingError, _ident, _lit, csv_columns_sql, parse_header
 
 # Uncompressed bytes read together: 192 MB is about 1M POS lines (~200 B each, 35 columns)
 # and ~1.5 GB of scratch tables (lines, parsed records, the staged batch).
@@ -83,18 +83,7 @@ def _parse(
 
 def _staged_sql(contract: FeedContract, header: tuple[str, ...]) -> str:
     """The batch rows: parsed records at their line, then rejected records with the reason."""
-    known = set(contract.column_names)
-    extra = [h for h in header if h not in known]
-    cols = ", ".join(
-        f"nullif(trim(r.{_ident(c)}), '') AS {_ident(c)}" if c in header else f"NULL::VARCHAR AS {_ident(c)}"
-        for c in contract.column_names
-    )
-    extra_sql = (
-        "json_object(" + ", ".join(f"{_lit(h)}, r.{_ident(h)}" for h in extra) + ")::JSON"
-        if extra
-        else "NULL::JSON"
-    )
-    nulls = ", ".join(f"NULL::VARCHAR AS {_ident(c)}" for c in contract.column_names)
+    cols, extra_sql, nulls = csv_columns_sql(contract, header)
     return f"""
         WITH records AS (
             SELECT f._file, r.*,

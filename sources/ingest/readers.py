@@ -176,18 +176,8 @@ def stage_csv(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedCon
             f"{lf.relative}: the CSV parser read {parsed} records but their starting lines could not "
             "be told apart; a stray quote character makes record boundaries ambiguous"
         )
-    known = [h for h in header if h in contract.column_names]
     extra = [h for h in header if h not in contract.column_names]
-    select_cols = ", ".join(
-        f"nullif(trim(r.{_ident(c)}), '') AS {_ident(c)}" if c in known else f"NULL::VARCHAR AS {_ident(c)}"
-        for c in contract.column_names
-    )
-    extra_sql = (
-        "json_object(" + ", ".join(f"{_lit(h)}, r.{_ident(h)}" for h in extra) + ")::JSON"
-        if extra
-        else "NULL::JSON"
-    )
-    reject_cols = ", ".join(f"NULL::VARCHAR AS {_ident(c)}" for c in contract.column_names)
+    select_cols, extra_sql, reject_cols = csv_columns_sql(contract, header)
     con.execute(
         f"""
         CREATE OR REPLACE VIEW scratch._staged AS
@@ -206,6 +196,23 @@ def stage_csv(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedCon
     notes = [f"header lacks required column(s) {', '.join(missing)}"] if missing else []
     rows = con.execute("SELECT count(*) FROM scratch._staged").fetchone()[0]
     return StagedFile(rows_read=rows, extra_columns=extra, notes=notes, missing_required=missing)
+
+
+def csv_columns_sql(contract: FeedContract, header: list[str] | tuple[str, ...]) -> tuple[str, str, str]:
+    """SELECT lists over parsed records `r`: contract columns trimmed (NULL where the header lacks
+    them), the header's other columns as one JSON `_extra`, and all-NULL contract columns."""
+    extra = [h for h in header if h not in contract.column_names]
+    cols = ", ".join(
+        f"nullif(trim(r.{_ident(c)}), '') AS {_ident(c)}" if c in header else f"NULL::VARCHAR AS {_ident(c)}"
+        for c in contract.column_names
+    )
+    extra_sql = (
+        "json_object(" + ", ".join(f"{_lit(h)}, r.{_ident(h)}" for h in extra) + ")::JSON"
+        if extra
+        else "NULL::JSON"
+    )
+    nulls = ", ".join(f"NULL::VARCHAR AS {_ident(c)}" for c in contract.column_names)
+    return cols, extra_sql, nulls
 
 
 def _has_odd_quotes(con: duckdb.DuckDBPyConnection) -> bool:
