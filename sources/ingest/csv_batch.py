@@ -53,6 +53,19 @@ def shared_header(lf: LandingFile, contract: FeedContract) -> tuple[str, ...] | 
     return tuple(header)
 
 
+def shared_read_key(lf: LandingFile, contract: FeedContract) -> tuple[str, ...] | None:
+    """Files with the same key are read together: JSON lines, or CSV files with one header.
+
+    None: the file takes the one-file path (format not accepted, empty, header broken or short).
+    """
+    if lf.fmt not in contract.formats:
+        return None
+    if lf.fmt == "jsonl":
+        return ("jsonl",)
+    header = shared_header(lf, contract)
+    return None if header is None else ("csv", *header)
+
+
 def _parse(
     con: duckdb.DuckDBPyConnection, files: list[LandingFile], header: tuple[str, ...], compressed: bool
 ) -> None:

@@ -12,7 +12,7 @@ import duckdb
 
 from sources.contracts import FeedContract
 from sources.ingest.batch import Batch, BatchError, Committed, Pending
-from sources.ingest.csv_batch import csv_batch_full, shared_header, stage_csv_files
+from sources.ingest.csv_batch import csv_batch_full, shared_read_key, stage_csv_files
 from sources.ingest.files import LandingFile, content_hash, discover
 from sources.ingest.jsonl_batch import jsonl_batch_full, stage_jsonl_files
 from sources.ingest.readers import StagedFile, StagingError, stage_file
@@ -223,19 +223,6 @@ def _commit_shared(
     return loads + [load_file(con, contract, lf, run_id, digest=d) for lf, d in waiting[cut:]]
 
 
-def _shared_read_key(lf: LandingFile, contract: FeedContract) -> tuple[str, ...] | None:
-    """Files with the same key are read together: JSON lines, or CSV files with one header.
-
-    None: the file takes the one-file path (format not accepted, empty, header broken or short).
-    """
-    if lf.fmt not in contract.formats:
-        return None
-    if lf.fmt == "jsonl":
-        return ("jsonl",)
-    header = shared_header(lf, contract)
-    return None if header is None else ("csv", *header)
-
-
 def load_feed(
     con: duckdb.DuckDBPyConnection,
     contract: FeedContract,
@@ -247,7 +234,7 @@ def load_feed(
 
     Consecutive files of one format (and, for CSV, one header) are read together and committed
     as a batch (sources/ingest/jsonl_batch.py, csv_batch.py). A file that is a duplicate or that
-    a shared read cannot take (see _shared_read_key) takes the one-file path, which names its
+    a shared read cannot take (see csv_batch.shared_read_key) takes the one-file path, which names its
     problem. Batches are committed in landing order, so a later file's rows always load later.
     """
     ensure_schema(con, [contract])
@@ -289,7 +276,7 @@ def load_feed(
             emit([load_file(con, contract, lf, run_id, digest=digest)])  # records skipped_duplicate
             continue
         seen.add(digest)
-        file_key = _shared_read_key(lf, contract)
+        file_key = shared_read_key(lf, contract)
         if waiting and file_key != key:
             flush()
         if file_key is None:
