@@ -54,10 +54,6 @@ class Batch:
         self.files: list[Pending] = []
         self.rows = 0
 
-    @property
-    def digests(self) -> set[str]:
-        return {p.digest for p in self.files}
-
     def adopt(self, pendings: list[Pending]) -> None:
         """Take files already staged together into scratch._batch, _file = their index here."""
         self.files, self.rows = list(pendings), sum(p.staged.rows_read for p in pendings)
