@@ -52,11 +52,10 @@ class Batch:
     def __init__(self, con: duckdb.DuckDBPyConnection, contract: FeedContract) -> None:
         self.con, self.contract = con, contract
         self.files: list[Pending] = []
-        self.rows = 0
 
     def adopt(self, pendings: list[Pending]) -> None:
         """Take files already staged together into scratch._batch, _file = their index here."""
-        self.files, self.rows = list(pendings), sum(p.staged.rows_read for p in pendings)
+        self.files = list(pendings)
 
     def commit(self, run_id: str) -> list[Committed]:
         """Check, insert, quarantine and ledger every file of the batch in one transaction."""
