@@ -184,13 +184,13 @@ def stage_csv_files(
             f"JOIN scratch._mfiles f ON f.filename = r.{_ident(FILENAME)} GROUP BY 1"
         ).fetchall()
     )
-    con.execute("CREATE OR REPLACE TABLE scratch._batch AS " + _staged_sql(contract, header))
     # One parsed record per data line: otherwise the one-file path names the file.
     kept = con.execute("SELECT list(_file) FROM scratch._mfiles").fetchone()[0] or []
     unmatched = {i for i in kept if lines.get(i, 0) != parsed.get(i, 0)}
-    left_out = sorted(odd | unmatched | {i for i, lf in enumerate(files) if str(lf.path) in rejected})
     if unmatched:
-        con.execute("DELETE FROM scratch._batch WHERE list_contains(?, _file)", [sorted(unmatched)])
+        con.execute("DELETE FROM scratch._mfiles WHERE list_contains(?, _file)", [sorted(unmatched)])
+    left_out = sorted(odd | unmatched | {i for i, lf in enumerate(files) if str(lf.path) in rejected})
+    con.execute("CREATE OR REPLACE TABLE scratch._batch AS " + _staged_sql(contract, header))
     read = dict(con.execute("SELECT _file, count(*) FROM scratch._batch GROUP BY 1").fetchall())
     con.execute(
         "DROP TABLE scratch._mphys; DROP TABLE scratch._crows; "
