@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -36,7 +37,7 @@ def test_combine_merges_scales_of_separate_runs() -> None:
 
 
 def test_run_bench_checkpoints_each_finished_scale(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    def fake_scale(n: int, opts: run.BenchOptions) -> dict[str, Any]:
+    def fake_scale(n: int, opts: run.BenchOptions, save: Any = None) -> dict[str, Any]:
         if n == 1000:
             raise RuntimeError("killed in the largest scale")
         return _scale_report(n, n / 10)["scales"][0]
@@ -58,3 +59,74 @@ def test_run_bench_checkpoints_each_finished_scale(monkeypatch: pytest.MonkeyPat
     result = CliRunner().invoke(bench, args)
     assert isinstance(result.exception, RuntimeError)
     assert json.loads(out.read_text())["scales_pending"] == [1000]
+
+
+def _fake_phases(monkeypatch: pytest.MonkeyPatch, killed_in: str) -> None:
+    """bench_scale's phases as fakes of a few figures each; the phase killed_in raises KeyboardInterrupt."""
+
+    def kill(*_: Any) -> dict[str, Any]:
+        raise KeyboardInterrupt  # a BaseException, as SIGINT is: _timed must not swallow it
+
+    figures = {"seconds": 10.0, "success": True, "stages": dict.fromkeys(STAGES, 2.0),
+               "dbt_steps_seconds": 4.0, "peak_rss_bytes": 1e9}  # fmt: skip
+    fakes = {
+        "simulated": lambda work, n, days, seed: (work / "sim" / f"c{n}-d{days}", {"days": days}),
+        "link_landing": lambda src, dest: 5,
+        "run_timed": lambda settings: SimpleNamespace(success=True, rows_loaded=1000, failures=[]),
+        "pipeline_figures": lambda timed, sampler: dict(figures),
+        "copy_warehouse": lambda src, dest: dest,
+        "evaluate": lambda snapshot, truth: None,
+        "identity_figures": lambda scores: {"f1": 0.99},
+        "floor_scan": lambda landing, limit: {"seconds": 1.0},
+        "run_baseline": lambda *args: {"seconds": 20.0, "f1": 0.5},
+        "bare_sql": lambda *args: {"seconds": 5.0},
+    }
+    for name, fake in fakes.items():
+        monkeypatch.setattr(run, name, kill if name == killed_in else fake)
+
+
+def test_a_kill_inside_a_scale_keeps_its_finished_phases(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _fake_phases(monkeypatch, killed_in="bare_sql")
+    saved: list[dict[str, Any]] = []
+    with pytest.raises(KeyboardInterrupt):
+        run.run_bench([100], run.BenchOptions(work_dir=tmp_path), saved.append)
+    pending = [r["scales"][0]["phases_pending"] for r in saved]
+    assert pending == [
+        ["one more day", "floor", "splink", "bare_sql"],
+        ["floor", "splink", "bare_sql"],
+        ["splink", "bare_sql"],
+        ["bare_sql"],
+    ]
+    # Each save holds what was measured by then, and later phases do not change an earlier save.
+    assert "incremental" not in saved[0]["scales"][0] and saved[0]["scales"][0]["identity"] == {"f1": 0.99}
+    assert saved[2]["scales"][0]["references"].keys() == {"floor"}
+    last = saved[-1]["scales"][0]
+    assert last["references"].keys() == {"floor", "splink"} and last["incremental"]["files_added"] == 5
+    assert last["ratios"]["identity_over_splink_seconds"] == pytest.approx(0.1)  # 2 s against 20 s
+    assert last["ratios"]["pipeline_over_bare_sql"] is None
+    assert saved[-1]["scales_pending"] == []
+    # `crm360 bench` writes the partial scale to its --out file and says what is left.
+    out = tmp_path / "partial.json"
+    result = CliRunner().invoke(bench, ["--customers", "100", "--work-dir", str(tmp_path), "--out", str(out)])
+    assert result.exit_code == 1  # click turns the interrupt into "Aborted!"
+    assert json.loads(out.read_text())["scales"][0]["phases_pending"] == ["bare_sql"]
+    assert "still to run: 100: bare_sql" in " ".join(result.output.split())
+    # A complete run of that scale wins over the killed one in --combine, in either order.
+    complete = {**_scale_report(100, 50.0), "machine": saved[-1]["machine"]}
+    for reports in ([saved[-1], complete], [complete, saved[-1]]):
+        merged = combine(reports)
+        assert merged["scales"][0]["pipeline"]["seconds"] == 50.0
+        assert "phases_pending" not in merged["scales"][0]
+
+
+def test_a_finished_scale_has_no_phases_pending(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _fake_phases(monkeypatch, killed_in="")
+    saved: list[dict[str, Any]] = []
+    opts = run.BenchOptions(work_dir=tmp_path, references=("floor",), incremental=False)
+    report = run.run_bench([10, 100], opts, saved.append)
+    # 10: after its full build, then finished; 100: after its full build (the CLI writes the end).
+    saves = [(len(r["scales"]), r["scales"][-1].get("phases_pending")) for r in saved]
+    assert saves == [(1, ["floor"]), (1, None), (2, ["floor"])]
+    assert [s["references"]["floor"]["seconds"] for s in report["scales"]] == [1.0, 1.0]

@@ -106,8 +106,10 @@ def bench(
 
     def checkpoint(partial: dict) -> None:
         out.write_text(json.dumps(partial, indent=2, default=str))
-        pending = ", ".join(f"{n:,}" for n in partial["scales_pending"])
-        Console(stderr=True).print(f"figures so far written to {out}; still to run: {pending}")
+        pending = [f"{s['customers']:,}: {', '.join(s['phases_pending'])}"
+                   for s in partial["scales"] if s.get("phases_pending")]  # fmt: skip
+        pending += [f"{n:,}" for n in partial["scales_pending"]]
+        Console(stderr=True).print(f"figures so far written to {out}; still to run: {'; '.join(pending)}")
 
     if combine:
         try:

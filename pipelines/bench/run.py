@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -128,8 +129,36 @@ def _timed(sampler: MemorySampler, fn, *args, **kwargs) -> dict[str, Any]:
     return out
 
 
-def bench_scale(customers: int, opts: BenchOptions) -> dict[str, Any]:
-    """Everything measured at one scale (see docs/performance.md for what each figure means)."""
+def _reported(name: str, figures: dict[str, Any]) -> None:
+    """One line per finished reference in the log, so that a kill after it still shows it."""
+    if "seconds" in figures:
+        f1 = f", F1 {figures['f1']:.4f}" if "f1" in figures else ""
+        console.print(f"  {name}: {figures['seconds']:,.1f} s{f1}")
+    else:
+        console.print(f"  [yellow]{name}: {figures.get('error') or figures.get('skipped')}[/]")
+
+
+def phases(opts: BenchOptions) -> list[str]:
+    """What one scale measures, in order: the names a partial report's phases_pending lists."""
+    return ["full build", *(["one more day"] if opts.incremental else []), *opts.references]
+
+
+def bench_scale(
+    customers: int, opts: BenchOptions, save: Callable[[dict[str, Any]], None] | None = None
+) -> dict[str, Any]:
+    """Everything measured at one scale (see docs/performance.md for what each figure means).
+
+    After each phase but the last, save gets the figures so far with phases_pending: at 1M
+    customers a scale takes over two hours here, and a kill in its references must not lose
+    the full build and one-more-day figures already measured.
+    """
+    todo = phases(opts)
+
+    def done(phase: str) -> None:
+        todo.remove(phase)
+        if save and todo:
+            save(copy.deepcopy({**out, "phases_pending": list(todo)}))  # later phases add to out
+
     console.rule(f"[bold]{customers:,} customers x {opts.days} days")
     console.print("simulating (cached per customers/days/seed) ...")
     sim_dir, sim = simulated(opts.work_dir, customers, opts.days, opts.seed)
@@ -150,6 +179,7 @@ def bench_scale(customers: int, opts: BenchOptions) -> dict[str, Any]:
         snapshot = copy_warehouse(settings.warehouse_path, data / "snapshot")
         truth = sim_dir / "truth" / "records.csv"
         out["identity"] = identity_figures(evaluate(snapshot, truth))
+        done("full build")
         if opts.incremental:
             console.print("simulating one more day ...")
             next_dir, next_sim = simulated(opts.work_dir, customers, opts.days + 1, opts.seed)
@@ -162,10 +192,14 @@ def bench_scale(customers: int, opts: BenchOptions) -> dict[str, Any]:
                 "simulation": next_sim,
                 "new_row_share": inc.rows_loaded / full.rows_loaded if full.rows_loaded else None,
             }
+            done("one more day")
         refs: dict[str, Any] = {}
+        out["references"] = refs
         if "floor" in opts.references:
             console.print("reference: floor scan of every landing file ...")
             refs["floor"] = _timed(sampler, floor_scan, sim_dir / "landing", settings.duckdb_memory_limit)
+            _reported("floor", refs["floor"])
+            done("floor")
         if "splink" in opts.references:
             console.print("reference: plain Splink on the same contact records ...")
             refs["splink"] = _timed(
@@ -177,12 +211,15 @@ def bench_scale(customers: int, opts: BenchOptions) -> dict[str, Any]:
                 settings.duckdb_memory_limit,
                 settings.identity.seed,
             )
+            _reported("splink", refs["splink"])
+            done("splink")
         if "bare_sql" in opts.references:
             # Last: it rebuilds the snapshot in place (one warehouse-sized copy on disk, not two).
             console.print("reference: the dbt project's compiled SQL, bare ...")
             refs["bare_sql"] = _timed(sampler, bare_sql, snapshot, data / "bare", settings)
-        if refs:
-            out["references"] = refs
+            _reported("bare_sql", refs["bare_sql"])
+        if not refs:
+            del out["references"]
     for leftover in (snapshot, snapshot.with_name(snapshot.name + ".wal"), data / "splink_spill"):
         if leftover.is_dir():
             shutil.rmtree(leftover, ignore_errors=True)
@@ -225,10 +262,17 @@ def run_bench(
     info = machine()
     planned = sorted(scales)
     results: list[dict[str, Any]] = []
-    for n in planned:
-        results.append(bench_scale(n, opts))
-        if checkpoint and len(results) < len(planned):
-            checkpoint({**assemble(results, started, info), "scales_pending": planned[len(results) :]})
+    for i, n in enumerate(planned):
+
+        def save(partial: dict[str, Any], i: int = i) -> None:
+            if checkpoint:  # the scale being run is in scales, with its phases_pending
+                report = assemble([*results, partial], started, info)
+                checkpoint({**report, "scales_pending": planned[i + 1 :]})
+
+        result = bench_scale(n, opts, save)
+        if i + 1 < len(planned):  # the last scale's report is the CLI's to write
+            save(result)
+        results.append(result)
     return assemble(results, started, info)
 
 
@@ -240,6 +284,11 @@ def combine(reports: list[dict[str, Any]]) -> dict[str, Any]:
     machines = {json.dumps(r["machine"], sort_keys=True) for r in reports}
     if len(machines) > 1:
         raise ValueError("the reports come from different machines or library versions")
-    by_scale = {s["customers"]: s for r in reports for s in r["scales"]}
+    by_scale: dict[int, dict[str, Any]] = {}
+    for scale in (s for r in reports for s in r["scales"]):
+        # Of two runs of a scale, a complete one wins over one killed part-way (phases_pending).
+        kept = by_scale.get(scale["customers"])
+        if kept is None or kept.get("phases_pending") or not scale.get("phases_pending"):
+            by_scale[scale["customers"]] = scale
     started = ", ".join(sorted(r["started_at"] for r in reports))
     return assemble(list(by_scale.values()), started, reports[0]["machine"])
