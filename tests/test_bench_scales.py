@@ -130,3 +130,19 @@ def test_a_finished_scale_has_no_phases_pending(monkeypatch: pytest.MonkeyPatch,
     saves = [(len(r["scales"]), r["scales"][-1].get("phases_pending")) for r in saved]
     assert saves == [(1, ["floor"]), (1, None), (2, ["floor"])]
     assert [s["references"]["floor"]["seconds"] for s in report["scales"]] == [1.0, 1.0]
+
+
+def test_the_table_shortens_a_reference_error_the_json_keeps_whole(tmp_path: Path) -> None:
+    sql = "\n".join(f"select {i}" for i in range(50))
+    error = f"SplinkException: failing sql:\n{sql}\n\nError was: Out of Memory Error: spill"
+    report = _scale_report(100, 10.0)
+    report["machine"] = {"cpu": "m", "cores": 2, "memory_bytes": 1e9, "python": "3.11"}
+    report["scales"][0] |= {"days": 10, "references": {"splink": {"error": error}}}
+    src, out = tmp_path / "in.json", tmp_path / "out.json"
+    src.write_text(json.dumps(report))
+    result = CliRunner().invoke(bench, ["--combine", str(src), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "splink at 100: SplinkException: failing sql: ... Error was: Out of Memory Error: spill" in text
+    assert "select 7" not in text
+    assert json.loads(out.read_text())["scales"][0]["references"]["splink"]["error"] == error

@@ -202,6 +202,18 @@ def rows(report: dict[str, Any]) -> list[tuple[str, list[str], str]]:
     return out
 
 
+def short_reason(text: str) -> str:
+    """A failed reference's error for the table: its first line and the engine's own message.
+
+    Splink's exceptions carry the whole failing SQL (about 50 lines at 1M); the JSON keeps it.
+    """
+    lines = [ln.strip() for ln in str(text).splitlines() if ln.strip()]
+    if len(lines) <= 2:
+        return " ".join(lines)
+    cause = next((ln for ln in lines if ln.startswith("Error was:")), lines[-1])
+    return f"{lines[0]} ... {cause}"
+
+
 def print_report(report: dict[str, Any], console: Console | None = None) -> None:
     console = console or Console()
     table = Table(title="crm360 benchmark")
@@ -215,7 +227,7 @@ def print_report(report: dict[str, Any], console: Console | None = None) -> None
     for r in report["scales"]:
         for name, ref in r.get("references", {}).items():
             if "error" in ref or "skipped" in ref:
-                why = ref.get("error") or ref.get("skipped")
+                why = short_reason(ref.get("error") or ref.get("skipped"))
                 console.print(f"[yellow]{name} at {r['customers']:,}: {why}[/]", soft_wrap=True)
         if not r["pipeline"]["success"]:
             console.print(f"[red]pipeline FAILED at {r['customers']:,}: {r['pipeline']['failures']}[/]")
