@@ -146,3 +146,11 @@ def test_the_table_shortens_a_reference_error_the_json_keeps_whole(tmp_path: Pat
     assert "splink at 100: SplinkException: failing sql: ... Error was: Out of Memory Error: spill" in text
     assert "select 7" not in text
     assert json.loads(out.read_text())["scales"][0]["references"]["splink"]["error"] == error
+
+
+def test_the_log_line_of_a_failed_reference_is_short(capsys: pytest.CaptureFixture[str]) -> None:
+    run._reported("splink", {"error": "SplinkException: sql:\nselect 1\nselect 2\nError was: Out of Memory"})
+    run._reported("floor", {"seconds": 31.1})
+    err = " ".join(capsys.readouterr().err.split())
+    assert "splink: SplinkException: sql: ... Error was: Out of Memory" in err and "select 1" not in err
+    assert "floor: 31.1 s" in err

@@ -20,6 +20,7 @@ from pipelines.bench.baseline import identity_figures, run_baseline
 from pipelines.bench.memory import MemorySampler
 from pipelines.bench.pipeline import TimedRun, dbt_execution, run_timed
 from pipelines.bench.references import bare_sql, copy_warehouse, floor_scan
+from pipelines.bench.report import short_reason
 from pipelines.bench.stages import STAGES, stage_intervals, stage_seconds
 from pipelines.config import REPO_ROOT, load_settings
 from pipelines.identity import evaluate
@@ -135,7 +136,7 @@ def _reported(name: str, figures: dict[str, Any]) -> None:
         f1 = f", F1 {figures['f1']:.4f}" if "f1" in figures else ""
         console.print(f"  {name}: {figures['seconds']:,.1f} s{f1}")
     else:
-        console.print(f"  [yellow]{name}: {figures.get('error') or figures.get('skipped')}[/]")
+        console.print(f"  [yellow]{name}: {short_reason(figures.get('error') or figures.get('skipped'))}[/]")
 
 
 def phases(opts: BenchOptions) -> list[str]:
