@@ -14,6 +14,7 @@ from sources.contracts import FeedContract
 from sources.ingest.batch import Batch, BatchError, Committed, Pending
 from sources.ingest.csv_batch import csv_batch_full, shared_read_key, stage_csv_files
 from sources.ingest.files import LandingFile, content_hash, discover
+from sources.ingest.fingerprints import HashCache
 from sources.ingest.jsonl_batch import jsonl_batch_full, stage_jsonl_files
 from sources.ingest.readers import StagedFile, StagingError, stage_file
 from sources.ingest.results import FeedLoad, FileLoad
@@ -264,9 +265,10 @@ def load_feed(
     seen = {h for (h,) in con.execute(
         "SELECT content_hash FROM audit.load_ledger WHERE feed = ?", [contract.name]
     ).fetchall()}  # fmt: skip
+    hashes = HashCache.load(con, contract.name)
     for lf in discover(landing_root, contract):
         try:
-            digest = content_hash(lf.path)
+            digest = hashes.digest(lf)
         except (OSError, EOFError, zlib.error) as exc:  # a cut or corrupt gzip stream
             emit([_unreadable(con, contract, lf, exc, run_id)])
             continue
@@ -288,4 +290,6 @@ def load_feed(
         if csv_batch_full(files) if key[0] == "csv" else jsonl_batch_full(files):
             flush()
     flush()
+    hashes.save()
+    log.info("%s: %d files' hashes reused (unchanged since hashed)", contract.name, hashes.reused)
     return result

@@ -41,6 +41,17 @@ CREATE TABLE IF NOT EXISTS audit.load_events (
     run_id       VARCHAR,
     happened_at  TIMESTAMPTZ NOT NULL
 );
+-- A cache of content hashes (sources/ingest/fingerprints.py): rows here never decide a load.
+CREATE TABLE IF NOT EXISTS audit.file_fingerprints (
+    feed         VARCHAR NOT NULL,
+    source_file  VARCHAR NOT NULL,
+    file_bytes   BIGINT NOT NULL,
+    mtime_ns     BIGINT NOT NULL,
+    inode        BIGINT NOT NULL,
+    hashed_ns    BIGINT NOT NULL,   -- wall clock when the file was stat'ed, before hashing
+    content_hash VARCHAR NOT NULL,
+    PRIMARY KEY (feed, source_file)
+);
 CREATE TABLE IF NOT EXISTS audit.quarantine (
     load_id      VARCHAR NOT NULL,
     feed         VARCHAR NOT NULL,
