@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
+import duckdb
 import pytest
 from click.testing import CliRunner
 
 from pipelines.bench.baseline import identity_figures
 from pipelines.bench.cli import bench, parse_references, parse_scales
 from pipelines.bench.memory import PAGE, descendants, tree_rss
+from pipelines.bench.model_profile import profile
 from pipelines.bench.pipeline import dbt_execution
 from pipelines.bench.references import model_order
 from pipelines.bench.report import fit_exponent, scaling
@@ -224,6 +227,10 @@ def test_bench_references_and_ratios(smoke: SmokeRun) -> None:
     manifest = json.loads((Path(__file__).parents[1] / "dbt_project/target/manifest.json").read_text())
     assert bare["models"] == sum(n["resource_type"] == "model" for n in manifest["nodes"].values())
     assert bare["relations_dropped"] == bare["models"]
+    # Every model timed on both sides, so the per-model comparison covers the whole build.
+    assert set(bare["model_seconds"]) == set(scale["pipeline"]["dbt_model_seconds"])
+    assert scale["model_overhead"]["models_compared"] == bare["models"]
+    assert "dbt against bare SQL per model" in smoke.stdout
     splink = refs["splink"]
     assert "error" not in splink and "skipped" not in splink
     assert 0.0 <= splink["f1"] <= 1.0
@@ -265,3 +272,28 @@ def test_bench_one_more_day(smoke: SmokeRun) -> None:
     assert inc["files_added"] == _files(after) - _files(before) > 0
     assert 0 < inc["rows_loaded"] < scale["pipeline"]["rows_loaded"]
     assert inc["new_row_share"] == pytest.approx(inc["rows_loaded"] / scale["pipeline"]["rows_loaded"])
+
+
+@pytest.mark.integration
+def test_model_profile_builds_one_model_three_ways(smoke: SmokeRun, tmp_path: Path) -> None:
+    (built,) = (smoke.work / "runs").glob("*/warehouse/crm360.duckdb")
+    warehouse = tmp_path / "warehouse" / "crm360.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copyfile(built, warehouse)
+
+    def rows() -> list[tuple[str, int]]:
+        """(table, rows) of every table whose name starts with fct_web_events."""
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            names = con.execute(
+                "SELECT schema_name, table_name FROM duckdb_tables() WHERE table_name LIKE 'fct_web_events%'"
+            ).fetchall()
+            return [(t, con.execute(f'SELECT count(*) FROM "{s}"."{t}"').fetchone()[0]) for s, t in names]
+
+    before = rows()
+    got = profile(warehouse, ["fct_web_events"], repeat=1, work=tmp_path / "profile")
+    (first,) = got["fct_web_events"]
+    assert set(first) == {"dbt_wall", "dbt_elapsed", "dbt_model", "bare", "replay"}
+    assert all(v > 0 for v in first.values())
+    assert first["dbt_model"] <= first["dbt_elapsed"] <= first["dbt_wall"]
+    # Each variant replaced the table with the same rows; no intermediate table is left.
+    assert rows() == before and len(before) == 1

@@ -80,6 +80,23 @@ def dbt_execution(
     return out
 
 
+def dbt_model_seconds(
+    run_id: str, steps: tuple[str, ...], target: Path = DBT_PROJECT_DIR / "target"
+) -> dict[str, float]:
+    """Each model's execution time as dbt reports it (its materialization's statements included).
+
+    Compared model by model with the same compiled SQL run bare (references.execute_bare), this
+    says whether dbt's overhead sits in some models or is spread over all of them.
+    """
+    out: dict[str, float] = {}
+    for step in steps:
+        for path in sorted(target.glob(f"{step}-{run_id[:7]}-*/run_results.json")):
+            for r in json.loads(path.read_text())["results"]:
+                if r["unique_id"].startswith("model."):
+                    out[r["unique_id"]] = out.get(r["unique_id"], 0.0) + (r.get("execution_time") or 0.0)
+    return out
+
+
 def run_timed(settings: Settings) -> TimedRun:
     """`crm360 run` (pipelines/runner.run_pipeline) on an instance kept here, so that the event
     log's step start and end times can be read after the run."""

@@ -150,6 +150,7 @@ def execute_bare(warehouse: Path, manifest: dict[str, Any], settings: Settings) 
     tests = sorted(uid for uid, n in manifest["nodes"].items() if n["resource_type"] == "test")
     con = open_warehouse(warehouse, settings.duckdb_memory_limit, settings.duckdb_threads)
     layers: dict[str, float] = {}
+    per_model: dict[str, float] = {}
     failing_tests = 0
     try:
         t_models = time.perf_counter()
@@ -163,7 +164,8 @@ def execute_bare(warehouse: Path, manifest: dict[str, Any], settings: Settings) 
             con.execute(
                 f'CREATE OR REPLACE {kind} "{node["schema"]}"."{node["alias"]}" AS\n{node["compiled_code"]}'
             )
-            layers[layer_of(node)] = layers.get(layer_of(node), 0.0) + time.perf_counter() - t0
+            per_model[uid] = time.perf_counter() - t0
+            layers[layer_of(node)] = layers.get(layer_of(node), 0.0) + per_model[uid]
         models_s = time.perf_counter() - t_models
         t_tests = time.perf_counter()
         for uid in tests:
@@ -180,6 +182,7 @@ def execute_bare(warehouse: Path, manifest: dict[str, Any], settings: Settings) 
         "tests": len(tests),
         "tests_with_failing_rows": int(failing_tests),
         "seconds_by_layer": layers,
+        "model_seconds": per_model,
     }
 
 

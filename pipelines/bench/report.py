@@ -12,6 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from pipelines.bench.overhead import print_model_overhead
 from pipelines.bench.stages import STAGE_LABELS, STAGES
 
 # A stage whose time grows as N^k with k above this is flagged: 1.15 leaves room for the noise of
@@ -224,6 +225,7 @@ def print_report(report: dict[str, Any], console: Console | None = None) -> None
     for label, cells, note in rows(report):
         table.add_row(label, *cells, note)
     console.print(table)
+    print_model_overhead(report, console)
     for r in report["scales"]:
         for name, ref in r.get("references", {}).items():
             if "error" in ref or "skipped" in ref:

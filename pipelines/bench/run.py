@@ -18,7 +18,7 @@ from rich.console import Console
 
 from pipelines.bench.baseline import identity_figures, run_baseline
 from pipelines.bench.memory import MemorySampler
-from pipelines.bench.pipeline import TimedRun, dbt_execution, run_timed
+from pipelines.bench.pipeline import TimedRun, dbt_execution, dbt_model_seconds, run_timed
 from pipelines.bench.references import bare_sql, copy_warehouse, floor_scan
 from pipelines.bench.report import short_reason
 from pipelines.bench.stages import STAGES, stage_intervals, stage_seconds
@@ -104,6 +104,7 @@ def pipeline_figures(run: TimedRun, sampler: MemorySampler) -> dict[str, Any]:
         # What dbt reports as its own run time inside those steps (run_results.json), per step.
         "dbt_inside_seconds": sum(d["elapsed_seconds"] for d in dbt.values()),
         "dbt_execution": dbt,
+        "dbt_model_seconds": dbt_model_seconds(run.run_id, DBT_STEPS),
         # Time outside every step: Dagster planning, resource setup, event handling between steps.
         "between_steps_seconds": max(run.seconds - sum(s.seconds for s in run.steps), 0.0),
         "peak_rss_bytes": sampler.peak(run.start, run.end),
@@ -231,11 +232,14 @@ def bench_scale(
 
 def assemble(results: list[dict[str, Any]], started: str, machine_info: dict[str, Any]) -> dict[str, Any]:
     """The report over scales: ratios per scale, scaling across them, targets at the largest."""
+    from pipelines.bench.overhead import model_overhead
     from pipelines.bench.report import ratios, scaling, targets
 
     results = sorted(results, key=lambda r: r["customers"])
     for result in results:
         result["ratios"] = ratios(result)
+        if (per_model := model_overhead(result)) is not None:
+            result["model_overhead"] = per_model
     return {
         "started_at": started,
         "machine": machine_info,
