@@ -33,6 +33,11 @@ ENV_VARS: dict[str, tuple[str, str]] = {
         "CRM360_GX_MAX_BATCHES",
         "Landed files per feed validated by Great Expectations in one run (default 25; the rest wait).",
     ),
+    "dbt_unit_tests": (
+        "CRM360_DBT_UNIT_TESTS",
+        "Also run dbt's unit tests in the pipeline's dbt builds (default false: they check model "
+        "logic on fixed fixture rows, `make test` runs them, and a run's new data gives them nothing new).",
+    ),
     "identity.match_threshold": (
         "CRM360_IDENTITY_MATCH_THRESHOLD",
         "Splink match probability from which two records are linked (default 0.95).",
@@ -116,6 +121,9 @@ class Settings:
     # GX costs ~0.3-0.5 s per file whatever its size (docs/quality.md); 25 files per feed keeps a
     # run's GX share near a minute on 2 cores, later runs catch up on the backlog.
     gx_max_batches: int = 25
+    # dbt unit tests in production runs cost a fixed 16-17 s per run at every scale (crm360 bench);
+    # dbt's own guidance is to run them in development and CI, where make test does.
+    dbt_unit_tests: bool = False
 
     @property
     def reports_dir(self) -> Path:
@@ -157,6 +165,7 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
         identity=_identity_settings(env),
         kpi=_kpi_settings(env),
         gx_max_batches=int(env.get("CRM360_GX_MAX_BATCHES", "25")),
+        dbt_unit_tests=env.get("CRM360_DBT_UNIT_TESTS", "").lower() in ("1", "true", "yes"),
     )
 
 

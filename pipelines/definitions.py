@@ -1,7 +1,6 @@
 """The Dagster code location of crm360: assets, resources, schedules and sensors."""
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from pipelines.assets.clv import clv_assets
 from pipelines.assets.dashboard import kpi_dashboard
@@ -15,7 +14,7 @@ from pipelines.checks import quality_resources
 from pipelines.config import Settings, load_settings
 from pipelines.dbt_project import DBT_EXECUTABLE, dbt_project
 from pipelines.kpi.resource import kpi_resources
-from pipelines.resources import LandingResource, WarehouseResource
+from pipelines.resources import DbtResource, LandingResource, WarehouseResource
 from pipelines.schedules import all_assets_job, nightly_schedule
 from pipelines.sensors import landing_files_sensor
 
@@ -43,7 +42,9 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     return {
         **quality_resources(settings),
         **kpi_resources(settings),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE)),
+        "dbt": DbtResource(
+            project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE), unit_tests=settings.dbt_unit_tests
+        ),
         "warehouse": WarehouseResource.from_settings(settings),
         "landing": LandingResource.from_settings(settings),
     }

@@ -1,4 +1,4 @@
-"""Dagster resources: the DuckDB warehouse file, opened by one writer at a time."""
+"""Dagster resources: the DuckDB warehouse file (one writer at a time), the landing, and dbt."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from dagster_dbt import DbtCliResource
 
 from pipelines.config import Settings
 
@@ -70,3 +71,13 @@ class LandingResource(dg.ConfigurableResource):
             web_api_page_size=settings.web_api_page_size,
             state_dir=str(settings.data_dir / "state"),
         )
+
+
+class DbtResource(DbtCliResource):
+    """dagster-dbt's CLI resource plus what the pipeline's dbt builds leave out."""
+
+    unit_tests: bool = False  # Settings.dbt_unit_tests
+
+    def build_args(self) -> list[str]:
+        """Arguments after `dbt build`: unit tests only when asked for (CRM360_DBT_UNIT_TESTS)."""
+        return [] if self.unit_tests else ["--exclude-resource-type", "unit_test"]

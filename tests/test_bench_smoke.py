@@ -209,6 +209,8 @@ def test_bench_stages_memory_and_table(smoke: SmokeRun) -> None:
     # dbt's own run time, from each dbt step's run_results.json, fits inside the step's time.
     assert set(pipe["dbt_execution"]) == {"dbt_staging", "dbt_warehouse", "dbt_marts"}
     assert 0 < pipe["dbt_inside_seconds"] < pipe["dbt_steps_seconds"]
+    # The pipeline's dbt builds run models and data tests; unit tests are left to make test.
+    assert all("unit_test_seconds" not in d and d["test_seconds"] > 0 for d in pipe["dbt_execution"].values())
     assert smoke.report["machine"]["cores"] >= 1
     for text in ("crm360 benchmark", "whole pipeline", "pipeline / floor", "dbt steps / bare SQL"):
         assert text in smoke.stdout

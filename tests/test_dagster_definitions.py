@@ -36,6 +36,14 @@ def test_every_mart_and_report_waits_behind_the_quality_gate(tmp_path: Path) -> 
         assert gate in graph.get(key).parent_keys, key
 
 
+def test_dbt_builds_leave_unit_tests_to_ci_unless_asked(tmp_path: Path) -> None:
+    default = build_resources(load_settings(data_dir=tmp_path, env={}))["dbt"]
+    assert default.build_args() == ["--exclude-resource-type", "unit_test"]
+    asked = load_settings(data_dir=tmp_path, env={"CRM360_DBT_UNIT_TESTS": "true"})
+    assert asked.dbt_unit_tests
+    assert build_resources(asked)["dbt"].build_args() == []
+
+
 def test_workspace_module_loads() -> None:
     from pipelines import definitions
 

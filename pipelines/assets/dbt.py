@@ -8,11 +8,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import dbt_assets
 
 from pipelines.dbt_project import MANIFEST_PATH, dbt_project, ensure_manifest, translator
 from pipelines.kpi.resource import KpiResource
-from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
+from pipelines.resources import WAREHOUSE_POOL, DbtResource, WarehouseResource
 from quality.results import dbt_results_to_check_results, record_results
 
 MANIFEST = ensure_manifest()
@@ -81,12 +81,13 @@ def keep_parse_state(target_path: Path) -> None:
 
 def _build(
     context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
+    dbt: DbtResource,
     warehouse: WarehouseResource,
     kpi: KpiResource,
 ):
     with dbt_environ(warehouse):
-        invocation = dbt.cli(["build", *vars_args(kpi)], context=context, raise_on_error=False)
+        args = ["build", *vars_args(kpi), *dbt.build_args()]
+        invocation = dbt.cli(args, context=context, raise_on_error=False)
     yield from invocation.stream()
     keep_parse_state(invocation.target_path)
     # Every dbt test outcome also goes to audit.check_results, next to pandera, GX and
@@ -114,7 +115,7 @@ def _build(
     pool=WAREHOUSE_POOL,
 )
 def dbt_staging_assets(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, kpi: KpiResource
+    context: dg.AssetExecutionContext, dbt: DbtResource, warehouse: WarehouseResource, kpi: KpiResource
 ):
     yield from _build(context, dbt, warehouse, kpi)
 
@@ -129,7 +130,7 @@ def dbt_staging_assets(
     pool=WAREHOUSE_POOL,
 )
 def dbt_warehouse_assets(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, kpi: KpiResource
+    context: dg.AssetExecutionContext, dbt: DbtResource, warehouse: WarehouseResource, kpi: KpiResource
 ):
     yield from _build(context, dbt, warehouse, kpi)
 
@@ -143,6 +144,6 @@ def dbt_warehouse_assets(
     pool=WAREHOUSE_POOL,
 )
 def dbt_marts_assets(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, kpi: KpiResource
+    context: dg.AssetExecutionContext, dbt: DbtResource, warehouse: WarehouseResource, kpi: KpiResource
 ):
     yield from _build(context, dbt, warehouse, kpi)
