@@ -18,7 +18,6 @@ from pipelines.bench.baseline import identity_figures
 from pipelines.bench.cli import bench, parse_references, parse_scales
 from pipelines.bench.memory import PAGE, descendants, tree_rss
 from pipelines.bench.model_profile import profile
-from pipelines.bench.pipeline import dbt_execution
 from pipelines.bench.references import model_order
 from pipelines.bench.report import fit_exponent, scaling
 from pipelines.bench.run import link_landing
@@ -152,22 +151,6 @@ def test_model_order_puts_parents_first() -> None:
         }
     }
     assert model_order(manifest) == ["model.x.a", "model.x.b", "model.x.c"]
-
-
-def test_dbt_execution_reads_each_steps_run_results(tmp_path: Path) -> None:
-    def results(folder: str, elapsed: float, nodes: list[tuple[str, float]]) -> None:
-        (tmp_path / folder).mkdir()
-        body = {"elapsed_time": elapsed, "results": [{"unique_id": u, "execution_time": t} for u, t in nodes]}
-        (tmp_path / folder / "run_results.json").write_text(json.dumps(body))
-
-    results("dbt_staging-abcdef1-1111111", 9.5, [("model.p.a", 2.0), ("test.p.t1", 0.5), ("test.p.t2", 1.0)])
-    results("dbt_marts-abcdef1-2222222", 4.0, [("unit_test.p.a.u", 0.25), ("model.p.m", 3.0)])
-    results("dbt_marts-0000000-3333333", 99.0, [("model.p.m", 99.0)])  # another run
-    got = dbt_execution("abcdef1-9999-run", ("dbt_staging", "dbt_warehouse", "dbt_marts"), tmp_path)
-    assert got == {
-        "dbt_staging": {"elapsed_seconds": 9.5, "model_seconds": 2.0, "test_seconds": 1.5},
-        "dbt_marts": {"elapsed_seconds": 4.0, "unit_test_seconds": 0.25, "model_seconds": 3.0},
-    }
 
 
 @dataclass
