@@ -21,8 +21,9 @@ import duckdb
 from sources.contracts import FeedContract
 from sources.ingest import batch
 from sources.ingest.files import LandingFile, read_header
-from sources.ingest.jsonl_batch import GZIP_FACTOR, read_lines
-from sources.ingest.readers import StagedFile, StagingError, _ident, _lit, csv_columns_sql, parse_header
+from sources.ingest.jsonl_batch import GZIP_FACTOR, number_lines, read_lines
+from sources.ingest.readers import StagedFile, StagingError, csv_columns_sql, parse_header
+from sources.ingest.sqltext import ident, lit
 
 # Uncompressed bytes read together: 192 MB is about 1M POS lines (~200 B each, 35 columns)
 # and ~1.5 GB of scratch tables (lines, parsed records, the staged batch).
@@ -70,8 +71,8 @@ def _parse(
     con: duckdb.DuckDBPyConnection, files: list[LandingFile], header: tuple[str, ...], compressed: bool
 ) -> None:
     """Records of files (one compression) appended to scratch._crows, parser rejects kept."""
-    paths = "[" + ", ".join(_lit(str(lf.path)) for lf in files) + "]"
-    columns = "{" + ", ".join(f"{_lit(h)}: 'VARCHAR'" for h in header) + "}"
+    paths = "[" + ", ".join(lit(str(lf.path)) for lf in files) + "]"
+    columns = "{" + ", ".join(f"{lit(h)}: 'VARCHAR'" for h in header) + "}"
     con.execute("DROP TABLE IF EXISTS _cparse_rej; DROP TABLE IF EXISTS _cparse_rej_scan")
     # The options of readers.stage_csv, so both paths accept and reject the same records.
     con.execute(
@@ -80,7 +81,7 @@ def _parse(
         SELECT * FROM read_csv({paths}, columns={columns}, header=true, auto_detect=false,
             delim=',', quote='"', escape='"', strict_mode=true, null_padding=false,
             store_rejects=true, rejects_table='_cparse_rej', rejects_scan='_cparse_rej_scan',
-            filename={_lit(FILENAME)}, compression={_lit("gzip" if compressed else "none")})
+            filename={lit(FILENAME)}, compression={lit("gzip" if compressed else "none")})
         """
     )
     con.execute(
@@ -101,7 +102,7 @@ def _staged_sql(contract: FeedContract, header: tuple[str, ...]) -> str:
         WITH records AS (
             SELECT f._file, r.*,
                    row_number() OVER (PARTITION BY f._file ORDER BY r.rowid) AS i
-            FROM scratch._crows r JOIN scratch._mfiles f ON f.filename = r.{_ident(FILENAME)}
+            FROM scratch._crows r JOIN scratch._mfiles f ON f.filename = r.{ident(FILENAME)}
         )
         SELECT d._file, d.n AS _source_line, d.text AS _original, NULL::VARCHAR AS _parse_error,
                NULL::VARCHAR AS _error_column, {cols}, {extra_sql} AS _extra
@@ -127,7 +128,7 @@ def stage_csv_files(
     con.execute("CREATE OR REPLACE TABLE scratch._mlines (filename VARCHAR, text VARCHAR)")
     con.execute(
         "CREATE OR REPLACE TABLE scratch._crows ("
-        + ", ".join(f"{_ident(h)} VARCHAR" for h in (*header, FILENAME))
+        + ", ".join(f"{ident(h)} VARCHAR" for h in (*header, FILENAME))
         + ")"
     )
     con.execute(
@@ -145,21 +146,16 @@ def stage_csv_files(
         "INSERT INTO scratch._mfiles VALUES (?, ?)",
         [(i, str(lf.path)) for i, lf in enumerate(files) if str(lf.path) not in rejected],
     )
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE scratch._mphys AS
-        SELECT f._file, l.rowid - min(l.rowid) OVER (PARTITION BY l.filename) + 1 AS n, l.text
-        FROM scratch._mlines l JOIN scratch._mfiles f USING (filename);
-        DROP TABLE scratch._mlines;
-        """
-    )
+    number_lines(con)
+    con.execute("DROP TABLE scratch._mlines")
     # A line with an odd number of quotes may open a record that spans lines.
     odd = {
         i
         for (i,) in con.execute(
             """
             SELECT DISTINCT _file FROM scratch._mphys
-            WHERE (length(text) - length(replace(text, '"', ''))) % 2 = 1
+            -- strlen counts bytes without decoding; a quote is one byte
+            WHERE (strlen(text) - strlen(replace(text, '"', ''))) % 2 = 1
             """
         ).fetchall()
     }
@@ -181,7 +177,7 @@ def stage_csv_files(
     parsed = dict(
         con.execute(
             "SELECT f._file, count(*) FROM scratch._crows r "
-            f"JOIN scratch._mfiles f ON f.filename = r.{_ident(FILENAME)} GROUP BY 1"
+            f"JOIN scratch._mfiles f ON f.filename = r.{ident(FILENAME)} GROUP BY 1"
         ).fetchall()
     )
     # One parsed record per data line: otherwise the one-file path names the file.

@@ -14,7 +14,8 @@ import duckdb
 from sources.contracts import FeedContract
 from sources.ingest.batch import BATCH_FILES
 from sources.ingest.files import LandingFile
-from sources.ingest.readers import StagedFile, _lit, jsonl_records_sql
+from sources.ingest.readers import StagedFile, jsonl_records_sql
+from sources.ingest.sqltext import lit, strip_cr_sql
 
 # Uncompressed bytes read together: 256 MB is ~650k simulated web events (~400 B each), about
 # 1.3 GB of scratch tables. Gzip files count 20x their size (web JSON compresses 10-40x).
@@ -30,18 +31,18 @@ def jsonl_batch_full(files: list[LandingFile]) -> bool:
 
 def read_lines(con: duckdb.DuckDBPyConnection, files: list[LandingFile], compressed: bool) -> list[str]:
     """Physical lines of files (one compression) appended to scratch._mlines; paths with rejects."""
-    paths = "[" + ", ".join(_lit(str(lf.path)) for lf in files) + "]"
+    paths = "[" + ", ".join(lit(str(lf.path)) for lf in files) + "]"
     con.execute("DROP TABLE IF EXISTS _mlines_rej; DROP TABLE IF EXISTS _mlines_rej_scan")
     # delim NUL and no quote char: every physical line is one single-column record. The table
     # keeps the reader's order (files in list order, lines in file order), so rowid numbers lines.
     con.execute(
         f"""
         INSERT INTO scratch._mlines
-        SELECT filename, rtrim(line, chr(13)) FROM read_csv({paths},
+        SELECT filename, {strip_cr_sql("line")} FROM read_csv({paths},
             columns={{'line': 'VARCHAR'}}, header=false, auto_detect=false, delim='\\0',
             quote='', escape='', strict_mode=false, store_rejects=true, filename=true,
             rejects_table='_mlines_rej', rejects_scan='_mlines_rej_scan',
-            compression={_lit("gzip" if compressed else "none")})
+            compression={lit("gzip" if compressed else "none")})
         """
     )
     return [
@@ -50,6 +51,23 @@ def read_lines(con: duckdb.DuckDBPyConnection, files: list[LandingFile], compres
             "SELECT DISTINCT s.file_path FROM _mlines_rej r JOIN _mlines_rej_scan s USING (scan_id, file_id)"
         ).fetchall()
     ]
+
+
+def number_lines(con: duckdb.DuckDBPyConnection) -> None:
+    """scratch._mphys (_file, n, text, bad_encoding): the lines of scratch._mlines numbered per file.
+
+    The lines of a file are consecutive rows of _mlines, so n is the rowid less the file's first.
+    """
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE scratch._mphys AS
+        -- each file's first rowid by GROUP BY, not a window partitioned by file: 0.27 s
+        -- against 0.74 s for 1.7M lines (2 threads)
+        WITH firsts AS (SELECT filename, min(rowid) AS r0 FROM scratch._mlines GROUP BY filename)
+        SELECT f._file, l.rowid - s.r0 + 1 AS n, l.text, false AS bad_encoding
+        FROM scratch._mlines l JOIN firsts s USING (filename) JOIN scratch._mfiles f USING (filename)
+        """
+    )
 
 
 def stage_jsonl_files(
@@ -72,14 +90,7 @@ def stage_jsonl_files(
         "INSERT INTO scratch._mfiles VALUES (?, ?)",
         [(i, str(lf.path)) for i, lf in enumerate(files) if i not in left_out],
     )
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE scratch._mphys AS
-        SELECT f._file, l.rowid - min(l.rowid) OVER (PARTITION BY l.filename) + 1 AS n,
-               l.text, false AS bad_encoding
-        FROM scratch._mlines l JOIN scratch._mfiles f USING (filename)
-        """
-    )
+    number_lines(con)
     con.execute(
         "CREATE OR REPLACE TABLE scratch._batch AS "
         + jsonl_records_sql(contract, "scratch._mphys", keep="_file")

@@ -17,6 +17,7 @@ import duckdb
 
 from sources.contracts import FeedContract
 from sources.ingest.files import LandingFile, read_header
+from sources.ingest.sqltext import ident, lit, not_blank_sql, strip_cr_sql, trim_to_null_sql
 
 
 class StagingError(Exception):
@@ -31,14 +32,6 @@ class StagedFile:
     missing_required: list[str] = field(default_factory=list)  # required columns absent from the header
 
 
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _read_lines(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> None:
     """Physical lines of the file into `_phys (n, text)`, invalid UTF-8 lines included."""
     con.execute("DROP TABLE IF EXISTS _lines_rej; DROP TABLE IF EXISTS _lines_rej_scan")
@@ -46,11 +39,11 @@ def _read_lines(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> None:
     con.execute(
         f"""
         CREATE OR REPLACE TABLE scratch._lines AS
-        SELECT rtrim(line, chr(13)) AS text FROM read_csv({_lit(str(lf.path))},
+        SELECT {strip_cr_sql("line")} AS text FROM read_csv({lit(str(lf.path))},
             columns={{'line': 'VARCHAR'}}, header=false, auto_detect=false, delim='\\0',
             quote='', escape='', strict_mode=false, store_rejects=true,
             rejects_table='_lines_rej', rejects_scan='_lines_rej_scan',
-            compression={_lit("gzip" if lf.compressed else "none")})
+            compression={lit("gzip" if lf.compressed else "none")})
         """
     )
     # Lines the reader rejected (invalid UTF-8) are missing from _lines; put them back at
@@ -78,22 +71,25 @@ def jsonl_records_sql(contract: FeedContract, source: str, keep: str = "") -> st
     """
     names = contract.column_names
     struct = json.dumps(dict.fromkeys(names, "VARCHAR"))
-    known = "[" + ", ".join(_lit(n) for n in names) + "]"
-    cols = ", ".join(f"nullif(trim(rec.{_ident(n)}), '') AS {_ident(n)}" for n in names)
+    known = ", ".join(lit(n) for n in names)
+    cols = ", ".join(f"{trim_to_null_sql('rec.' + ident(n))} AS {ident(n)}" for n in names)
     keep_cols = f"{keep}, " if keep else ""
     return f"""
         WITH parsed AS (
             SELECT {keep_cols}n, text, bad_encoding,
-                   -- AND does not short-circuit in a vectorised engine: json_type must
-                   -- only ever see valid JSON
-                   NOT bad_encoding AND json_valid(text)
-                   AND json_type(CASE WHEN json_valid(text) THEN text ELSE 'null' END) = 'OBJECT' AS ok
-            FROM {source} WHERE text IS NOT NULL AND trim(text) <> ''
+                   -- json_type must only see valid JSON, and CASE (unlike AND) evaluates a
+                   -- branch only on its own rows. Valid JSON that starts with '{{' is an object:
+                   -- one parse for the usual line instead of three.
+                   NOT bad_encoding AND CASE WHEN prefix(text, '{{') THEN json_valid(text)
+                                             WHEN json_valid(text) THEN json_type(text) = 'OBJECT'
+                                             ELSE false END AS ok
+            FROM {source} WHERE text IS NOT NULL AND {not_blank_sql("text")}
         ),
         objects AS (
             -- invalid lines become '{{}}' so the parsers below never see them
-            SELECT *, from_json(obj, {_lit(struct)}) AS rec,
-                   list_filter(json_keys(obj), k -> NOT list_contains({known}, k)) AS unknown
+            SELECT *, from_json(obj, {lit(struct)}) AS rec,
+                   -- IN over constants: 2x cheaper than list_contains on a list literal
+                   list_filter(json_keys(obj), k -> k NOT IN ({known})) AS unknown
             FROM (SELECT *, CASE WHEN ok THEN text ELSE '{{}}' END AS obj FROM parsed)
         )
         SELECT {keep_cols}n AS _source_line, text AS _original,
@@ -105,7 +101,7 @@ def jsonl_records_sql(contract: FeedContract, source: str, keep: str = "") -> st
                -- CASE evaluates its branch only on the rows that take it: the merge (the
                -- costliest function here) runs on the few records with unknown keys
                CASE WHEN len(unknown) > 0
-                    THEN json_merge_patch(obj, {_lit(json.dumps(dict.fromkeys(names)))})::JSON END AS _extra
+                    THEN json_merge_patch(obj, {lit(json.dumps(dict.fromkeys(names)))})::JSON END AS _extra
         FROM objects
     """
 
@@ -143,15 +139,15 @@ def stage_csv(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedCon
         return StagedFile(rows_read=0, notes=["empty file: no header and no rows"])
     header = parse_header(raw_header, lf)
     _read_lines(con, lf)
-    columns = "{" + ", ".join(f"{_lit(h)}: 'VARCHAR'" for h in header) + "}"
+    columns = "{" + ", ".join(f"{lit(h)}: 'VARCHAR'" for h in header) + "}"
     con.execute("DROP TABLE IF EXISTS _parse_rej; DROP TABLE IF EXISTS _parse_rej_scan")
     con.execute(
         f"""
         CREATE OR REPLACE TABLE scratch._rows AS
-        SELECT * FROM read_csv({_lit(str(lf.path))}, columns={columns}, header=true,
+        SELECT * FROM read_csv({lit(str(lf.path))}, columns={columns}, header=true,
             auto_detect=false, delim=',', quote='"', escape='"', strict_mode=true,
             null_padding=false, store_rejects=true, rejects_table='_parse_rej',
-            rejects_scan='_parse_rej_scan', compression={_lit("gzip" if lf.compressed else "none")})
+            rejects_scan='_parse_rej_scan', compression={lit("gzip" if lf.compressed else "none")})
         """
     )
     con.execute(
@@ -203,15 +199,17 @@ def csv_columns_sql(contract: FeedContract, header: list[str] | tuple[str, ...])
     them), the header's other columns as one JSON `_extra`, and all-NULL contract columns."""
     extra = [h for h in header if h not in contract.column_names]
     cols = ", ".join(
-        f"nullif(trim(r.{_ident(c)}), '') AS {_ident(c)}" if c in header else f"NULL::VARCHAR AS {_ident(c)}"
+        f"{trim_to_null_sql('r.' + ident(c))} AS {ident(c)}"
+        if c in header
+        else f"NULL::VARCHAR AS {ident(c)}"
         for c in contract.column_names
     )
     extra_sql = (
-        "json_object(" + ", ".join(f"{_lit(h)}, r.{_ident(h)}" for h in extra) + ")::JSON"
+        "json_object(" + ", ".join(f"{lit(h)}, r.{ident(h)}" for h in extra) + ")::JSON"
         if extra
         else "NULL::JSON"
     )
-    nulls = ", ".join(f"NULL::VARCHAR AS {_ident(c)}" for c in contract.column_names)
+    nulls = ", ".join(f"NULL::VARCHAR AS {ident(c)}" for c in contract.column_names)
     return cols, extra_sql, nulls
 
 
@@ -219,7 +217,7 @@ def _has_odd_quotes(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether any physical line has an odd number of quote characters (a record may span lines)."""
     return bool(
         con.execute(
-            "SELECT coalesce(bool_or((length(text) - length(replace(text, '\"', ''))) % 2 = 1), false) "
+            "SELECT coalesce(bool_or((strlen(text) - strlen(replace(text, '\"', ''))) % 2 = 1), false) "
             "FROM scratch._phys"
         ).fetchone()[0]
     )
@@ -260,7 +258,7 @@ def _number_records(con: duckdb.DuckDBPyConnection, quote_aware: bool) -> int:
         CREATE OR REPLACE TABLE scratch._logical AS
         WITH q AS (
             SELECT n, text,
-                   (length(coalesce(text, '')) - length(replace(coalesce(text, ''), '"', ''))) % 2 AS odd
+                   (strlen(coalesce(text, '')) - strlen(replace(coalesce(text, ''), '"', ''))) % 2 AS odd
             FROM scratch._phys
         ),
         s AS (SELECT *, {start} AS is_start FROM q)
@@ -279,7 +277,7 @@ def _number_records(con: duckdb.DuckDBPyConnection, quote_aware: bool) -> int:
 
 
 def _empty_staged_sql(contract: FeedContract) -> str:
-    cols = ", ".join(f"NULL::VARCHAR AS {_ident(c)}" for c in contract.column_names)
+    cols = ", ".join(f"NULL::VARCHAR AS {ident(c)}" for c in contract.column_names)
     return (
         "SELECT NULL::BIGINT AS _source_line, NULL::VARCHAR AS _original, NULL::VARCHAR AS _parse_error, "
         f"NULL::VARCHAR AS _error_column, {cols}, NULL::JSON AS _extra LIMIT 0"

@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 from sources.contracts import FeedContract
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+from sources.ingest.sqltext import ident, lit
 
 
 def violations(contract: FeedContract) -> list[tuple[str, str, str]]:
     """(column, SQL condition that breaks the rule, SQL message) per contract rule, in column order."""
     rules: list[tuple[str, str, str]] = []
     for c in contract.columns:
-        col = _q(c.name)
+        col = ident(c.name)
         if c.required:
-            rules.append((c.name, f"{col} IS NULL", _lit(f"missing required column {c.name}")))
-        prefix = _lit(f"column {c.name}: '")
+            rules.append((c.name, f"{col} IS NULL", lit(f"missing required column {c.name}")))
+        prefix = lit(f"column {c.name}: '")
         if c.type != "VARCHAR":
-            suffix = _lit(f"' is not a valid {c.type}")
+            suffix = lit(f"' is not a valid {c.type}")
             rules.append(
                 (
                     c.name,
@@ -31,8 +24,8 @@ def violations(contract: FeedContract) -> list[tuple[str, str, str]]:
                 )
             )
         if c.allowed:
-            allowed = ", ".join(_lit(a) for a in c.allowed)
-            suffix = _lit(f"' is not one of {', '.join(c.allowed)}")
+            allowed = ", ".join(lit(a) for a in c.allowed)
+            suffix = lit(f"' is not one of {', '.join(c.allowed)}")
             rules.append(
                 (
                     c.name,
@@ -52,12 +45,12 @@ def checked_sql(contract: FeedContract, missing_header: list[str], source: str =
     """
     rules = violations(contract)
     msgs = [f"CASE WHEN {cond} THEN {msg} END" for _, cond, msg in rules]
-    cols = [f"CASE WHEN {cond} THEN {_lit(name)} END" for name, cond, _ in rules]
+    cols = [f"CASE WHEN {cond} THEN {lit(name)} END" for name, cond, _ in rules]
     if missing_header:
         # A header without a required column breaks the contract for every record of the file.
         text = f"file header lacks required column(s) {', '.join(missing_header)}"
-        msgs.insert(0, _lit(text))
-        cols.insert(0, _lit(missing_header[0]))
+        msgs.insert(0, lit(text))
+        cols.insert(0, lit(missing_header[0]))
     broken = " OR ".join(f"({cond})" for _, cond, _ in rules) or "false"
     if missing_header:
         broken = "true"
@@ -77,6 +70,6 @@ def checked_sql(contract: FeedContract, missing_header: list[str], source: str =
 def typed_select(contract: FeedContract) -> str:
     """Contract columns cast to their types, for rows that passed every check."""
     return ", ".join(
-        _q(c.name) if c.type == "VARCHAR" else f"CAST({_q(c.name)} AS {c.type}) AS {_q(c.name)}"
+        ident(c.name) if c.type == "VARCHAR" else f"CAST({ident(c.name)} AS {c.type}) AS {ident(c.name)}"
         for c in contract.columns
     )

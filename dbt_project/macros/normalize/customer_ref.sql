@@ -3,7 +3,7 @@
     ('acc-000123 ' -> 'ACC-000123'), so the same reference joins across feeds.
 #}
 {% macro clean_ref(column) -%}
-    nullif(upper(replace(trim({{ column }}), ' ', '')), '')
+    nullif(upper(replace({{ trimmed(column) }}, ' ', '')), '')
 {%- endmacro %}
 
 
