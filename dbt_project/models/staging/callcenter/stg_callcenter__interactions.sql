@@ -2,8 +2,7 @@
 
 with source as (
 
-    select * from {{ source('raw', 'callcenter') }}
-    {{ latest_load(['interaction_id']) }}
+    select * from {{ latest_load_rows(source('raw', 'callcenter'), ['interaction_id']) }}
 
 ),
 

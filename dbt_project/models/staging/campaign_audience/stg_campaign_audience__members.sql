@@ -2,9 +2,10 @@
 
 with source as (
 
-    select * from {{ source('raw', 'campaign_audience') }}
     -- deduped on the cleaned key, so 'acc-000123' and 'ACC-000123' count as one member
-    {{ latest_load([clean_ref('campaign_id'), clean_ref('customer_ref')]) }}
+    select * from {{ latest_load_rows(
+        source('raw', 'campaign_audience'), [clean_ref('campaign_id'), clean_ref('customer_ref')]
+    ) }}
 
 ),
 

@@ -3,8 +3,7 @@
 
 with source as (
 
-    select * from {{ source('raw', 'compiled_list') }}
-    {{ latest_load(['record_id']) }}
+    select * from {{ latest_load_rows(source('raw', 'compiled_list'), ['record_id']) }}
 
 ),
 

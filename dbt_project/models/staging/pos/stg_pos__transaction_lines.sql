@@ -16,14 +16,15 @@
 
 with source as (
 
-    select * from {{ source('raw', 'pos') }}
-    {% if is_incremental() %}
     -- '>=' and delete+insert: see stg_web__events
-    where _loaded_at >= coalesce(
+    {%- set new_loads -%}
+    _loaded_at >= coalesce(
         (select timezone('UTC', max(loaded_at)) from {{ this }}), '-infinity'::timestamptz
     )
-    {% endif %}
-    {{ latest_load(['transaction_id', 'line_number']) }}
+    {%- endset %}
+    select * from {{ latest_load_rows(
+        source('raw', 'pos'), ['transaction_id', 'line_number'], where=new_loads if is_incremental() else none
+    ) }}
 
 ),
 

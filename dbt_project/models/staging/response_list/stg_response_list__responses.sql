@@ -2,8 +2,7 @@
 
 with source as (
 
-    select * from {{ source('raw', 'response_list') }}
-    {{ latest_load(['response_id']) }}
+    select * from {{ latest_load_rows(source('raw', 'response_list'), ['response_id']) }}
 
 ),
 

@@ -18,15 +18,16 @@
 
 with source as (
 
-    select * from {{ source('raw', 'web') }}
-    {% if is_incremental() %}
     -- '>=' re-reads the newest staged load: loads committed in the same instant are not missed,
     -- and delete+insert makes re-processing them idempotent.
-    where _loaded_at >= coalesce(
+    {%- set new_loads -%}
+    _loaded_at >= coalesce(
         (select timezone('UTC', max(loaded_at)) from {{ this }}), '-infinity'::timestamptz
     )
-    {% endif %}
-    {{ latest_load(['event_id']) }}
+    {%- endset %}
+    select * from {{ latest_load_rows(
+        source('raw', 'web'), ['event_id'], where=new_loads if is_incremental() else none
+    ) }}
 
 ),
 
