@@ -35,10 +35,10 @@ def _latest(table: str, record_id: str) -> str:
 
 
 # Days are UTC calendar days: raw holds TIMESTAMPTZ, staging and core the UTC wall-clock time.
-_POS_RAW = """
-    SELECT CAST({utc} AS DATE) AS day, count(*) AS lines, sum(amount) AS amount
-    FROM ({rows}) GROUP BY 1
-""".replace("{utc}", to_utc_sql("transaction_at"))
+_POS_RAW = f"""
+    SELECT CAST({to_utc_sql("transaction_at")} AS DATE) AS day, count(*) AS lines, sum(amount) AS amount
+    FROM ({{rows}}) GROUP BY 1
+"""
 POS_RAW_ALL = Layer("raw.pos", ("raw.pos",), _POS_RAW.format(rows="SELECT * FROM raw.pos"))
 POS_RAW = Layer(
     "raw.pos (latest per record id)",
@@ -68,10 +68,10 @@ POS_CORE = Layer(
     """,
 )
 
-_CC_RAW = """
-    SELECT CAST({utc} AS DATE) AS day, count(*) AS interactions
-    FROM ({rows}) GROUP BY 1
-""".replace("{utc}", to_utc_sql("started_at"))
+_CC_RAW = f"""
+    SELECT CAST({to_utc_sql("started_at")} AS DATE) AS day, count(*) AS interactions
+    FROM ({{rows}}) GROUP BY 1
+"""
 CC_RAW_ALL = Layer("raw.callcenter", ("raw.callcenter",), _CC_RAW.format(rows="SELECT * FROM raw.callcenter"))
 CC_RAW = Layer(
     "raw.callcenter (latest per record id)",
