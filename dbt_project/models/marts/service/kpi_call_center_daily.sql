@@ -68,6 +68,7 @@ select
     channel,
     direction,
     agent_key,
+    {{ kpi_service_level_scope('direction', 'channel') }} as in_service_level_scope,
     offered,
     answered,
     abandoned,
@@ -77,7 +78,9 @@ select
     {{ kpi_safe_ratio('abandoned', 'offered') }} as abandonment_rate,
     {{ kpi_safe_ratio('total_wait_seconds', 'answered') }} as asa_seconds,
     {{ kpi_safe_ratio('total_handle_seconds', 'answered') }} as aht_seconds,
-    {{ kpi_safe_ratio('answered_within_sl', 'offered') }} as service_level,
+    -- Null outside the scope (macro kpi_service_level_scope): e-mail and outbound have no service level.
+    case when {{ kpi_service_level_scope('direction', 'channel') }}
+        then {{ kpi_safe_ratio('answered_within_sl', 'offered') }} end as service_level,
     fcr_contacts,
     fcr_resolved,
     {{ kpi_safe_ratio('fcr_resolved', 'fcr_contacts') }} as fcr_rate,
