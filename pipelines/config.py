@@ -119,6 +119,11 @@ class Settings:
     identity: IdentitySettings = field(default_factory=IdentitySettings)
     kpi: KpiSettings = field(default_factory=KpiSettings)
     # GX costs ~0.3-0.5 s per file whatever its size (docs/quality.md); 25 files per feed keeps a
+    "kpi.acquisition_warm_up_days": (
+        "CRM360_ACQUISITION_WARM_UP_DAYS",
+        "Days from the start of the history whose new customers may be older ones, flagged warm-up "
+        "(default 90).",
+    ),
     # run's GX share near a minute on 2 cores, later runs catch up on the backlog.
     gx_max_batches: int = 25
     # dbt unit tests in production runs cost a fixed 16-17 s per run at every scale (crm360 bench);

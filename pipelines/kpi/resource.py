@@ -32,6 +32,7 @@ class KpiResource(dg.ConfigurableResource):
     bundle_min_support: float = _DEFAULTS.bundle_min_support
     forecast_weeks: int = _DEFAULTS.forecast_weeks
     forecast_backtest_weeks: int = _DEFAULTS.forecast_backtest_weeks
+    acquisition_warm_up_days: int = _DEFAULTS.acquisition_warm_up_days
 
     @classmethod
     def from_settings(cls, settings: Settings) -> KpiResource:

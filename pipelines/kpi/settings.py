@@ -42,6 +42,9 @@ class KpiSettings:
     def dbt_vars(self) -> dict[str, Any]:
         """The settings dbt models read with var(); defaults live in dbt_project.yml as well."""
         return {
+    # New customers: the first evidence within this many days of the history's start may be an
+    # older customer seen for the first time; those months and cohorts are flagged warm-up.
+    acquisition_warm_up_days: int = 90
             "churn_days": self.churn_days,
             "lapsed_days": self.lapsed_days,
             "large_return_amount": self.large_return_amount,
@@ -52,3 +55,4 @@ class KpiSettings:
             "basket_min_pair_baskets": self.basket_min_pair_baskets,
             "bundle_min_support": self.bundle_min_support,
         }
+            "acquisition_warm_up_days": self.acquisition_warm_up_days,

@@ -1,17 +1,15 @@
 -- New customers per month by first-touch channel and acquiring campaign: one row per
--- acquisition_month, first_touch_channel and campaign_id. A customer is acquired in the month of
--- its first sale (kpi_customer_value.first_order_at, so the monthly totals equal the cohort sizes
--- of kpi_cohort_retention). first_touch_channel = channel of the customer's first touchpoint of
--- any kind (marts.customer_360). campaign_id = campaign of the customer's earliest campaign
--- response or campaign-tagged web session (utm_campaign of the session's first event) at or
--- before the first sale; ties by time then record id; NULL when none. Key: acquisition_month,
--- first_touch_channel, campaign_id.
+-- acquisition_month, first_touch_channel and campaign_id. A customer is new in the month of its
+-- first evidence in any source (customer_acquisition.acquired_on), so the monthly totals equal
+-- the cohort sizes of kpi_cohort_retention. is_warm_up flags months that begin before the end of
+-- the warm-up (customer_acquisition.warm_up_end): their "new" customers may be older ones seen
+-- for the first time. campaign_id = campaign of a campaign response or campaign-tagged web
+-- session that is the customer's first evidence (at first_seen_at); ties by record id; NULL when
+-- none. Key: acquisition_month, first_touch_channel, campaign_id.
 
-with buyers as (
+with acquired as (
 
-    select value.customer_key, value.first_order_at, profiles.first_touch_channel
-    from {{ ref('kpi_customer_value') }} as value
-    left join {{ ref('customer_360') }} as profiles on profiles.customer_key = value.customer_key
+    select * from {{ ref('customer_acquisition') }}
 
 ),
 
@@ -30,25 +28,24 @@ campaign_touches as (
 
 first_campaign as (
 
-    select
-        buyers.customer_key,
-        arg_min(touches.campaign_id, struct_pack(touches.touched_at, touches.record_id)) as campaign_id
-    from buyers
+    select acquired.customer_key, arg_min(touches.campaign_id, touches.record_id) as campaign_id
+    from acquired
     inner join campaign_touches as touches
-        on touches.customer_key = buyers.customer_key and touches.touched_at <= buyers.first_order_at
-    group by buyers.customer_key
+        on touches.customer_key = acquired.customer_key and touches.touched_at <= acquired.first_seen_at
+    group by acquired.customer_key
 
 ),
 
-acquired as (
+monthly as (
 
     select
-        cast(date_trunc('month', buyers.first_order_at) as date) as acquisition_month,
-        buyers.first_touch_channel,
+        cast(date_trunc('month', acquired.acquired_on) as date) as acquisition_month,
+        acquired.first_touch_channel,
         first_campaign.campaign_id,
+        any_value(acquired.warm_up_end) as warm_up_end,
         count(*) as new_customers
-    from buyers
-    left join first_campaign on first_campaign.customer_key = buyers.customer_key
+    from acquired
+    left join first_campaign on first_campaign.customer_key = acquired.customer_key
     group by all
 
 )
@@ -59,5 +56,6 @@ select
     campaign_id,
     cast(new_customers as integer) as new_customers,
     {{ kpi_safe_ratio('new_customers', 'sum(new_customers) over (partition by acquisition_month)') }}
-        as month_share
-from acquired
+        as month_share,
+    acquisition_month < warm_up_end as is_warm_up
+from monthly

@@ -1,11 +1,23 @@
--- Monthly cohort retention matrix: one row per cohort_month and months_since_first k, from 0 to
--- the month of kpi_as_of(). Cohort = calendar month of the customer's first sale; active in
--- month k = at least one sale in calendar month cohort_month + k; retention_rate =
--- active_customers / cohort_size (1 at k = 0). Months with no active customer are rows with 0.
--- Sales after kpi_as_of() are ignored; the last month may be partial. Key: cohort_month,
+-- Monthly acquisition-cohort retention matrix: one row per cohort_month and months_since_first
+-- k, from 0 to the month of kpi_as_of(). Cohort = calendar month of the customer's acquisition
+-- (customer_acquisition.acquired_on: first evidence in any source); active in month k = at least
+-- one sale in calendar month cohort_month + k; retention_rate = active_customers / cohort_size.
+-- Months with no active customer are rows with 0. Sales after kpi_as_of() are ignored.
+-- is_warm_up: the cohort month begins before the warm-up ends (acquisition unknown).
+-- is_complete: not warm-up and month k ended on or before kpi_as_of(). Key: cohort_month,
 -- months_since_first.
 
-with order_months as (
+with cohorts as (
+
+    select
+        customer_key,
+        cast(date_trunc('month', acquired_on) as date) as cohort_month,
+        warm_up_end
+    from {{ ref('customer_acquisition') }}
+
+),
+
+order_months as (
 
     select distinct customer_key, cast(date_trunc('month', transaction_at) as date) as order_month
     from {{ ref('fct_order_lines') }}
@@ -14,17 +26,9 @@ with order_months as (
 
 ),
 
-cohorts as (
-
-    select customer_key, min(order_month) as cohort_month
-    from order_months
-    group by customer_key
-
-),
-
 sizes as (
 
-    select cohort_month, count(*) as cohort_size
+    select cohort_month, any_value(warm_up_end) as warm_up_end, count(*) as cohort_size
     from cohorts
     group by cohort_month
 
@@ -34,6 +38,7 @@ cells as (
 
     select
         cohort_month,
+        warm_up_end,
         cohort_size,
         unnest(range(0, date_diff('month', cohort_month, {{ kpi_as_of() }}) + 1)) as months_since_first
     from sizes
@@ -57,7 +62,11 @@ select
     cast(cells.months_since_first as integer) as months_since_first,
     cast(cells.cohort_size as integer) as cohort_size,
     cast(coalesce(activity.active_customers, 0) as integer) as active_customers,
-    {{ kpi_safe_ratio('coalesce(activity.active_customers, 0)', 'cells.cohort_size') }} as retention_rate
+    {{ kpi_safe_ratio('coalesce(activity.active_customers, 0)', 'cells.cohort_size') }} as retention_rate,
+    cells.cohort_month < cells.warm_up_end as is_warm_up,
+    cells.cohort_month >= cells.warm_up_end
+        and cells.cohort_month + to_months(cast(cells.months_since_first as integer) + 1)
+            <= {{ kpi_as_of() }} + 1 as is_complete
 from cells
 left join activity
     on activity.cohort_month = cells.cohort_month
