@@ -1,4 +1,4 @@
-"""KPI dashboard: hand-computed tiles and chart rows, then the HTML opened offline in headless Chromium."""
+"""KPI dashboard: tiles and charts from hand-made marts, then the HTML opened offline in headless Chromium."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pipelines.kpi.dashboard import render_dashboard
 from pipelines.kpi.dashboard.charts import CHARTS
-from pipelines.kpi.dashboard.queries import chart_data
+from pipelines.kpi.dashboard.queries import CHART_SQL, HEADLINE_SQL, chart_data
 from tests.dashboard_fixtures import EXPECTED_CHANGES, EXPECTED_TILES, build_dashboard_warehouse
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright's own download fails here (STACK_NOTES)
@@ -99,12 +99,12 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def rendered(warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        return render_dashboard(con, tmp_path_factory.mktemp("reports"), service_level_seconds=20)
+        return render_dashboard(con, tmp_path_factory.mktemp("reports"))
     finally:
         con.close()
 
 
-def test_tiles_are_the_hand_computed_values(rendered) -> None:
+def test_tiles_are_the_headline_mart(rendered) -> None:
     assert str(rendered.as_of) == "2025-03-31"
     tiles = {t.key: t for t in rendered.tiles}
     assert list(tiles) == list(EXPECTED_TILES)
@@ -116,27 +116,44 @@ def test_tiles_are_the_hand_computed_values(rendered) -> None:
         r'data-tile="net_revenue" data-value="450.0" data-previous="120.0" data-change="2.75"', page
     )
     assert "+275.0%" in page and "-16.7 pp" in page and "+25.0 points" in page
+    assert "Tiles: last 30 days against the 30 days before" in page
+    # The current window starts in the acquisition warm-up: the tile says so, the others do not.
+    assert [t.key for t in rendered.tiles if t.note] == ["new_customers"]
+    assert re.search(r'data-tile="new_customers"[^>]*data-flagged="true"', page)
+    assert "warm-up: includes customers older than the data" in page
 
 
-def test_chart_rows_sum_before_dividing(warehouse: Path) -> None:
+def test_no_kpi_is_defined_outside_the_marts() -> None:
+    """Every query of the dashboard reads schema marts, none a core fact."""
+    for sql in (HEADLINE_SQL, *CHART_SQL.values()):
+        assert "marts." in sql and "core." not in sql
+
+
+def test_chart_rows_are_the_marts_rows(warehouse: Path) -> None:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         data = chart_data(con)
     finally:
         con.close()
     calls = data["call_center"].frame
-    # 2025-03-01 has two rows (10 offered / 8 in SL / 1 abandoned and 30 / 12 / 6): 20/40 and 7/40,
-    # not the mean of the row ratios (0.6, 0.125).
     assert calls["service_level"].tolist() == pytest.approx([0.5, 0.75])
-    assert calls["abandonment_rate"].tolist() == pytest.approx([7 / 40, 0.1])
-    # Trailing 7 days on 03-02: (20 + 15) / (40 + 20) and (7 + 2) / 60.
     assert calls["service_level_7d"].tolist() == pytest.approx([0.5, 35 / 60])
-    assert calls["abandonment_rate_7d"].tolist() == pytest.approx([7 / 40, 9 / 60])
+    cohorts = data["cohort_retention"].frame
+    assert cohorts["is_warm_up"].tolist() == [True] * 3 + [False] * 2
     clv = data["clv_distribution"].frame
     # CLV 0..99: p99 = 98.01, bin width 3.267; bin 0 holds 0-3, the last bin 95-99 (99 capped in).
     assert clv["customers"].sum() == 100
     assert clv.iloc[0]["customers"] == 4 and clv.iloc[-1]["bin"] == 29 and clv.iloc[-1]["customers"] == 5
     assert clv.iloc[0]["width"] == pytest.approx(98.01 / 30)
+
+
+def test_warm_up_cohorts_and_incomplete_cells_are_marked(rendered, browser: Browser) -> None:
+    page = rendered.path.read_text(encoding="utf-8")
+    assert "2025-01 (warm-up)" in page and "2025-02 (warm-up)" not in page
+    report = open_dashboard(browser, rendered.path)
+    cohort = next(c for c in report.charts if c["name"] == "cohort_retention")
+    # the heatmap (3 month columns) and markers on the 4 incomplete cells (January's, February k=1)
+    assert cohort["traces"] == 2 and cohort["points"] == 3 + 4
 
 
 def test_page_is_self_contained(rendered) -> None:
@@ -167,25 +184,42 @@ def test_a_broken_chart_is_detected(rendered, browser: Browser, tmp_path: Path) 
     assert any("newPlotBroken" in e for e in report.page_errors)
 
 
-def test_a_missing_mart_shows_a_no_data_note(warehouse: Path, tmp_path: Path, browser: Browser) -> None:
+def test_no_rows_and_no_values_are_told_apart(warehouse: Path, tmp_path: Path, browser: Browser) -> None:
     copy = tmp_path / "wh.duckdb"
     copy.write_bytes(warehouse.read_bytes())
     con = duckdb.connect(str(copy))
     try:
         con.execute("DROP TABLE marts.kpi_returns_by_reason")
         con.execute("DELETE FROM marts.kpi_pareto")
+        con.execute("UPDATE marts.customer_clv SET clv = NULL")
+        con.execute("UPDATE marts.kpi_perfect_order SET perfect_order_rate = NULL")
         result = render_dashboard(con, tmp_path / "reports")
     finally:
         con.close()
-    assert result.charts_without_data == ["pareto", "returns_by_reason"]
+    assert result.charts_without_data == ["clv_distribution", "pareto", "perfect_order", "returns_by_reason"]
     report = open_dashboard(browser, result.path)
     notes = {c["name"]: c["noDataNote"] for c in report.charts if c["noDataNote"]}
     assert notes == {
+        "clv_distribution": "No data: marts.customer_clv has 101 rows, no clv values",
         "pareto": "No data: marts.kpi_pareto is empty",
+        "perfect_order": "No data: marts.kpi_perfect_order has 2 rows, no perfect_order_rate values",
         "returns_by_reason": "No data: marts.kpi_returns_by_reason does not exist (not built yet)",
     }
-    assert report.undrawn() == ["pareto", "returns_by_reason"]
+    assert report.undrawn() == ["clv_distribution", "pareto", "perfect_order", "returns_by_reason"]
     assert report.console_errors == [] and report.page_errors == []
+
+
+def test_without_the_headline_mart_tiles_say_not_available(warehouse: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "wh.duckdb"
+    copy.write_bytes(warehouse.read_bytes())
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute("DROP TABLE marts.kpi_headline")
+        result = render_dashboard(con, tmp_path / "reports")
+    finally:
+        con.close()
+    assert result.as_of is None and all(t.value is None for t in result.tiles)
+    assert "n/a (no orders or marts.kpi_headline not built)" in result.path.read_text(encoding="utf-8")
 
 
 def test_a_network_fetch_is_detected(rendered, browser: Browser, tmp_path: Path) -> None:

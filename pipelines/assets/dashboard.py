@@ -1,15 +1,13 @@
-"""KPI dashboard asset: writes <data_dir>/reports/kpi_dashboard.html from the marts and core facts."""
+"""KPI dashboard asset: writes <data_dir>/reports/kpi_dashboard.html from the marts."""
 
 import dagster as dg
 
 from pipelines.checks.resources import QualityResource
 from pipelines.kpi.dashboard import DashboardResult, render_dashboard
-from pipelines.kpi.dashboard.queries import CHART_TABLES
-from pipelines.kpi.resource import KpiResource
+from pipelines.kpi.dashboard.queries import CHART_TABLES, HEADLINE_TABLE
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
 
-MART_TABLES = sorted(set(CHART_TABLES.values()))
-CORE_TABLES = ["fct_order_lines", "fct_returns", "fct_interactions"]  # the headline tiles
+MART_TABLES = sorted({table for table, _ in CHART_TABLES.values()} | {HEADLINE_TABLE})
 
 
 def dashboard_metadata(result: DashboardResult) -> dict[str, object]:
@@ -33,26 +31,25 @@ def dashboard_metadata(result: DashboardResult) -> dict[str, object]:
     key=dg.AssetKey(["reports", "kpi_dashboard"]),
     deps=[
         *(dg.AssetKey(["marts", t]) for t in MART_TABLES),
-        *(dg.AssetKey(["core", t]) for t in CORE_TABLES),
         dg.AssetKey(["core", "quality_gate"]),
     ],
     group_name="reports",
     pool=WAREHOUSE_POOL,
     kinds={"duckdb", "plotly", "html"},
     description=(
-        "Self-contained HTML dashboard (plotly.js inline, opens offline): headline KPI tiles for the "
-        "last 30 days against the 30 before, and charts of cohort retention, CLV, Pareto, RFM, "
-        "campaign lift, call-centre service level, perfect order, returns and the sales forecast."
+        "Self-contained HTML dashboard (plotly.js inline, opens offline): headline KPI tiles of "
+        "marts.kpi_headline (the last 30 days against the 30 before), and charts of cohort "
+        "retention, CLV, Pareto, RFM, campaign lift, call-centre service level, perfect order, "
+        "returns and the sales forecast."
     ),
 )
 def kpi_dashboard(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
     quality: QualityResource,
-    kpi: KpiResource,
 ) -> dg.MaterializeResult:
     with warehouse.connect() as con:
-        result = render_dashboard(con, quality.reports_path, kpi.settings().service_level_seconds)
+        result = render_dashboard(con, quality.reports_path)
     if result.charts_without_data:
         context.log.warning(f"dashboard charts without data: {result.charts_without_data}")
     context.log.info(

@@ -22,8 +22,12 @@ def _layout(fig: go.Figure, **kwargs: object) -> go.Figure:
 
 
 def cohort_retention(df: pd.DataFrame) -> go.Figure:
-    grid = df.assign(cohort=pd.to_datetime(df["cohort_month"]).dt.strftime("%Y-%m")).pivot_table(
-        index="cohort", columns="months_since_first", values="retention_rate", aggfunc="first"
+    """Heatmap of the mart's cells; warm-up cohorts are labelled, incomplete cells marked."""
+    month = pd.to_datetime(df["cohort_month"]).dt.strftime("%Y-%m")
+    cohort = month.where(~df["is_warm_up"].astype(bool), month + " (warm-up)")
+    cells = df.assign(cohort=cohort)
+    grid = cells.pivot_table(
+        index="cohort", columns="months_since_first", values="retention_rate", aggfunc="first", sort=False
     )
     fig = go.Figure(
         go.Heatmap(
@@ -37,9 +41,19 @@ def cohort_retention(df: pd.DataFrame) -> go.Figure:
             hovertemplate="cohort %{y}, month %{x}: %{z:.1%}<extra></extra>",
         )
     )
+    incomplete = cells[~cells["is_complete"].astype(bool)]
+    if not incomplete.empty:
+        fig.add_scatter(
+            x=incomplete["months_since_first"],
+            y=incomplete["cohort"],
+            mode="markers",
+            name="incomplete (warm-up cohort or month not over)",
+            marker={"symbol": "x-thin-open", "size": 8, "color": "#8a6d3b"},
+            hovertemplate="cohort %{y}, month %{x}: incomplete<extra></extra>",
+        )
     return _layout(
         fig,
-        xaxis={"title": "months since first purchase", "dtick": 1},
+        xaxis={"title": "months since acquisition", "dtick": 1},
         # Category axis: "2025-01" labels would otherwise be read as dates and re-ticked by week.
         yaxis={"title": "cohort", "type": "category", "autorange": "reversed"},
     )
@@ -216,7 +230,7 @@ def forecast(df: pd.DataFrame) -> go.Figure:
 
 CHARTS: dict[str, tuple[str, Callable[[pd.DataFrame], go.Figure]]] = {
     "cohort_retention": (
-        "Cohort retention (share of each first-purchase cohort buying again)",
+        "Cohort retention (share of each acquisition cohort buying in month k; x = incomplete)",
         cohort_retention,
     ),
     "clv_distribution": ("Predicted CLV distribution", clv_distribution),

@@ -13,7 +13,7 @@ import duckdb
 from plotly.offline import get_plotlyjs
 
 from pipelines.kpi.dashboard.charts import CHARTS
-from pipelines.kpi.dashboard.queries import WINDOW_DAYS, ChartData, Tile, chart_data, tile_values
+from pipelines.kpi.dashboard.queries import ChartData, Headline, Tile, chart_data, headline
 from pipelines.kpi.dashboard.template import CHART, CSP, NO_DATA, PAGE, TILE
 
 DASHBOARD_FILE = "kpi_dashboard.html"
@@ -68,6 +68,8 @@ def tile_html(tile: Tile) -> str:
         previous_text=format_value(tile.previous, tile.unit),
         change_text=html.escape(text),
         direction=direction,
+        flagged=str(tile.note is not None).lower(),
+        note_html=f'<div class="note">{html.escape(tile.note)}</div>' if tile.note else "",
     )
 
 
@@ -85,31 +87,27 @@ def chart_html(name: str, data: ChartData) -> str:
     )
 
 
-def build_html(
-    as_of: date | None, tiles: list[Tile], charts: dict[str, ChartData], generated_at: datetime
-) -> str:
+def build_html(head: Headline, charts: dict[str, ChartData], generated_at: datetime) -> str:
     """The whole page; every chart of CHARTS appears, with a 'no data' note where it has none."""
     return PAGE.substitute(
         csp=CSP,
         plotly_js=get_plotlyjs(),
-        as_of=as_of.isoformat() if as_of else "n/a (no orders)",
-        window=WINDOW_DAYS,
+        as_of=head.as_of.isoformat() if head.as_of else "n/a (no orders or marts.kpi_headline not built)",
+        window=head.window_days or "n/a",
         generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"),
-        tiles="\n".join(tile_html(t) for t in tiles),
+        tiles="\n".join(tile_html(t) for t in head.tiles),
         charts="\n".join(
             chart_html(name, charts.get(name, ChartData(None, "not queried"))) for name in CHARTS
         ),
     )
 
 
-def render_dashboard(
-    con: duckdb.DuckDBPyConnection, reports_dir: Path, service_level_seconds: int = 20
-) -> DashboardResult:
-    """Query, build and write <reports_dir>/kpi_dashboard.html (replaced atomically)."""
+def render_dashboard(con: duckdb.DuckDBPyConnection, reports_dir: Path) -> DashboardResult:
+    """Query the marts, build and write <reports_dir>/kpi_dashboard.html (replaced atomically)."""
     started = time.perf_counter()
-    as_of, tiles = tile_values(con, service_level_seconds)
+    head = headline(con)
     charts = chart_data(con)
-    page = build_html(as_of, tiles, charts, datetime.now(UTC))
+    page = build_html(head, charts, datetime.now(UTC))
     reports_dir.mkdir(parents=True, exist_ok=True)
     path = reports_dir / DASHBOARD_FILE
     # Write then rename, so a browser refreshing the report never reads a half-written file.
@@ -118,8 +116,8 @@ def render_dashboard(
     os.replace(tmp, path)
     return DashboardResult(
         path=path,
-        as_of=as_of,
-        tiles=tiles,
+        as_of=head.as_of,
+        tiles=head.tiles,
         charts_with_data=[n for n in CHARTS if charts[n].frame is not None],
         charts_without_data=[n for n in CHARTS if charts[n].frame is None],
         size_bytes=path.stat().st_size,

@@ -35,6 +35,8 @@ header p { margin: 0; font-size: 13px; opacity: .85; }
 .tile .change { font-size: 12px; }
 .tile .up { color: #1a7f37; } .tile .down { color: #c62828; } .tile .flat { color: #666; }
 .tile .previous { font-size: 11px; color: #777; }
+.tile .note { font-size: 11px; color: #8a6d3b; background: #fcf8e3; border-radius: 4px; padding: 2px 4px;
+  margin-top: 4px; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 16px;
   padding: 20px 28px; }
 .chart { background: #fff; border-radius: 8px; margin: 0; padding: 10px 12px;
@@ -61,18 +63,19 @@ $tiles
 <section class="charts">
 $charts
 </section>
-<footer>Charts read the marts of schema <code>marts</code>; tiles are computed from the core facts.
+<footer>Tiles and charts read the marts of schema <code>marts</code> (tiles: <code>kpi_headline</code>).
 Rates change in percentage points, NPS in points, other tiles in percent.</footer>
 </body>
 </html>
 """)
 
 TILE = Template("""<div class="tile" data-tile="$key" data-value="$value" data-previous="$previous" \
-data-change="$change">
+data-change="$change" data-flagged="$flagged">
 <div class="label">$label</div>
 <div class="value">$value_text</div>
 <div class="change $direction">$change_text</div>
 <div class="previous">previous: $previous_text</div>
+$note_html
 </div>""")
 
 CHART = Template("""<figure class="chart" id="chart-$name" data-chart="$name" data-has-data="$has_data">
