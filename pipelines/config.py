@@ -66,6 +66,16 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     ),
     "kpi.clv_horizon": ("CRM360_CLV_HORIZON", "CLV horizon in time units (default 52)."),
     "kpi.clv_discount_rate": ("CRM360_CLV_DISCOUNT_RATE", "Annual discount rate of CLV (default 0.10)."),
+    "kpi.clv_min_repeat_customers": (
+        "CRM360_CLV_MIN_REPEAT_CUSTOMERS",
+        "Customers with a repeat purchase BG/NBD needs to price customers; with fewer, or a fit that "
+        "did not converge, CLV is the historical rate (`clv_model`, default 10).",
+    ),
+    "kpi.clv_max_missing_share": (
+        "CRM360_CLV_MAX_MISSING_SHARE",
+        "Share of customers with a repeat purchase that may have a NULL or non-finite CLV before the "
+        "blocking check on marts.customer_clv fails (default 0).",
+    ),
     "kpi.churn_days": (
         "CRM360_CHURN_DAYS",
         "Days without a purchase after which a customer has churned (default 180).",
@@ -99,6 +109,11 @@ ENV_VARS: dict[str, tuple[str, str]] = {
         "CRM360_BUNDLE_MIN_SUPPORT",
         "Support (share of baskets) a pair needs to be a bundle candidate (default 0.002).",
     ),
+    "kpi.acquisition_warm_up_days": (
+        "CRM360_ACQUISITION_WARM_UP_DAYS",
+        "Days from the start of the history whose new customers may be older ones, flagged warm-up "
+        "(default 90).",
+    ),
     "kpi.forecast_weeks": ("CRM360_FORECAST_WEEKS", "Weeks of revenue forecast (default 12)."),
     "kpi.forecast_backtest_weeks": (
         "CRM360_FORECAST_BACKTEST_WEEKS",
@@ -119,11 +134,6 @@ class Settings:
     identity: IdentitySettings = field(default_factory=IdentitySettings)
     kpi: KpiSettings = field(default_factory=KpiSettings)
     # GX costs ~0.3-0.5 s per file whatever its size (docs/quality.md); 25 files per feed keeps a
-    "kpi.acquisition_warm_up_days": (
-        "CRM360_ACQUISITION_WARM_UP_DAYS",
-        "Days from the start of the history whose new customers may be older ones, flagged warm-up "
-        "(default 90).",
-    ),
     # run's GX share near a minute on 2 cores, later runs catch up on the backlog.
     gx_max_batches: int = 25
     # dbt unit tests in production runs cost a fixed 16-17 s per run at every scale (crm360 bench);

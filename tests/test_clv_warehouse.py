@@ -75,7 +75,8 @@ def test_tables_have_the_contract_columns(tiny: duckdb.DuckDBPyConnection) -> No
         ("customer_key", "VARCHAR"), ("first_purchase_date", "DATE"), ("frequency", "INTEGER"),
         ("recency", "DOUBLE"), ("T", "DOUBLE"), ("monetary_value", "DOUBLE"),
         ("expected_transactions", "DOUBLE"), ("p_alive", "DOUBLE"), ("expected_spend", "DOUBLE"),
-        ("clv", "DOUBLE"), ("calibration_end", "DATE"), ("time_unit", "VARCHAR"), ("horizon", "INTEGER"),
+        ("clv", "DOUBLE"), ("clv_model", "VARCHAR"), ("calibration_end", "DATE"), ("time_unit", "VARCHAR"),
+        ("horizon", "INTEGER"),
     ]  # fmt: skip
     assert types("clv_holdout") == [
         ("period_index", "INTEGER"), ("period_start", "DATE"), ("predicted_repeat_transactions", "DOUBLE"),
@@ -85,8 +86,10 @@ def test_tables_have_the_contract_columns(tiny: duckdb.DuckDBPyConnection) -> No
 
 
 def test_hand_computed_summary_and_holdout_in_weeks(tiny: duckdb.DuckDBPyConnection) -> None:
-    # last order day 14 Apr (an anonymous line) - 14 days = calibration end 31 Mar
-    summary = build_clv(tiny, KpiSettings(clv_holdout_days=14, clv_horizon=52))
+    # last order day 14 Apr (an anonymous line) - 14 days = calibration end 31 Mar; two repeat
+    # customers: BG/NBD prices them only when allowed to with so few
+    settings = KpiSettings(clv_holdout_days=14, clv_horizon=52, clv_min_repeat_customers=2)
+    summary = build_clv(tiny, settings)
     assert summary.calibration_end == date(2025, 3, 31)
     rows = tiny.execute(
         'select customer_key, first_purchase_date, frequency, recency, "T", monetary_value'

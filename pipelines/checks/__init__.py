@@ -4,17 +4,26 @@ Add `all_checks` to Definitions(asset_checks=...) and `quality_resources(setting
 resources (the checks need `warehouse` and `quality`). Every check writes audit.check_results.
 """
 
+from pipelines.checks.clv import clv_missing_check
 from pipelines.checks.freshness import freshness_check
 from pipelines.checks.gx import gx_checks
 from pipelines.checks.pandera import pandera_checks
 from pipelines.checks.reconciliation import layer_checks, load_checks
 from pipelines.checks.resources import QualityResource, quality_resources
 
-all_checks: list = [*gx_checks, *load_checks, freshness_check, *layer_checks, *pandera_checks]
+all_checks: list = [
+    *gx_checks,
+    *load_checks,
+    freshness_check,
+    *layer_checks,
+    *pandera_checks,
+    clv_missing_check,
+]
 
 __all__ = [
     "QualityResource",
     "all_checks",
+    "clv_missing_check",
     "freshness_check",
     "gx_checks",
     "layer_checks",

@@ -24,8 +24,8 @@ import pandas as pd
 
 from pipelines.kpi import bgnbd, gamma_gamma
 from pipelines.kpi.bgnbd import BgNbdParams
-from pipelines.kpi.clv_math import customer_values, holdout_prediction, period_discount_rate, unit_days
-from pipelines.kpi.gamma_gamma import GammaGammaParams
+from pipelines.kpi.clv_fallback import price_customers
+from pipelines.kpi.clv_math import holdout_prediction, unit_days
 from pipelines.kpi.mle import MleFit
 from pipelines.kpi.settings import KpiSettings
 
@@ -72,7 +72,7 @@ DDL = {
         n_customers INTEGER, calibration_end DATE, time_unit VARCHAR)""",
     "customer_clv": """(customer_key VARCHAR, first_purchase_date DATE, frequency INTEGER,
         recency DOUBLE, "T" DOUBLE, monetary_value DOUBLE, expected_transactions DOUBLE,
-        p_alive DOUBLE, expected_spend DOUBLE, clv DOUBLE, calibration_end DATE,
+        p_alive DOUBLE, expected_spend DOUBLE, clv DOUBLE, clv_model VARCHAR, calibration_end DATE,
         time_unit VARCHAR, horizon INTEGER)""",
     "clv_holdout": """(period_index INTEGER, period_start DATE, predicted_repeat_transactions DOUBLE,
         actual_repeat_transactions INTEGER, cumulative_predicted DOUBLE, cumulative_actual INTEGER)""",
@@ -96,6 +96,8 @@ class ClvSummary:
     gamma_gamma_std_errors: dict[str, float] = field(default_factory=dict)
     spend_frequency_corr: float | None = None  # Gamma-Gamma assumes ~0
     total_clv: float = 0.0
+    clv_models: dict[str, int] = field(default_factory=dict)  # customers per clv_model
+    fallback_reasons: list[str] = field(default_factory=list)  # why BG/NBD did not price everyone
     holdout_periods: int = 0
     holdout_predicted: float = 0.0
     holdout_conditional_predicted: float = 0.0
@@ -131,15 +133,6 @@ def holdout_actuals(con: duckdb.DuckDBPyConnection, calibration_end: date, days:
     return dict(con.execute(HOLDOUT_ACTUALS_SQL, params).fetchall())
 
 
-def _spend(fit: MleFit | None, x: np.ndarray, zbar: np.ndarray, warnings: list[str]) -> np.ndarray:
-    """Gamma-Gamma expected spend; the observed means where the model has no finite mean (q <= 1)."""
-    if fit is not None and fit["q"] > 1:
-        return gamma_gamma.conditional_expected_spend(GammaGammaParams(*fit.values), x, zbar)
-    warnings.append("gamma_gamma not usable (no repeat customers or q <= 1): observed mean spend used")
-    population = float(np.mean(zbar[x > 0])) if np.any(x > 0) else 0.0
-    return np.where(x > 0, zbar, population)
-
-
 def build_clv(con: duckdb.DuckDBPyConnection, settings: KpiSettings) -> ClvSummary:
     """Fit both models on the calibration window and replace the three marts tables in one transaction."""
     started = time.perf_counter()
@@ -160,14 +153,13 @@ def build_clv(con: duckdb.DuckDBPyConnection, settings: KpiSettings) -> ClvSumma
     bg_fit = bgnbd.fit(x, t_x, T)
     repeat = x > 0
     gg_fit = gamma_gamma.fit(x[repeat], zbar[repeat]) if repeat.sum() >= 2 else None
-    for name, fit in (("bgnbd", bg_fit), ("gamma_gamma", gg_fit)):
-        if fit is not None and not fit.converged:
-            summary.warnings.append(f"{name} optimiser did not report convergence")
+    if gg_fit is not None and not gg_fit.converged:
+        summary.warnings.append("gamma_gamma optimiser did not report convergence")
     bg = BgNbdParams(*bg_fit.values)
-    spend = _spend(gg_fit, x, zbar, summary.warnings)
-    period_rate = period_discount_rate(settings.clv_discount_rate, settings.clv_time_unit)
-    values = customer_values(bg, x, t_x, T, spend, settings.clv_horizon, period_rate)
-    customers = frame.assign(expected_spend=spend, **values).assign(
+    priced = price_customers(bg_fit, gg_fit, x, t_x, T, zbar, settings)
+    summary.warnings += priced.warnings
+    summary.fallback_reasons, summary.clv_models = priced.reasons, priced.model_counts()
+    customers = frame.assign(**priced.values).assign(
         calibration_end=cal_end, time_unit=settings.clv_time_unit, horizon=settings.clv_horizon
     )
     span = (last_day - cal_end).days / days if last_day else 0.0

@@ -24,7 +24,8 @@ class MleFit:
     log_likelihood: float
     n: int
     std_errors: tuple[float, ...]  # NaN where the observed information is not invertible
-    converged: bool
+    converged: bool  # the optimiser reported success and no parameter sits at a search bound
+    at_bound: bool = False  # some parameter ended at exp(+-_LOG_BOUND): the estimate is degenerate
 
     def as_dict(self) -> dict[str, float]:
         return dict(zip(self.names, self.values, strict=True))
@@ -38,17 +39,25 @@ def maximise(
     starts: Sequence[Sequence[float]],
     names: Sequence[str],
     n: int,
+    penalty: Callable[[np.ndarray], float] | None = None,
 ) -> MleFit:
     """Maximise `loglik(params)` (params > 0) from each start; keep the best; add standard errors.
 
     L-BFGS-B on log-parameters finds the basin quickly; Nelder-Mead then polishes, because
     finite-difference gradients stop L-BFGS-B a few 1e-4 short on flat ridges such as a, b of
-    BG/NBD.
+    BG/NBD. `penalty(params)` (per customer) is subtracted from the mean log-likelihood, as
+    lifetimes' penalizer_coef; the reported log-likelihood is the unpenalised one.
     """
 
-    def negll(theta: np.ndarray) -> float:
+    def unpenalised(theta: np.ndarray) -> float:
         value = -loglik(np.exp(theta))
         return float(value) if np.isfinite(value) else _PENALTY
+
+    def negll(theta: np.ndarray) -> float:
+        value = unpenalised(theta)
+        if penalty is None or value >= _PENALTY:
+            return value
+        return value + n * float(penalty(np.exp(theta)))
 
     # The optimisers see the mean over customers: Nelder-Mead's fatol is absolute, and on the
     # total of a million customers (|LL| ~ 1e7) a 1e-10 change is below rounding, so the polish
@@ -76,15 +85,27 @@ def maximise(
     final = polish if polish.fun <= best.fun else best
     theta = np.asarray(final.x, dtype=float)
     std_errors = _std_errors(negll, theta)
-    converged = bool(polish.success) and bool(np.all(np.abs(theta) < _LOG_BOUND - 1e-6))
+    at_bound = bool(np.any(np.abs(theta) >= _LOG_BOUND - 1e-6))
     return MleFit(
         names=tuple(names),
         values=tuple(float(v) for v in np.exp(theta)),
-        log_likelihood=-negll(theta),
+        log_likelihood=-unpenalised(theta),
         n=n,
         std_errors=tuple(float(s) for s in std_errors),
-        converged=converged,
+        converged=(bool(polish.success) or _stationary(objective, theta)) and not at_bound,
+        at_bound=at_bound,
     )
+
+
+def _stationary(objective: Callable[[np.ndarray], float], theta: np.ndarray, step: float = 1e-4) -> bool:
+    """Central-difference gradient of the per-customer objective below 1e-6 in every log-parameter.
+
+    Nelder-Mead can exhaust its evaluations creeping along a flat ridge (BG/NBD's a, b) at a point
+    that is already optimal to far below any effect on predictions; that counts as converged.
+    """
+    eye = np.eye(theta.size) * step
+    grad = [(objective(theta + e) - objective(theta - e)) / (2 * step) for e in eye]
+    return bool(np.all(np.abs(grad) < 1e-6))
 
 
 def _std_errors(negll: Callable[[np.ndarray], float], theta: np.ndarray) -> np.ndarray:

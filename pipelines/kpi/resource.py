@@ -21,6 +21,8 @@ class KpiResource(dg.ConfigurableResource):
     clv_time_unit: str = _DEFAULTS.clv_time_unit
     clv_horizon: int = _DEFAULTS.clv_horizon
     clv_discount_rate: float = _DEFAULTS.clv_discount_rate
+    clv_min_repeat_customers: int = _DEFAULTS.clv_min_repeat_customers
+    clv_max_missing_share: float = _DEFAULTS.clv_max_missing_share
     churn_days: int = _DEFAULTS.churn_days
     lapsed_days: int = _DEFAULTS.lapsed_days
     large_return_amount: float = _DEFAULTS.large_return_amount
@@ -30,9 +32,9 @@ class KpiResource(dg.ConfigurableResource):
     strategic_clv_share: float = _DEFAULTS.strategic_clv_share
     basket_min_pair_baskets: int = _DEFAULTS.basket_min_pair_baskets
     bundle_min_support: float = _DEFAULTS.bundle_min_support
+    acquisition_warm_up_days: int = _DEFAULTS.acquisition_warm_up_days
     forecast_weeks: int = _DEFAULTS.forecast_weeks
     forecast_backtest_weeks: int = _DEFAULTS.forecast_backtest_weeks
-    acquisition_warm_up_days: int = _DEFAULTS.acquisition_warm_up_days
 
     @classmethod
     def from_settings(cls, settings: Settings) -> KpiResource:

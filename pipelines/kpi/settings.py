@@ -18,6 +18,12 @@ class KpiSettings:
     clv_time_unit: str = "weeks"  # "weeks" or "days"
     clv_horizon: int = 52  # in clv_time_unit: one year ahead
     clv_discount_rate: float = 0.10  # annual; converted to the time unit for discounting
+    # BG/NBD prices customers only with at least this many repeat customers to fit on; with fewer
+    # (or an untrusted fit) marts.customer_clv uses the historical rate (clv_model says which).
+    clv_min_repeat_customers: int = 10
+    # The blocking check on marts.customer_clv fails when more than this share of the customers
+    # with a repeat purchase have a NULL or non-finite clv.
+    clv_max_missing_share: float = 0.0
     # A customer is churned after this many days without a purchase (as of the last order date).
     churn_days: int = 180
     # Event trigger "lapsed": no purchase for this many days (earlier than churn: a win-back nudge).
@@ -36,15 +42,15 @@ class KpiSettings:
     # and a bundle candidate this support (share of baskets with both) besides lift > 1.
     basket_min_pair_baskets: int = 5
     bundle_min_support: float = 0.002
+    # New customers: the first evidence within this many days of the history's start may be an
+    # older customer seen for the first time; those months and cohorts are flagged warm-up.
+    acquisition_warm_up_days: int = 90
     forecast_weeks: int = 12  # weekly revenue forecast horizon
     forecast_backtest_weeks: int = 8  # last weeks of history held out for MAPE / WAPE
 
     def dbt_vars(self) -> dict[str, Any]:
         """The settings dbt models read with var(); defaults live in dbt_project.yml as well."""
         return {
-    # New customers: the first evidence within this many days of the history's start may be an
-    # older customer seen for the first time; those months and cohorts are flagged warm-up.
-    acquisition_warm_up_days: int = 90
             "churn_days": self.churn_days,
             "lapsed_days": self.lapsed_days,
             "large_return_amount": self.large_return_amount,
@@ -54,5 +60,5 @@ class KpiSettings:
             "strategic_clv_share": self.strategic_clv_share,
             "basket_min_pair_baskets": self.basket_min_pair_baskets,
             "bundle_min_support": self.bundle_min_support,
-        }
             "acquisition_warm_up_days": self.acquisition_warm_up_days,
+        }
