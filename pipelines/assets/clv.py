@@ -25,7 +25,8 @@ CLV_SPECS = [
         kinds={"duckdb", "scipy"},
         description=(
             "Per customer: frequency, recency, T of the calibration window, expected transactions "
-            "over the horizon, P(alive), expected spend per transaction and discounted CLV."
+            "over the horizon, P(alive), expected spend per transaction, discounted CLV and clv_model "
+            "(bgnbd_gamma_gamma, or historical_rate where BG/NBD cannot be trusted)."
         ),
     ),
     dg.AssetSpec(
@@ -48,6 +49,8 @@ def clv_metadata(summary: ClvSummary) -> dict[str, object]:
         "holdout_predicted": summary.holdout_predicted,
         "holdout_actual": summary.holdout_actual,
         "total_clv": summary.total_clv,
+        "clv_models": dg.MetadataValue.json(summary.clv_models),
+        "fallback_reasons": dg.MetadataValue.json(summary.fallback_reasons),
         "seconds": round(summary.seconds, 2),
         "summary": dg.MetadataValue.json(summary.as_dict()),
     }
