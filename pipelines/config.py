@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 
+from pipelines.customer_refs import RefPatterns, parse_ref_patterns
 from pipelines.identity.settings import IdentitySettings
 from pipelines.kpi.settings import KpiSettings
 
@@ -37,6 +38,15 @@ ENV_VARS: dict[str, tuple[str, str]] = {
         "CRM360_DBT_UNIT_TESTS",
         "Also run dbt's unit tests in the pipeline's dbt builds (default false: they check model "
         "logic on fixed fixture rows, `make test` runs them, and a run's new data gives them nothing new).",
+    ),
+    "customer_ref_patterns": (
+        "CRM360_CUSTOMER_REF_PATTERNS",
+        "Which `customer_ref` of a feed is an account id and which a loyalty card: JSON "
+        '`{"pos": {"account_id": "^[0-9]{6}$", "loyalty_card": ""}}`, regexes on the upper-cased '
+        'reference, `""` = the feed sends none; feeds (pos, callcenter) and kinds not named keep '
+        "the defaults `^ACC-` and `^LC-`. Any other reference is kept as the feed's own customer "
+        "number (`local_ref`, `pos:100234`) and links that feed's records; a warn check counts them "
+        "(docs/sources.md).",
     ),
     "identity.match_threshold": (
         "CRM360_IDENTITY_MATCH_THRESHOLD",
@@ -132,6 +142,7 @@ class Settings:
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int | None = None
     identity: IdentitySettings = field(default_factory=IdentitySettings)
+    customer_ref_patterns: dict[str, RefPatterns] = field(default_factory=lambda: parse_ref_patterns(None))
     kpi: KpiSettings = field(default_factory=KpiSettings)
     # GX costs ~0.3-0.5 s per file whatever its size (docs/quality.md); 25 files per feed keeps a
     # run's GX share near a minute on 2 cores, later runs catch up on the backlog.
@@ -178,6 +189,7 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
         duckdb_memory_limit=env.get("CRM360_DUCKDB_MEMORY_LIMIT", "4GB"),
         duckdb_threads=int(threads) if threads else None,
         identity=_identity_settings(env),
+        customer_ref_patterns=parse_ref_patterns(env.get("CRM360_CUSTOMER_REF_PATTERNS")),
         kpi=_kpi_settings(env),
         gx_max_batches=int(env.get("CRM360_GX_MAX_BATCHES", "25")),
         dbt_unit_tests=env.get("CRM360_DBT_UNIT_TESTS", "").lower() in ("1", "true", "yes"),

@@ -43,7 +43,10 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
         **quality_resources(settings),
         **kpi_resources(settings),
         "dbt": DbtResource(
-            project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE), unit_tests=settings.dbt_unit_tests
+            project_dir=dbt_project,
+            dbt_executable=str(DBT_EXECUTABLE),
+            unit_tests=settings.dbt_unit_tests,
+            vars_json=DbtResource.settings_vars(settings),
         ),
         "warehouse": WarehouseResource.from_settings(settings),
         "landing": LandingResource.from_settings(settings),

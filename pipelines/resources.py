@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource
 
 from pipelines.config import Settings
+from pipelines.customer_refs import ref_patterns_dbt_vars
 
 # Every asset that writes the warehouse runs in this pool with a limit of 1: DuckDB allows one
 # read-write process per file, and dbt runs as a second process (STACK_NOTES, dagster#18746).
@@ -77,6 +80,17 @@ class DbtResource(DbtCliResource):
     """dagster-dbt's CLI resource plus what the pipeline's dbt builds leave out."""
 
     unit_tests: bool = False  # Settings.dbt_unit_tests
+    # dbt vars from the pipeline's own settings, as JSON (the KPI vars come from KpiResource):
+    # customer_ref_patterns (pipelines/customer_refs.py).
+    vars_json: str = "{}"
+
+    @classmethod
+    def settings_vars(cls, settings: Settings) -> str:
+        """vars_json for `settings`: every dbt var that pipelines/config.py settings define."""
+        return json.dumps(ref_patterns_dbt_vars(settings.customer_ref_patterns), sort_keys=True)
+
+    def dbt_vars(self) -> dict[str, Any]:
+        return json.loads(self.vars_json or "{}")
 
     def build_args(self) -> list[str]:
         """Arguments after `dbt build`: unit tests only when asked for (CRM360_DBT_UNIT_TESTS)."""

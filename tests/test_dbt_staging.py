@@ -150,6 +150,7 @@ def test_contact_records_interface(built: tuple[duckdb.DuckDBPyConnection, DbtRu
         "date_of_birth",
         "account_id",
         "loyalty_card",
+        "local_ref",
         "anonymous_id",
     ]
     records = {

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import dbt_assets
+from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipelines.dbt_project import MANIFEST_PATH, dbt_project, ensure_manifest, translator
 from pipelines.kpi.resource import KpiResource
@@ -50,13 +50,15 @@ def dbt_environ(warehouse: WarehouseResource):
     return _environ(CRM360_WAREHOUSE=warehouse.path, CRM360_DUCKDB_MEMORY_LIMIT=warehouse.memory_limit)
 
 
-def vars_args(kpi: KpiResource) -> list[str]:
-    """The KPI definitions of pipelines/kpi/settings.py as dbt --vars, on every dbt call of a run.
+def vars_args(kpi: KpiResource, dbt: DbtCliResource | None = None) -> list[str]:
+    """The KPI definitions of pipelines/kpi/settings.py as dbt --vars, on every dbt call of a run,
+    with the vars of the pipeline's own settings (DbtResource.vars_json: customer_ref_patterns).
 
     dbt re-parses the whole project (~10 s) when the vars, or the profile (warehouse path), differ
     from its saved parse state; passing the same vars everywhere keeps one state valid for a run.
     """
-    return ["--vars", json.dumps(kpi.settings().dbt_vars(), sort_keys=True)]
+    own = dbt.dbt_vars() if isinstance(dbt, DbtResource) else {}
+    return ["--vars", json.dumps({**kpi.settings().dbt_vars(), **own}, sort_keys=True)]
 
 
 def keep_parse_state(target_path: Path) -> None:
@@ -86,7 +88,7 @@ def _build(
     kpi: KpiResource,
 ):
     with dbt_environ(warehouse):
-        args = ["build", *vars_args(kpi), *dbt.build_args()]
+        args = ["build", *vars_args(kpi, dbt), *dbt.build_args()]
         invocation = dbt.cli(args, context=context, raise_on_error=False)
     yield from invocation.stream()
     keep_parse_state(invocation.target_path)

@@ -42,7 +42,7 @@ def build_freshness_check(manifest_path: Path = MANIFEST) -> dg.AssetChecksDefin
         selected = [f"source:raw.{feed}" for feed in feeds]
         with tempfile.TemporaryDirectory(prefix="crm360-freshness-") as target, dbt_environ(warehouse):
             invocation = dbt.cli(
-                ["source", "freshness", "--select", " ".join(selected), *vars_args(kpi)],
+                ["source", "freshness", "--select", " ".join(selected), *vars_args(kpi, dbt)],
                 manifest=MANIFEST,
                 raise_on_error=False,
                 target_path=Path(target),

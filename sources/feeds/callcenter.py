@@ -66,7 +66,11 @@ CONTRACT = FeedContract(
         Column("outcome", "VARCHAR", "Outcome as coded by the agent.", example="resolved"),
         Column("resolved", "BOOLEAN", "Agent marked the issue resolved.", example="true"),
         Column(
-            "customer_ref", "VARCHAR", "Account id or loyalty card the caller gave.", example="ACC-000123"
+            "customer_ref",
+            "VARCHAR",
+            "Account id, loyalty card or the system's own customer number the caller gave; which is "
+            "which is configured per feed (CRM360_CUSTOMER_REF_PATTERNS).",
+            example="ACC-000123",
         ),
         *contact_columns(),
         Column("order_ref", "VARCHAR", "Transaction the contact is about.", example="T-000001"),

@@ -43,7 +43,12 @@ CONTRACT = FeedContract(
             example="39.98",
         ),
         Column(
-            "customer_ref", "VARCHAR", "Loyalty card (LC-...) or account id (ACC-...).", example="LC-0001234"
+            "customer_ref",
+            "VARCHAR",
+            "Who bought: loyalty card (LC-...), account id (ACC-...) or the shop's own customer number; "
+            "which is which is configured per feed (CRM360_CUSTOMER_REF_PATTERNS). Any other value is "
+            "kept as the feed's own number.",
+            example="LC-0001234",
         ),
         *contact_columns(),
         Column("product_name", "VARCHAR", "Product name.", example="Trail shoe"),

@@ -8,14 +8,65 @@
 
 
 {#
-    customer_ref carries either kind of reference; the prefix says which. An account id
-    (ACC-...) is the web user_id; a loyalty card (LC-...) is only known to stores.
+    customer_ref carries one of three kinds of reference, and which one is configuration per feed
+    (var customer_ref_patterns: feed -> {account_id: regex, loyalty_card: regex}, set from
+    CRM360_CUSTOMER_REF_PATTERNS by pipelines/customer_refs.py; defaults ^ACC- and ^LC-):
+      account_id    our web account id (the web user_id); checked first
+      loyalty_card  our loyalty card
+      local_ref     anything else that is not empty: the sending system's own customer number,
+                    namespaced by feed ('pos:100234') so it links that feed's records only.
+    Patterns match anywhere in the cleaned reference (RE2; anchor with ^ and $); an empty pattern
+    matches nothing. Every non-empty reference lands in exactly one of the three columns.
 #}
-{% macro account_id_from_ref(column) -%}
-    case when starts_with({{ clean_ref(column) }}, 'ACC-') then {{ clean_ref(column) }} end
+{% macro customer_ref_matches(column, feed, kind) -%}
+    {%- set pattern = var('customer_ref_patterns', {}).get(feed, {}).get(kind) -%}
+    {%- if pattern -%}
+    coalesce(regexp_matches({{ clean_ref(column) }}, '{{ pattern | replace("'", "''") }}'), false)
+    {%- else -%}
+    false
+    {%- endif -%}
 {%- endmacro %}
 
 
-{% macro loyalty_card_from_ref(column) -%}
-    case when starts_with({{ clean_ref(column) }}, 'LC-') then {{ clean_ref(column) }} end
+{% macro account_id_from_ref(column, feed) -%}
+    case when {{ customer_ref_matches(column, feed, 'account_id') }} then {{ clean_ref(column) }} end
+{%- endmacro %}
+
+
+{% macro loyalty_card_from_ref(column, feed) -%}
+    case
+        when {{ customer_ref_matches(column, feed, 'account_id') }} then null
+        when {{ customer_ref_matches(column, feed, 'loyalty_card') }} then {{ clean_ref(column) }}
+    end
+{%- endmacro %}
+
+
+{% macro local_ref_from_ref(column, feed) -%}
+    case
+        when {{ customer_ref_matches(column, feed, 'account_id') }} then null
+        when {{ customer_ref_matches(column, feed, 'loyalty_card') }} then null
+        else '{{ feed }}:' || {{ clean_ref(column) }}
+    end
+{%- endmacro %}
+
+
+{#
+    True for rows of an incremental staging model whose account_id / loyalty_card / local_ref
+    differ from what the current patterns make of their (already cleaned) customer_ref, so that a
+    change of CRM360_CUSTOMER_REF_PATTERNS restages the lines it concerns. A column the relation
+    does not have yet (staged before it existed) counts as null.
+#}
+{% macro customer_ref_outdated(column, feed, relation) -%}
+    {%- set staged = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+    {%- set current = {
+        'account_id': account_id_from_ref(column, feed),
+        'loyalty_card': loyalty_card_from_ref(column, feed),
+        'local_ref': local_ref_from_ref(column, feed),
+    } -%}
+    {{ column }} is not null and (
+        {%- for name, expression in current.items() %}
+        {{ name if name in staged else 'null::varchar' }} is distinct from ({{ expression }})
+        {{- ' or' if not loop.last }}
+        {%- endfor %}
+    )
 {%- endmacro %}

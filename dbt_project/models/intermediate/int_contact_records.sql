@@ -1,6 +1,7 @@
 -- One row per contact-bearing source record across the feeds: the input of identity resolution.
--- A record is contact-bearing when it carries an account / loyalty reference or any contact
--- column (after normalization: an invalid phone or e-mail alone does not count).
+-- A record is contact-bearing when it carries a customer reference (account id, loyalty card or
+-- a feed's own customer number, local_ref) or any contact column (after normalization: an
+-- invalid phone or e-mail alone does not count).
 -- Key: (source_system, source_record_id).
 
 -- built before identity resolution, which reads it (Dagster's first dbt step)
@@ -22,6 +23,7 @@ with web as (
         {{ contact_columns | join(', ') }},
         account_id,
         null::varchar as loyalty_card,
+        null::varchar as local_ref,
         anonymous_id
     from {{ ref('stg_web__events') }}
     where account_id is not null or {{ any_contact }} is not null
@@ -38,6 +40,7 @@ pos as (
         {{ contact_columns | join(', ') }},
         account_id,
         loyalty_card,
+        local_ref,
         null::varchar as anonymous_id
     from {{ ref('stg_pos__transaction_lines') }}
     where customer_ref is not null or {{ any_contact }} is not null
@@ -54,6 +57,7 @@ callcenter as (
         {{ contact_columns | join(', ') }},
         account_id,
         loyalty_card,
+        local_ref,
         null::varchar as anonymous_id
     from {{ ref('stg_callcenter__interactions') }}
     where customer_ref is not null or {{ any_contact }} is not null
@@ -69,6 +73,7 @@ response_list as (
         {{ contact_columns | join(', ') }},
         null::varchar as account_id,
         null::varchar as loyalty_card,
+        null::varchar as local_ref,
         null::varchar as anonymous_id
     from {{ ref('stg_response_list__responses') }}
     where {{ any_contact }} is not null
@@ -85,6 +90,7 @@ compiled_list as (
         {{ contact_columns | join(', ') }},
         null::varchar as account_id,
         null::varchar as loyalty_card,
+        null::varchar as local_ref,
         null::varchar as anonymous_id
     from {{ ref('stg_compiled_list__records') }}
     where {{ any_contact }} is not null
@@ -112,5 +118,6 @@ select
     {{ contact_columns | join(',\n    ') }},
     account_id,
     loyalty_card,
+    local_ref,
     anonymous_id
 from unioned

@@ -13,8 +13,9 @@ renamed as (
         interaction_id,
         {{ trim_to_null('agent_id') }} as agent_id,
         {{ clean_ref('customer_ref') }} as customer_ref,
-        {{ account_id_from_ref('customer_ref') }} as account_id,
-        {{ loyalty_card_from_ref('customer_ref') }} as loyalty_card,
+        {{ account_id_from_ref('customer_ref', 'callcenter') }} as account_id,
+        {{ loyalty_card_from_ref('customer_ref', 'callcenter') }} as loyalty_card,
+        {{ local_ref_from_ref('customer_ref', 'callcenter') }} as local_ref,
         {{ trim_to_null('order_ref') }} as order_ref,
 
         -- interaction

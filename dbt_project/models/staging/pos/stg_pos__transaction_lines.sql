@@ -3,7 +3,8 @@
 -- Incremental like stg_web__events, and for the same reason: 7M lines at 1M customers. As a view
 -- its contact normalization ran again for each of its ~20 data tests and 6 consumers (87 s of
 -- tests alone at 1M); as a full table every daily run would restate a year of sales (60 s).
--- Each run takes the loads at or after the newest one staged and replaces those lines.
+-- Each run takes the loads at or after the newest one staged and replaces those lines, and the
+-- lines staged under other customer_ref patterns (macro customer_ref_outdated).
 
 {{
     config(
@@ -21,6 +22,14 @@ with source as (
     _loaded_at >= coalesce(
         (select timezone('UTC', max(loaded_at)) from {{ this }}), '-infinity'::timestamptz
     )
+    {%- if is_incremental() %}
+    -- lines whose customer_ref the current patterns classify otherwise (the feed's patterns were
+    -- changed, or the lines were staged before local_ref existed) are restaged from all their loads
+    or (transaction_id, line_number) in (
+        select transaction_id, line_number from {{ this }}
+        where {{ customer_ref_outdated('customer_ref', 'pos', this) }}
+    )
+    {%- endif %}
     {%- endset %}
     select * from {{ latest_load_rows(
         source('raw', 'pos'), ['transaction_id', 'line_number'], where=new_loads if is_incremental() else none
@@ -36,8 +45,9 @@ renamed as (
         line_number,
         {{ clean_ref('store_id') }} as store_id,
         {{ clean_ref('customer_ref') }} as customer_ref,
-        {{ account_id_from_ref('customer_ref') }} as account_id,
-        {{ loyalty_card_from_ref('customer_ref') }} as loyalty_card,
+        {{ account_id_from_ref('customer_ref', 'pos') }} as account_id,
+        {{ loyalty_card_from_ref('customer_ref', 'pos') }} as loyalty_card,
+        {{ local_ref_from_ref('customer_ref', 'pos') }} as local_ref,
         {{ trim_to_null('return_of_transaction_id') }} as return_of_transaction_id,
 
         -- sale
