@@ -65,8 +65,18 @@ def dob_near(a: date, b: date) -> bool:
     )
 
 
+# Guard key of a local_ref (a feed's own customer number, 'pos:100234'): marked so that it is
+# told from an account id, which never starts with a control character.
+LOCAL_REF_MARK = "\x1f"
+
+
+def _key_kind(key: str) -> str:
+    """Cannot-link namespace of a guard key: '' for account ids, the feed for a local_ref."""
+    return key[1:].split(":", 1)[0] if key.startswith(LOCAL_REF_MARK) else ""
+
+
 class _Groups:
-    """Union-find that carries each group's account ids and dates of birth."""
+    """Union-find that carries each group's account ids (and local refs) and dates of birth."""
 
     def __init__(self) -> None:
         self.parent: dict[int, int] = {}
@@ -90,7 +100,9 @@ class _Groups:
         Pairwise nearness would be too strict: 1960-01-10 has typos 1960-01-11 and 1960-10-01
         that are not near each other; at 1M people that split ~1k persons in two.
         """
-        if len(self.accounts[ra] | self.accounts[rb]) > 1:
+        keys = self.accounts[ra] | self.accounts[rb]
+        # two keys of one kind: two account ids, or two customer numbers of one feed
+        if len({_key_kind(k) for k in keys}) < len(keys):
             return True
         dobs = self.dobs[ra] | self.dobs[rb]
         return len(dobs) > 1 and not any(all(dob_near(c, d) for d in dobs) for c in dobs)
@@ -127,7 +139,8 @@ def greedy_split(
 
 
 def guard_conflicts(con: duckdb.DuckDBPyConnection, edges: str, labels: str) -> int:
-    """Split components holding two account ids or two incompatible dobs; mark cut edges.
+    """Split components holding two account ids, two local refs of one feed or two incompatible
+    dobs; mark cut edges.
 
     `edges` needs (a, b, tier, score, status); `labels` is (node, lbl) from connected_components and
     is relabelled in place. Only conflicted components reach Python: typically < 1% of records.
@@ -135,8 +148,10 @@ def guard_conflicts(con: duckdb.DuckDBPyConnection, edges: str, labels: str) -> 
     con.execute(f"""
         CREATE OR REPLACE TABLE guard_nodes AS
         WITH c AS (SELECT l.lbl FROM {labels} l JOIN rec r ON r.rid = l.node GROUP BY l.lbl
-                   HAVING count(DISTINCT r.account_id) > 1 OR count(DISTINCT r.dob) > 1)
-        SELECT l.node, r.account_id, r.dob FROM {labels} l JOIN c USING (lbl) JOIN rec r ON r.rid = l.node
+                   HAVING count(DISTINCT r.account_id) > 1 OR count(DISTINCT r.local_ref) > 1
+                       OR count(DISTINCT r.dob) > 1)
+        SELECT l.node, coalesce(r.account_id, chr({ord(LOCAL_REF_MARK)}) || r.local_ref) AS account_id, r.dob
+        FROM {labels} l JOIN c USING (lbl) JOIN rec r ON r.rid = l.node
     """)
     nodes = con.execute("SELECT node, account_id, dob FROM guard_nodes").fetchall()
     if not nodes:

@@ -9,6 +9,10 @@ from pipelines.identity.settings import IdentitySettings
 # The deterministic rules, strongest first. Rule -> tier; higher tiers win in the over-merge guard.
 #  4 account_id:   issued by us to one customer; equal ids are one person.
 #  3 loyalty_card: ours too, but a card is sometimes lent within a family, so it yields to accounts.
+#  3 local_ref:    a feed's own customer number ('pos:100234', staging): issued by that system to
+#                  one customer like a card, but not ours to vouch for (a till may key a wrong
+#                  number), so it ranks with cards, below accounts and above e-mail. Two distinct
+#                  numbers of one feed in a cluster are a conflict, like two accounts (graph.py).
 #  2 email:        email_canonical (lower case, +alias removed) is personal; the few shared family
 #                  mailboxes are what the guard is for (two accounts / two dobs in one cluster).
 #  1 phone_name:   landlines are shared by a household, so a phone links only together with a
@@ -18,10 +22,13 @@ from pipelines.identity.settings import IdentitySettings
 # ("noemail@...", a switchboard) and links nothing; a phone on more than max_phone_group records
 # likewise. Groups of up to max_clique_size records are linked as cliques (every pair, so the guard
 # can cut one bad record out), larger ones as a star around their first-seen record (n-1 edges).
-RULE_TIERS: dict[str, int] = {"account_id": 4, "loyalty_card": 3, "email": 2, "phone_name": 1}
+RULE_TIERS: dict[str, int] = {"account_id": 4, "loyalty_card": 3, "local_ref": 3, "email": 2, "phone_name": 1}
+# Bit of each rule in rule_edges' mask (tiers may be shared, so the tier cannot be the bit).
+RULE_BITS: dict[str, int] = {rule: bit for bit, rule in enumerate(RULE_TIERS)}
 IDENTIFIER_COLUMNS: dict[str, str] = {
     "account_id": "account_id",
     "loyalty_card": "loyalty_card",
+    "local_ref": "local_ref",
     "email": "email_canonical",
 }
 
@@ -67,11 +74,11 @@ def _identifier_sql(rule: str, column: str, s: IdentitySettings) -> str:
         FROM ids GROUP BY val
         HAVING count(*) > 1 AND count(DISTINCT ln) <= {s.max_surnames_per_identifier}
     )
-    SELECT a.rid AS a, b.rid AS b, {RULE_TIERS[rule]} AS tier
+    SELECT a.rid AS a, b.rid AS b, {RULE_TIERS[rule]} AS tier, {RULE_BITS[rule]} AS bit
     FROM ids a JOIN ids b ON a.val = b.val AND a.rid < b.rid JOIN grp g ON g.val = a.val
     WHERE g.n <= {s.max_clique_size}
     UNION ALL
-    SELECT least(g.anchor, i.rid), greatest(g.anchor, i.rid), {RULE_TIERS[rule]}
+    SELECT least(g.anchor, i.rid), greatest(g.anchor, i.rid), {RULE_TIERS[rule]}, {RULE_BITS[rule]}
     FROM ids i JOIN grp g ON g.val = i.val
     WHERE g.n > {s.max_clique_size} AND i.rid <> g.anchor"""
 
@@ -81,7 +88,7 @@ def _phone_sql(s: IdentitySettings) -> str:
     return f"""
     WITH ph AS (SELECT phone FROM rec WHERE phone IS NOT NULL GROUP BY phone
                 HAVING count(*) BETWEEN 2 AND {s.max_phone_group})
-    SELECT a.rid AS a, b.rid AS b, {RULE_TIERS["phone_name"]} AS tier
+    SELECT a.rid AS a, b.rid AS b, {RULE_TIERS["phone_name"]} AS tier, {RULE_BITS["phone_name"]} AS bit
     FROM rec a SEMI JOIN ph USING (phone) JOIN rec b ON b.phone = a.phone AND a.rid < b.rid
     WHERE id_name_same(a.fn, b.fn, a.fn_canon, b.fn_canon, a.ln, b.ln) AND id_dob_ok(a.dob, b.dob)"""
 
@@ -95,17 +102,17 @@ def build_rule_edges(con: duckdb.DuckDBPyConnection, s: IdentitySettings) -> int
     an e-mail but disagrees on everything else is the first edge cut. Each rule's edges are
     materialised first: as one CTE query DuckDB re-planned the shared inputs (15 s vs 3 s at 1M).
     """
-    con.execute("CREATE OR REPLACE TABLE rule_e (a UBIGINT, b UBIGINT, tier INTEGER)")
+    con.execute("CREATE OR REPLACE TABLE rule_e (a UBIGINT, b UBIGINT, tier INTEGER, bit INTEGER)")
     for rule, column in IDENTIFIER_COLUMNS.items():
         con.execute(f"INSERT INTO rule_e {_identifier_sql(rule, column, s)}")
     con.execute(f"INSERT INTO rule_e {_phone_sql(s)}")
     names = ", ".join(
-        f"CASE WHEN mask & {1 << t} <> 0 THEN '{r}' END"
+        f"CASE WHEN mask & {1 << RULE_BITS[r]} <> 0 THEN '{r}' END"
         for r, t in sorted(RULE_TIERS.items(), key=lambda x: -x[1])
     )
     con.execute(f"""
     CREATE OR REPLACE TABLE rule_edges AS
-    WITH agg AS (SELECT a, b, max(tier) AS tier, bit_or(1 << tier) AS mask FROM rule_e GROUP BY a, b)
+    WITH agg AS (SELECT a, b, max(tier) AS tier, bit_or(1 << bit) AS mask FROM rule_e GROUP BY a, b)
     SELECT agg.a, agg.b, concat_ws('+', {names}) AS rule, agg.tier,
         (coalesce(x.fn_canon = y.fn_canon, false)::INT + coalesce(x.ln = y.ln, false)::INT
          + coalesce(x.dob = y.dob, false)::INT + coalesce(x.postcode = y.postcode, false)::INT

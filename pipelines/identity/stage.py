@@ -10,7 +10,7 @@ INPUT_TABLE = "intermediate.int_contact_records"
 _SALTS = 4  # a 64-bit hash collision among 5M ids has probability ~1e-6; 4 salts make failure ~1e-24
 
 
-def _staging_sql(source: str, salt: int, dedupe: bool) -> str:
+def _staging_sql(source: str, salt: int, dedupe: bool, local_ref: str = "s.local_ref") -> str:
     latest = (
         "QUALIFY row_number() OVER (PARTITION BY source_system, source_record_id "
         "ORDER BY observed_at DESC NULLS LAST) = 1"
@@ -35,7 +35,8 @@ def _staging_sql(source: str, salt: int, dedupe: bool) -> str:
             nullif(upper(trim(s.postcode)), '') AS postcode,
             s.date_of_birth AS dob,
             nullif(trim(s.account_id), '') AS account_id,
-            nullif(trim(s.loyalty_card), '') AS loyalty_card
+            nullif(trim(s.loyalty_card), '') AS loyalty_card,
+            nullif(trim({local_ref}), '') AS local_ref
         FROM src s LEFT JOIN nick n ON n.nickname = lower(trim(s.first_name))
     """
 
@@ -53,8 +54,13 @@ def stage_records(con: duckdb.DuckDBPyConnection, source: str) -> int:
     n_rows, n_keys = con.execute(
         f"SELECT count(*), count(DISTINCT (source_system, source_record_id)) FROM {source}"
     ).fetchone()
+    # local_ref (a feed's own customer number) is optional: inputs built before it existed lack it
+    probe = con.execute(f"SELECT * FROM {source} LIMIT 0")
+    columns = {d[0] for d in probe.description}
+    probe.fetchall()
+    local_ref = "s.local_ref" if "local_ref" in columns else "NULL::VARCHAR"
     for salt in range(_SALTS):
-        con.execute(_staging_sql(source, salt, dedupe=n_rows != n_keys))
+        con.execute(_staging_sql(source, salt, dedupe=n_rows != n_keys, local_ref=local_ref))
         n, distinct = con.execute("SELECT count(*), count(DISTINCT rid) FROM rec").fetchone()
         if n == distinct:
             return n
