@@ -158,6 +158,14 @@ def intro() -> list[str]:
         f"- Contact columns carry exactly these names in every feed that has them: {contact}.",
         "- Columns the contract does not know are kept, as text, in the raw column `_extra`; "
         "they are never dropped.",
+        "- `customer_ref` (POS, call center) may be our account id, our loyalty card or the sending "
+        "system's own customer number. Which is which is set per feed by regular expressions "
+        "(`CRM360_CUSTOMER_REF_PATTERNS`, [configuration.md](configuration.md); defaults `^ACC-` "
+        "and `^LC-`). Every other non-empty reference is kept as that feed's own number "
+        "(`local_ref`, `pos:100234`): it links the feed's records of one customer and never another "
+        "feed's numbers. dbt tests count them in `audit.check_results` (warn "
+        "`dbt:<feed>_customer_ref_unrecognised`, and `dbt:pos_one_customer_ref_per_transaction` for "
+        "receipts naming several references, of which identity uses the first line's).",
         "- Malformed rows and rows that break the contract (a required value missing, a value of "
         "the wrong type or outside the allowed values) go to `audit.quarantine` with the reason, "
         "file, line and column; the rest of the file loads.",
