@@ -90,6 +90,22 @@ def test_settings_reach_dbt_vars() -> None:
     assert sent["pos"] == {"account_id": "^ACC-", "loyalty_card": "^LC-"}
 
 
+def test_pipeline_dbt_calls_carry_the_patterns() -> None:
+    from pipelines.assets.dbt import vars_args
+    from pipelines.kpi.resource import KpiResource
+
+    patterns = parse_ref_patterns('{"pos": {"account_id": "^[0-9]{6}$"}}')
+    dbt = DbtResource(
+        project_dir=str(DBT_PROJECT_DIR),
+        dbt_executable=str(Path(sys.executable).parent / "dbt"),
+        vars_json=json.dumps(ref_patterns_dbt_vars(patterns)),
+    )
+    flag, value = vars_args(KpiResource(), dbt)
+    sent = json.loads(value)
+    assert flag == "--vars" and sent["customer_ref_patterns"]["pos"]["account_id"] == "^[0-9]{6}$"
+    assert "churn_days" in sent  # the KPI vars still travel with them
+
+
 def test_guard_refuses_two_numbers_of_one_feed_only() -> None:
     """Two customer numbers of one feed cannot be one person (like two account ids); a number of
     another feed, or an account id beside a number, can."""
@@ -177,6 +193,7 @@ class Built:
     keys: dict[tuple[str, str], str]
     staged: list[dict[str, Any]]
     checks: dict[str, dict[str, Any]]
+    upgraded: list[dict[str, Any]]
     rerun: DbtRun
     restaged: list[dict[str, Any]]
     rekeys: dict[tuple[str, str], str]
@@ -234,9 +251,21 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
         con.close()
     keys = _resolve_keys(warehouse)
 
+    # a warehouse staged before local_ref existed: the next incremental run fills it in
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("alter table staging.stg_pos__transaction_lines drop column local_ref")
+    finally:
+        con.close()
+    upgrade = _dbt(["build", *select], warehouse, work / "upgrade")
+    assert upgrade.returncode == 0, upgrade.output[-6000:]
+    upgraded = _staged(warehouse)
+
     rerun = _dbt(["build", *select, "--vars", json.dumps(ACCOUNT_PATTERNS)], warehouse, work / "second")
     assert rerun.returncode == 0, rerun.output[-6000:]
-    yield Built(warehouse, run, keys, staged, checks, rerun, _staged(warehouse), _resolve_keys(warehouse))
+    yield Built(
+        warehouse, run, keys, staged, checks, upgraded, rerun, _staged(warehouse), _resolve_keys(warehouse)
+    )
 
 
 def test_shop_numbers_are_kept_as_feed_local_refs(built: Built) -> None:
@@ -272,6 +301,10 @@ def test_unrecognised_refs_are_a_counted_warning(built: Built) -> None:
     # every non-empty reference landed somewhere
     assert built.checks["dbt:pos_customer_ref_kept"]["passed"] is True
     assert built.checks["dbt:callcenter_customer_ref_kept"]["passed"] is True
+
+
+def test_lines_staged_before_local_ref_existed_get_it(built: Built) -> None:
+    assert built.upgraded == built.staged
 
 
 def test_configured_account_pattern_restages_and_links(built: Built) -> None:

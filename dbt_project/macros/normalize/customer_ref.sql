@@ -19,9 +19,15 @@
     matches nothing. Every non-empty reference lands in exactly one of the three columns.
 #}
 {% macro customer_ref_matches(column, feed, kind) -%}
+    {{ ref_pattern_matches(clean_ref(column), feed, kind) }}
+{%- endmacro %}
+
+
+{# The feed's `kind` pattern on an expression that is already a cleaned reference. #}
+{% macro ref_pattern_matches(expression, feed, kind) -%}
     {%- set pattern = var('customer_ref_patterns', {}).get(feed, {}).get(kind) -%}
     {%- if pattern -%}
-    coalesce(regexp_matches({{ clean_ref(column) }}, '{{ pattern | replace("'", "''") }}'), false)
+    coalesce(regexp_matches({{ expression }}, '{{ pattern | replace("'", "''") }}'), false)
     {%- else -%}
     false
     {%- endif -%}
@@ -51,22 +57,22 @@
 
 
 {#
-    True for rows of an incremental staging model whose account_id / loyalty_card / local_ref
-    differ from what the current patterns make of their (already cleaned) customer_ref, so that a
-    change of CRM360_CUSTOMER_REF_PATTERNS restages the lines it concerns. A column the relation
-    does not have yet (staged before it existed) counts as null.
+    True for rows of an incremental staging model whose reference sits in another column than the
+    current patterns put it in (account_id / loyalty_card / local_ref), so that a change of
+    CRM360_CUSTOMER_REF_PATTERNS restages the lines it concerns. `column` is the staged, already
+    cleaned customer_ref. A column the relation does not have yet (staged before it existed)
+    counts as null. Comparing the kind, not the three values: 0.4 s on 7M lines, 4 s the other way.
 #}
 {% macro customer_ref_outdated(column, feed, relation) -%}
     {%- set staged = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
-    {%- set current = {
-        'account_id': account_id_from_ref(column, feed),
-        'loyalty_card': loyalty_card_from_ref(column, feed),
-        'local_ref': local_ref_from_ref(column, feed),
-    } -%}
-    {{ column }} is not null and (
-        {%- for name, expression in current.items() %}
-        {{ name if name in staged else 'null::varchar' }} is distinct from ({{ expression }})
-        {{- ' or' if not loop.last }}
+    {{ column }} is not null
+    and case
+        when {{ ref_pattern_matches(column, feed, 'account_id') }} then 'account_id'
+        when {{ ref_pattern_matches(column, feed, 'loyalty_card') }} then 'loyalty_card'
+        else 'local_ref'
+    end is distinct from case
+        {%- for name in ['account_id', 'loyalty_card', 'local_ref'] %}
+        when {{ name if name in staged else 'null' }} is not null then '{{ name }}'
         {%- endfor %}
-    )
+    end
 {%- endmacro %}
