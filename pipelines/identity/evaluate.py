@@ -1,4 +1,4 @@
-"""Pairwise precision/recall/F1 of a customer map against ground truth, by pair counting in DuckDB."""
+"""Pairwise and cluster precision/recall/F1 of a customer map against ground truth, counted in DuckDB."""
 
 from __future__ import annotations
 
@@ -47,6 +47,13 @@ def _report(con: duckdb.DuckDBPyConnection, map_table: str, truth_csv: str) -> d
                (SELECT count(*) FROM (SELECT p FROM ev GROUP BY p HAVING count(DISTINCT c) > 1))
     """).fetchone()
     pred, true, tp = int(pred or 0), int(true or 0), int(tp or 0)
+    # A customer is exactly right when it holds all of one person's records and nobody else's.
+    (exact,) = con.execute("""
+        SELECT count(*) FROM (SELECT c, min(p) AS p FROM ev GROUP BY c HAVING count(DISTINCT p) = 1) x
+        JOIN (SELECT p, min(c) AS c FROM ev GROUP BY p HAVING count(DISTINCT c) = 1) y USING (c, p)
+    """).fetchone()
+    c_precision = exact / clusters if clusters else 1.0
+    c_recall = exact / persons if persons else 1.0
     precision = tp / pred if pred else 1.0
     recall = tp / true if true else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -63,6 +70,10 @@ def _report(con: duckdb.DuckDBPyConnection, map_table: str, truth_csv: str) -> d
         "precision": precision,
         "recall": recall,
         "f1": f1,
+        "cluster_precision": c_precision,
+        "cluster_recall": c_recall,
+        "cluster_f1": 2 * c_precision * c_recall / (c_precision + c_recall) if exact else 0.0,
+        "exact_customers": int(exact),
         "true_positive_pairs": tp,
         "false_merge_pairs": pred - tp,
         "missed_link_pairs": true - tp,

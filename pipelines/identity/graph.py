@@ -82,11 +82,13 @@ class _Groups:
         self.parent: dict[int, int] = {}
         self.accounts: dict[int, set[str]] = {}
         self.dobs: dict[int, set[date]] = {}
+        self.names: dict[int, set[int]] = {}
 
-    def add(self, node: int, account: str | None, dob: date | None) -> None:
+    def add(self, node: int, account: str | None, dob: date | None, name: int | None = None) -> None:
         self.parent[node] = node
         self.accounts[node] = {account} if account else set()
         self.dobs[node] = {dob} if dob else set()
+        self.names[node] = {node if name is None else name} if dob else set()
 
     def find(self, x: int) -> int:
         while self.parent[x] != x:
@@ -95,37 +97,47 @@ class _Groups:
         return x
 
     def conflict(self, ra: int, rb: int) -> bool:
-        """Two account ids, or dobs that no single true dob explains (no date is near all of them).
+        """Two account ids, or dobs that no single true dob explains (no date is near all of them)
+        on records of two name classes.
 
         Pairwise nearness would be too strict: 1960-01-10 has typos 1960-01-11 and 1960-10-01
-        that are not near each other; at 1M people that split ~1k persons in two.
+        that are not near each other; at 1M people that split ~1k persons in two. A name class
+        holds records whose names agree up to typos, nicknames and a swap: within one, distant
+        dobs are a dob typed wrong (FEBRL replaces whole dobs), which the model has weighed.
         """
         keys = self.accounts[ra] | self.accounts[rb]
         # two keys of one kind: two account ids, or two customer numbers of one feed
         if len({_key_kind(k) for k in keys}) < len(keys):
             return True
         dobs = self.dobs[ra] | self.dobs[rb]
-        return len(dobs) > 1 and not any(all(dob_near(c, d) for d in dobs) for c in dobs)
+        if len(dobs) < 2 or any(all(dob_near(c, d) for d in dobs) for c in dobs):
+            return False
+        return len(self.names[ra] | self.names[rb]) > 1
 
     def union(self, ra: int, rb: int) -> None:
         keep, drop = min(ra, rb), max(ra, rb)
         self.parent[drop] = keep
         self.accounts[keep] |= self.accounts.pop(drop)
         self.dobs[keep] |= self.dobs.pop(drop)
+        self.names[keep] |= self.names.pop(drop)
+
+
+Node = tuple[int, str | None, date | None] | tuple[int, str | None, date | None, int | None]
 
 
 def greedy_split(
-    nodes: Iterable[tuple[int, str | None, date | None]], edges: Iterable[tuple[int, int]]
+    nodes: Iterable[Node], edges: Iterable[tuple[int, int]]
 ) -> tuple[dict[int, int], list[tuple[int, int]]]:
     """Add edges strongest-first, skipping any that would join two account ids or two distant dobs.
 
     This is a maximum spanning forest under cannot-link constraints: the weakest edges of a chain
     that bridges two people are the ones left out. `edges` must come sorted strongest first.
+    A node is (id, account, dob[, name class]); without a class each node is a class of its own.
     Returns (node -> smallest node id of its part, cut edges).
     """
     g = _Groups()
-    for node, account, dob in nodes:
-        g.add(node, account, dob)
+    for node, account, dob, *name in nodes:
+        g.add(node, account, dob, name[0] if name else None)
     cut: list[tuple[int, int]] = []
     for a, b in edges:
         ra, rb = g.find(a), g.find(b)
@@ -140,7 +152,11 @@ def greedy_split(
 
 def guard_conflicts(con: duckdb.DuckDBPyConnection, edges: str, labels: str) -> int:
     """Split components holding two account ids, two local refs of one feed or two incompatible
-    dobs; mark cut edges.
+    dobs on records of different names; mark cut edges.
+
+    Dobs that no single date explains, on records that all carry one person's name (up to typos,
+    nicknames and a first/last swap), are a dob typed wrong, which the model has already weighed:
+    FEBRL's duplicates replace whole dobs. With two names among them they are two people.
 
     `edges` needs (a, b, tier, score, status); `labels` is (node, lbl) from connected_components and
     is relabelled in place. Only conflicted components reach Python: typically < 1% of records.
@@ -150,10 +166,22 @@ def guard_conflicts(con: duckdb.DuckDBPyConnection, edges: str, labels: str) -> 
         WITH c AS (SELECT l.lbl FROM {labels} l JOIN rec r ON r.rid = l.node GROUP BY l.lbl
                    HAVING count(DISTINCT r.account_id) > 1 OR count(DISTINCT r.local_ref) > 1
                        OR count(DISTINCT r.dob) > 1)
-        SELECT l.node, coalesce(r.account_id, chr({ord(LOCAL_REF_MARK)}) || r.local_ref) AS account_id, r.dob
+        SELECT l.node, l.lbl, coalesce(r.account_id, chr({ord(LOCAL_REF_MARK)}) || r.local_ref) AS account_id,
+               r.dob, r.fn, r.fn_canon, r.ln
         FROM {labels} l JOIN c USING (lbl) JOIN rec r ON r.rid = l.node
     """)
-    nodes = con.execute("SELECT node, account_id, dob FROM guard_nodes").fetchall()
+    # Name classes among the dob-bearing records of each conflicted component.
+    connected_components(
+        con,
+        """(SELECT x.node AS a, y.node AS b FROM guard_nodes x JOIN guard_nodes y
+            ON x.lbl = y.lbl AND x.node < y.node AND x.dob IS NOT NULL AND y.dob IS NOT NULL
+            WHERE id_same_person_name(x.fn, y.fn, x.fn_canon, y.fn_canon, x.ln, y.ln))""",
+        "guard_names",
+    )
+    nodes = con.execute(
+        "SELECT g.node, g.account_id, g.dob, coalesce(n.lbl, g.node) "
+        "FROM guard_nodes g LEFT JOIN guard_names n USING (node)"
+    ).fetchall()
     if not nodes:
         return 0
     edge_rows = con.execute(f"""
@@ -177,5 +205,5 @@ def guard_conflicts(con: duckdb.DuckDBPyConnection, edges: str, labels: str) -> 
             f"UPDATE {edges} e SET status = 'cut_conflict' FROM guard_cut c WHERE c.a = e.a AND c.b = e.b"
         )
         con.unregister("guard_cut")
-    con.execute("DROP TABLE guard_nodes")
+    con.execute("DROP TABLE guard_nodes; DROP TABLE guard_names")
     return len(cut)

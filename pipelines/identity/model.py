@@ -9,6 +9,7 @@ import duckdb
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator
+from splink.internals.exceptions import EMTrainingException
 
 from pipelines.identity.representatives import BLOCK_KEYS
 from pipelines.identity.settings import IdentitySettings
@@ -23,7 +24,9 @@ _OTHER_CLUSTER = "l.cluster_id <> r.cluster_id"
 PREDICTION_RULES = [f"l.{key} = r.{key}" for key in BLOCK_KEYS]
 # EM sessions: each fixes the comparisons it blocks on and estimates m for the others; together
 # they estimate every comparison. Names block -> dob/address/email/phone; dob block -> names.
-EM_RULES = ["l.fn_canon = r.fn_canon AND l.ln = r.ln", "l.dob = r.dob"]
+# A third session on postcode estimates names and dob again, from pairs that the other two miss
+# (a mistyped name, an unknown dob).
+EM_RULES = ["l.fn_canon = r.fn_canon AND l.ln = r.ln", "l.dob = r.dob", "l.postcode = r.postcode"]
 # Rules that almost never join two different people, for the prior P(match): same name and dob, or
 # same name at the same street address. The recall we assume for them among the residual matches
 # (0.6) is a judgement; the threshold was checked against it on the fixture.
@@ -38,10 +41,16 @@ PRIOR_RECALL = 0.6
 def comparisons() -> list[cl.CustomComparison]:
     """Six comparisons, most specific level first; names and addresses have fuzzy middle levels."""
 
+    swapped = cll.CustomLevel(
+        "jaro_winkler_similarity(fn_l, ln_r) >= 0.88 AND jaro_winkler_similarity(ln_l, fn_r) >= 0.88",
+        label_for_charts="First and last name swapped",
+    )
+
     def names(col: str, extra: list[Any]) -> list[Any]:
         return [
             cll.NullLevel(col),
             cll.ExactMatchLevel(col),
+            swapped,
             *extra,
             cll.JaroWinklerLevel(col, 0.92),
             cll.JaroWinklerLevel(col, 0.80),
@@ -73,6 +82,10 @@ def comparisons() -> list[cl.CustomComparison]:
                     label_for_charts="Same postcode and street line",
                 ),
                 cll.ExactMatchLevel("postcode"),
+                cll.CustomLevel(
+                    "jaro_winkler_similarity(address_line1_l, address_line1_r) >= 0.9",
+                    label_for_charts="Same street line, other postcode",
+                ),
                 cll.ExactMatchLevel("district"),
                 cll.ExactMatchLevel("city"),
                 cll.ElseLevel(),
@@ -146,14 +159,27 @@ def build_training_table(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def train(con: duckdb.DuckDBPyConnection, s: IdentitySettings) -> dict[str, Any]:
-    """u from random record pairs (seeded), m by EM on two blocking rules; returns the model dict."""
+    """u from random record pairs (seeded), m by EM on each blocking rule; returns the model dict."""
     build_training_table(con)
     linker = Linker(DuckDBAPI(connection=con).register(TRAIN), settings_creator(), log_level=None)
     linker.training.estimate_u_using_random_sampling(max_pairs=s.max_pairs_u, seed=s.seed)
+    failed = []
     for rule in EM_RULES:
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, max_pairs=s.max_pairs_em, estimate_without_term_frequencies=True
-        )
+        before = linker.misc.save_model_to_json()
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, max_pairs=s.max_pairs_em, estimate_without_term_frequencies=True
+            )
+        except ValueError as exc:
+            # A level seen only among non-matches drives m below float64 (a first/last swap in a
+            # population that never swaps): that session teaches nothing, the others still do. A
+            # failed session leaves the linker without its blocked comparisons: start from before.
+            logging.getLogger(__name__).warning("EM on %s skipped: %s", rule, str(exc).splitlines()[0])
+            failed.append(rule)
+            before.pop("linker_uid", None)
+            linker = Linker(DuckDBAPI(connection=con).register(TRAIN), before, log_level=None)
+    if len(failed) == len(EM_RULES):
+        raise EMTrainingException(f"every EM session failed: {failed}")
     model = neutralise_untrained(linker.misc.save_model_to_json())
     con.execute(f"DROP TABLE {TRAIN}")
     return model
@@ -241,7 +267,7 @@ def score_edges(con: duckdb.DuckDBPyConnection, linker: Linker, s: IdentitySetti
                    least(l.cluster_id, r.cluster_id) AS cl_a, greatest(l.cluster_id, r.cluster_id) AS cl_b,
                    p.match_weight, p.match_probability, {_details_sql(model, columns)}::VARCHAR AS details,
                    CASE WHEN p.match_probability < {s.match_threshold} THEN 'below_threshold'
-                        WHEN id_household_safe(l.fn, r.fn, l.fn_canon, r.fn_canon, l.dob, r.dob)
+                        WHEN id_household_safe(l.fn, r.fn, l.fn_canon, r.fn_canon, l.ln, r.ln, l.dob, r.dob)
                         THEN 'kept' ELSE 'household_gate' END AS status
             FROM {pred.physical_name} p
             JOIN {REPS} l ON l.unique_id = p.unique_id_l JOIN {REPS} r ON r.unique_id = p.unique_id_r

@@ -15,7 +15,15 @@ BLOCK_KEYS: dict[str, str] = {
     "bk_dob_fn": "CAST(dob AS VARCHAR) || '|' || fn_canon",  # catches a changed surname
     "bk_email": "email_user",  # same mailbox name at another provider
     "bk_phone": "phone",
-    "bk_name": "fn_canon || '|' || ln",  # movers without dob; capped, so common names skip it
+    # movers without dob, in either order of the names (first and last name swapped); capped, so
+    # common names skip it
+    "bk_name": "least(fn_canon, ln) || '|' || greatest(fn_canon, ln)",
+    "bk_dob_postcode": "CAST(dob AS VARCHAR) || '|' || postcode",  # both names mistyped or swapped
+    # surname and street without the house number: a mistyped postcode, dob and house number
+    "bk_ln_street": "ln || '|' || nullif(ltrim(address_line1, '0123456789/- '), '')",
+    # the dob with both initials in either order: swapped names at a mistyped postcode
+    "bk_dob_initials": "CAST(dob AS VARCHAR) || '|' || least(substr(fn, 1, 1), substr(ln, 1, 1)) "
+    "|| greatest(substr(fn, 1, 1), substr(ln, 1, 1))",
 }
 
 # Person-level attributes take the cluster's most frequent value (ties: most recently seen, then the

@@ -16,6 +16,7 @@ from splink.internals.exceptions import EMTrainingException
 from pipelines.identity import model as fs
 from pipelines.identity.graph import connected_components, guard_conflicts
 from pipelines.identity.keys import assign_keys, build_changes
+from pipelines.identity.profile import PROFILE_KEY, population_profile, retrain_reason, split_model
 from pipelines.identity.representatives import build_representatives
 from pipelines.identity.rules import build_rule_edges, create_macros
 from pipelines.identity.settings import IdentitySettings
@@ -58,9 +59,16 @@ def _probabilistic(
 ) -> tuple[str | None, dict[str, Any]]:
     """Score representatives with Splink into splink_edges.
 
-    Returns the model JSON when (re)trained, else None, and facts for the run summary.
+    Returns the model JSON when (re)trained, else None, and facts for the run summary. A stored
+    model is reused (stable links day to day) until this population's profile has moved away from
+    the one it was trained on: then m and u are estimated again, on this population.
     """
-    stored = None if s.retrain_model else _stored_model(con, db)
+    profile = population_profile(con)
+    stored, why = None, "retrain requested" if s.retrain_model else "no stored model"
+    if not s.retrain_model and (previous := _stored_model(con, db)) is not None:
+        settings, stored_profile = split_model(previous)
+        why = retrain_reason(stored_profile, profile, s.retrain_growth, s.retrain_completeness_shift)
+        stored = None if why else settings
 
     def skip(reason: str) -> tuple[None, dict[str, Any]]:
         log.warning(
@@ -83,8 +91,12 @@ def _probabilistic(
     linker = fs.make_linker(con, model)
     prior = fs.estimate_prior(linker)
     fs.score_edges(con, linker, s)
-    info = {"splink": "trained" if stored is None else "stored model", "splink_prior": prior}
-    return (json.dumps(model) if stored is None else None), info
+    info = {
+        "splink": f"trained ({why})" if stored is None else "stored model",
+        "splink_prior": prior,
+        "population_profile": profile,
+    }
+    return (json.dumps({**model, PROFILE_KEY: profile}) if stored is None else None), info
 
 
 def _record_match() -> str:

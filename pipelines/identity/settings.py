@@ -42,6 +42,11 @@ class IdentitySettings:
     # Reuse the model stored in core.identity_model when present: incremental runs then score new
     # records with yesterday's parameters, so links (and keys) do not wobble with retraining.
     retrain_model: bool = False
+    # ... until the population moves away from the one the model learnt from: more than this factor
+    # more (or fewer) records, or a comparison input whose completeness moved by more than this
+    # share (a new feed without e-mails, a list with dobs). Then it is trained again on this data.
+    retrain_growth: float = 2.0
+    retrain_completeness_shift: float = 0.15
     # DuckDB's memory_limit while identity runs, below the pipeline's 4GB: scipy's component arrays,
     # Splink and their libraries sit beside DuckDB in this process. At 1M customers (20M records)
     # peak RSS was the limit + 1.1 to 1.4 GB: 4GB -> 5.4 GB (7.1 GB before the graph used int32 indices),
