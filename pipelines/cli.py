@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from pipelines.bench.cli import bench
+from pipelines.bench.identity_eval_cli import identity_eval
 from pipelines.config import load_settings
 
 
@@ -149,6 +150,7 @@ def identity_explain(record_a: str, record_b: str, data_dir: Path | None) -> Non
 
 
 main.add_command(bench)
+main.add_command(identity_eval)
 
 if __name__ == "__main__":
     main()

@@ -27,7 +27,8 @@ def _warehouse(tmp_path: Path, persons: int = 300) -> tuple[Path, Path]:
             rid = f"{system[:2]}-{p}-{k}"
             rows.append(
                 (system, rid, first, last, dob if k != 1 else None, email if k != 0 else None,
-                 phone if k != 2 else None, postcode, city, f"ACC-{p}" if k == 0 else None, None)
+                 phone if k != 2 else None, f"{p % 40} main street", postcode, city,
+                 f"ACC-{p}" if k == 0 else None, None)
             )  # fmt: skip
             truth.append(f"{system},{rid},P-{p}")
     db = tmp_path / "wh.duckdb"
@@ -36,9 +37,9 @@ def _warehouse(tmp_path: Path, persons: int = 300) -> tuple[Path, Path]:
     con.execute(
         "CREATE TABLE intermediate.int_contact_records (source_system VARCHAR, source_record_id VARCHAR, "
         "first_name VARCHAR, last_name VARCHAR, date_of_birth DATE, email_canonical VARCHAR, phone VARCHAR, "
-        "postcode VARCHAR, city VARCHAR, account_id VARCHAR, loyalty_card VARCHAR)"
+        "address_line1 VARCHAR, postcode VARCHAR, city VARCHAR, account_id VARCHAR, loyalty_card VARCHAR)"
     )
-    con.executemany("INSERT INTO intermediate.int_contact_records VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+    con.executemany("INSERT INTO intermediate.int_contact_records VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
     con.close()
     (tmp_path / "truth.csv").write_text("\n".join(truth) + "\n")
     return db, tmp_path / "truth.csv"

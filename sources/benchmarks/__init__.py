@@ -1,0 +1,1 @@
+"""Public labelled benchmarks written as feed files: the pipeline measured on data it did not make."""
