@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,7 @@ def identity_eval(
         table.add_column(col, justify="left" if col in ("benchmark", "method", "verdict") else "right")
     for row in table_rows(results):
         table.add_row(*row)
-    console = Console()
+    # A pipe or a log gets the whole table, not one squeezed to 80 columns.
+    console = Console(width=None if sys.stdout.isatty() else 160)
     console.print(table)
     console.print(f"JSON: {json_out}")
