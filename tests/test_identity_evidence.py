@@ -24,10 +24,11 @@ def macros() -> duckdb.DuckDBPyConnection:
 
 
 def household_safe(con: duckdb.DuckDBPyConnection, a: tuple, b: tuple) -> bool:
-    """a, b: (first name, formal first name, last name, dob)."""
+    """a, b: (first name, formal first name, last name, dob[, postcode, street line])."""
+    a, b = (*a, "AB1", "1 high st")[:6], (*b, "AB1", "1 high st")[:6]
     return con.execute(
-        "SELECT id_household_safe(?, ?, ?, ?, ?, ?, ?::DATE, ?::DATE)",
-        [a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3]],
+        "SELECT id_household_safe(?, ?, ?, ?, ?, ?, ?::DATE, ?::DATE, ?, ?, ?, ?)",
+        [a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], a[4], b[4], a[5], b[5]],
     ).fetchone()[0]
 
 
@@ -43,6 +44,8 @@ D1, D2 = "1980-05-17", "2011-09-02"
         (("john", "john", "smith", D1), ("jane", "jane", "smith", D2), False),
         # one person, whole dob replaced (FEBRL): the names agree, the model weighs the dob
         (("ruby", "ruby", "riding", D1), ("ruby", "ruby", "riding", D2), True),
+        # ... but a namesake with another dob elsewhere is another person
+        (("holly", "holly", "white", D1), ("holly", "holly", "white", D2, "ZZ9", "8 london circuit"), False),
         # first and last name swapped, with a typo, same dob
         (("marianne", "marianne", "rees", D1), ("rees", "rees", "maribanne", D1), True),
         # nickname, same dob

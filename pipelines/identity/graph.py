@@ -175,7 +175,10 @@ def guard_conflicts(con: duckdb.DuckDBPyConnection, edges: str, labels: str) -> 
         con,
         """(SELECT x.node AS a, y.node AS b FROM guard_nodes x JOIN guard_nodes y
             ON x.lbl = y.lbl AND x.node < y.node AND x.dob IS NOT NULL AND y.dob IS NOT NULL
-            WHERE id_same_person_name(x.fn, y.fn, x.fn_canon, y.fn_canon, x.ln, y.ln))""",
+            WHERE id_same_person_name(x.fn, y.fn, x.fn_canon, y.fn_canon, x.ln, y.ln)
+               -- a record without a first name belongs with the same surname and a near dob
+               OR ((x.fn IS NULL OR y.fn IS NULL) AND id_dob_near(x.dob, y.dob)
+                   AND (x.ln = y.ln OR jaro_winkler_similarity(x.ln, y.ln) >= 0.88)))""",
         "guard_names",
     )
     nodes = con.execute(

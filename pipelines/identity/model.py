@@ -38,12 +38,15 @@ PRIOR_RULES = [
 PRIOR_RECALL = 0.6
 
 
+SWAP_LABEL = "First and last name swapped"
+
+
 def comparisons() -> list[cl.CustomComparison]:
     """Six comparisons, most specific level first; names and addresses have fuzzy middle levels."""
 
     swapped = cll.CustomLevel(
         "jaro_winkler_similarity(fn_l, ln_r) >= 0.88 AND jaro_winkler_similarity(ln_l, fn_r) >= 0.88",
-        label_for_charts="First and last name swapped",
+        label_for_charts=SWAP_LABEL,
     )
 
     def names(col: str, extra: list[Any]) -> list[Any]:
@@ -180,8 +183,21 @@ def train(con: duckdb.DuckDBPyConnection, s: IdentitySettings) -> dict[str, Any]
             linker = Linker(DuckDBAPI(connection=con).register(TRAIN), before, log_level=None)
     if len(failed) == len(EM_RULES):
         raise EMTrainingException(f"every EM session failed: {failed}")
-    model = neutralise_untrained(linker.misc.save_model_to_json())
+    model = count_swap_once(neutralise_untrained(linker.misc.save_model_to_json()))
     con.execute(f"DROP TABLE {TRAIN}")
+    return model
+
+
+def count_swap_once(model: dict[str, Any]) -> dict[str, Any]:
+    """A first/last name swap is one event seen by two comparisons: its evidence counts in first_name;
+    in last_name the level is neutral (m = u). Counted twice, two namesakes at different addresses
+    whose names were swapped in one record scored +25 bits (FEBRL 2)."""
+    for comp in model["comparisons"]:
+        if comp["output_column_name"] != "last_name":
+            continue
+        for level in comp["comparison_levels"]:
+            if level.get("label_for_charts") == SWAP_LABEL and level.get("u_probability") is not None:
+                level["m_probability"] = level["u_probability"]
     return model
 
 
@@ -267,7 +283,8 @@ def score_edges(con: duckdb.DuckDBPyConnection, linker: Linker, s: IdentitySetti
                    least(l.cluster_id, r.cluster_id) AS cl_a, greatest(l.cluster_id, r.cluster_id) AS cl_b,
                    p.match_weight, p.match_probability, {_details_sql(model, columns)}::VARCHAR AS details,
                    CASE WHEN p.match_probability < {s.match_threshold} THEN 'below_threshold'
-                        WHEN id_household_safe(l.fn, r.fn, l.fn_canon, r.fn_canon, l.ln, r.ln, l.dob, r.dob)
+                        WHEN id_household_safe(l.fn, r.fn, l.fn_canon, r.fn_canon, l.ln, r.ln, l.dob, r.dob,
+                                             l.postcode, r.postcode, l.address_line1, r.address_line1)
                         THEN 'kept' ELSE 'household_gate' END AS status
             FROM {pred.physical_name} p
             JOIN {REPS} l ON l.unique_id = p.unique_id_l JOIN {REPS} r ON r.unique_id = p.unique_id_r

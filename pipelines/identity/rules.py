@@ -44,8 +44,8 @@ IDENTIFIER_COLUMNS: dict[str, str] = {
 # assumption overrates: members of one household share surname, address and phone. It refuses
 # only what tells two people apart, checked on FEBRL 1-3 and the simulator (docs/identity.md):
 # dobs both known and not near, unless first and last name agree up to typos, nicknames and a swap
-# (parent and child, siblings; one name with another dob is far more often a dob typed wrong, and
-# the model weighs it); a
+# and the address agrees (parent and child, siblings; one name with another dob at one address is
+# far more often a dob typed wrong, and the model weighs it; elsewhere it is a namesake); a
 # missing first name without two agreeing dobs (could be anyone at the address); first names that
 # differ (not a nickname, typo or first/last swap) unless the dobs are equal. The price: a junior
 # who shares his father's full name and address, and twins whose names were both mistyped.
@@ -63,9 +63,12 @@ CREATE OR REPLACE TEMP MACRO id_same_person_name(fa, fb, ca, cb, la, lb) AS
     id_names_swapped(fa, fb, la, lb)
     OR (fa IS NOT NULL AND fb IS NOT NULL AND id_first_ok(fa, fb, ca, cb)
         AND (la = lb OR jaro_winkler_similarity(la, lb) >= 0.88));
-CREATE OR REPLACE TEMP MACRO id_household_safe(fa, fb, ca, cb, la, lb, da, db) AS coalesce(CASE
+CREATE OR REPLACE TEMP MACRO id_same_place(pa, pb, sa, sb) AS
+    pa = pb OR jaro_winkler_similarity(sa, sb) >= 0.9;
+CREATE OR REPLACE TEMP MACRO id_household_safe(fa, fb, ca, cb, la, lb, da, db, pa, pb, sa, sb) AS
+    coalesce(CASE
     WHEN da IS NOT NULL AND db IS NOT NULL AND NOT id_dob_near(da, db)
-        THEN id_same_person_name(fa, fb, ca, cb, la, lb)
+        THEN id_same_person_name(fa, fb, ca, cb, la, lb) AND id_same_place(pa, pb, sa, sb)
     WHEN fa IS NULL OR fb IS NULL THEN da IS NOT NULL AND db IS NOT NULL
     WHEN id_first_ok(fa, fb, ca, cb) OR id_names_swapped(fa, fb, la, lb) THEN true
     ELSE da = db END, false);
