@@ -12,8 +12,11 @@ import pytest
 
 from pipelines.identity.graph import greedy_split
 from pipelines.identity.profile import population_profile, retrain_reason, split_model
+from pipelines.identity.resolve import resolve_identities
 from pipelines.identity.rules import create_macros
+from pipelines.identity.settings import IdentitySettings
 from sources.benchmarks import febrl
+from tests.identity_fixtures import make_population, write_records
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +117,21 @@ def test_febrl_adapter_reads_the_wheel_and_writes_the_list_feed(tmp_path: Path) 
     assert {t["source_system"] for t in truth} == {"compiled_list"}
     full = febrl.write_feed("febrl1", tmp_path / "all", tmp_path / "t2")
     assert (full.records, full.persons, full.invalid_dob_blanked) == (1000, 500, 3)
+
+
+def test_the_stored_model_is_retrained_when_the_population_moves(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+
+    def resolve() -> str:
+        con = duckdb.connect(str(db))
+        try:
+            return resolve_identities(con, IdentitySettings())["splink"]
+        finally:
+            con.close()
+
+    write_records(db, make_population(300, seed=3)[1])
+    assert resolve() == "trained (no stored model)"
+    assert resolve() == "stored model"  # same population: yesterday's parameters, stable links
+    write_records(db, make_population(900, seed=4)[1])
+    assert resolve().startswith("trained (records ")
+    assert resolve() == "stored model"
