@@ -40,6 +40,7 @@ def test_stage_of_maps_each_kind_of_step() -> None:
         "core__fct_returns_pandera": "quality",
         "raw_source_freshness": "quality",
         "core__quality_gate": "quality",
+        "marts__customer_clv_clv_finite_for_repeat_customers": "quality",
         "core__customer_identity_map": "identity",
         "dbt_staging": "dbt",
         "dbt_warehouse": "dbt",
@@ -127,6 +128,7 @@ def test_link_landing_adds_only_new_or_resized_files(tmp_path: Path) -> None:
 def test_identity_figures_f1_without_web_web_pairs() -> None:
     report = {
         "precision": 0.9, "recall": 0.8, "f1": 0.85, "customers": 7, "records_evaluated": 20,
+        "cluster_precision": 0.7, "cluster_recall": 0.6, "cluster_f1": 0.65,
         "by_feed_pair": [
             {"feed_a": "web", "feed_b": "web", "false_merges": 100, "missed_links": 100, "correct": 1},
             {"feed_a": "pos", "feed_b": "web", "false_merges": 1, "missed_links": 3, "correct": 8},
@@ -135,7 +137,7 @@ def test_identity_figures_f1_without_web_web_pairs() -> None:
     }  # fmt: skip
     # tp 10, fp 1, fn 3: F1 = 2*10 / (2*10 + 1 + 3) = 20/24.
     assert identity_figures(report)["f1_without_web_web_pairs"] == pytest.approx(20 / 24)
-    assert identity_figures(report)["f1"] == 0.85
+    assert identity_figures(report)["f1"] == 0.85 and identity_figures(report)["cluster_f1"] == 0.65
 
 
 def test_model_order_puts_parents_first() -> None:

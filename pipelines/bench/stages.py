@@ -30,6 +30,7 @@ _EXACT = {
     "reports__kpi_dashboard": "dashboard",
     "core__quality_gate": "quality",
     "raw_source_freshness": "quality",
+    "marts__customer_clv_clv_finite_for_repeat_customers": "quality",
 }
 # Asset-check steps, by the suffixes and prefix that pipelines/checks gives their step keys.
 _CHECK_SUFFIXES = ("_gx_batches", "_reconcile_loads", "_pandera")
