@@ -126,7 +126,7 @@ def test_stray_quote_fails_the_file_loudly_and_commits_nothing(con, landing: Pat
         POS_HEADER + ",first_name\n" + pos_line("T1") + ',Jo"hn\n' + pos_line("T2") + ",A\n",
     )
     f = load(con, "pos", landing).files[0]
-    if f.outcome == "failed":
+    if f.outcome == "rejected":
         assert "pos: pos/q.csv" in f.messages[0]
         assert counts(con, "pos") == (0, 0)
     else:  # the reader could number the records: then nothing may be lost either
@@ -137,11 +137,11 @@ def test_stray_quote_fails_the_file_loudly_and_commits_nothing(con, landing: Pat
 def test_format_not_accepted_by_the_feed(con, landing: Path) -> None:
     write(landing / "pos" / "oops.jsonl", web_event("e1") + "\n")
     f = load(con, "pos", landing).files[0]
-    assert f.outcome == "failed"
+    assert f.outcome == "rejected"
     assert f.messages[0] == "pos: pos/oops.jsonl: format jsonl is not accepted for feed pos (accepted: csv)"
 
 
 def test_header_with_a_repeated_column_fails_loudly(con, landing: Path) -> None:
     write(landing / "pos" / "dup.csv", POS_HEADER + ",sku\n" + pos_line("T1") + ",X\n")
     f = load(con, "pos", landing).files[0]
-    assert f.outcome == "failed" and "header repeats column(s) sku" in f.messages[0]
+    assert f.outcome == "rejected" and "header repeats column(s) sku" in f.messages[0]

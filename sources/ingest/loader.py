@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import logging
 import zlib
 from collections.abc import Callable
@@ -13,7 +14,7 @@ import duckdb
 from sources.contracts import FeedContract
 from sources.ingest.batch import Batch, BatchError, Committed, Pending
 from sources.ingest.csv_batch import csv_batch_full, shared_read_key, stage_csv_files
-from sources.ingest.files import LandingFile, content_hash, discover
+from sources.ingest.files import LandingFile, content_hash, discover, gzip_damage
 from sources.ingest.fingerprints import HashCache
 from sources.ingest.jsonl_batch import jsonl_batch_full, stage_jsonl_files
 from sources.ingest.readers import StagedFile, StagingError, stage_file
@@ -139,7 +140,9 @@ def load_file(
     except (StagingError, ReconciliationError, duckdb.Error) as exc:
         if in_tx:
             con.execute("ROLLBACK")
-        fl.outcome, fl.rows_loaded, fl.rows_quarantined = "failed", 0, 0
+        # A file the reader cannot take is the file's fault (rejected); anything else is ours.
+        fl.outcome = "rejected" if isinstance(exc, StagingError) else "failed"
+        fl.rows_loaded, fl.rows_quarantined = 0, 0
         message = (
             str(exc)
             if isinstance(exc, StagingError | ReconciliationError)
@@ -152,14 +155,31 @@ def load_file(
     return fl
 
 
+def reject_file(
+    con: duckdb.DuckDBPyConnection,
+    contract: FeedContract,
+    lf: LandingFile,
+    reason: str,
+    run_id: str,
+    digest: str | None = None,
+) -> FileLoad:
+    """A file refused as a whole: recorded in audit.load_events with its reason, nothing loaded.
+
+    It is not in the ledger, so a corrected file under the same name loads on a later run.
+    """
+    fl = FileLoad(feed=contract.name, source_file=lf.relative, outcome="rejected")
+    fl.messages.append(f"{contract.name}: {lf.relative}: {reason}")
+    _record_event(con, fl, digest, fl.messages[-1], run_id)
+    return fl
+
+
 def _unreadable(
     con: duckdb.DuckDBPyConnection, contract: FeedContract, lf: LandingFile, exc: Exception, run_id: str
 ) -> FileLoad:
-    """A file that cannot even be hashed: recorded as failed, nothing loaded, the run goes on."""
-    fl = FileLoad(feed=contract.name, source_file=lf.relative, outcome="failed")
-    fl.messages.append(f"{contract.name}: {lf.relative}: cannot read the file: {type(exc).__name__}: {exc}")
-    _record_event(con, fl, None, fl.messages[-1], run_id)
-    return fl
+    """A file that cannot even be hashed (a cut gzip stream): rejected with where it breaks."""
+    if lf.compressed and isinstance(exc, EOFError | zlib.error | gzip.BadGzipFile):
+        return reject_file(con, contract, lf, gzip_damage(lf.path), run_id)
+    return reject_file(con, contract, lf, f"cannot read the file: {type(exc).__name__}: {exc}", run_id)
 
 
 def _from_batch(contract: FeedContract, done: Committed) -> FileLoad:
@@ -267,6 +287,9 @@ def load_feed(
     ).fetchall()}  # fmt: skip
     hashes = HashCache.load(con, contract.name)
     for lf in discover(landing_root, contract):
+        if lf.refused:  # never opened, not even hashed
+            emit([reject_file(con, contract, lf, lf.refused, run_id)])
+            continue
         try:
             digest = hashes.digest(lf)
         except (OSError, EOFError, zlib.error) as exc:  # a cut or corrupt gzip stream

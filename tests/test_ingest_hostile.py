@@ -1,0 +1,65 @@
+"""Hostile landing files: links out of the landing folder, files with nothing loadable, damaged gzip."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+from tests.ingest_helpers import POS_HEADER, assert_reconciled, counts, load, pos_line, web_event, write
+
+
+def events(con, source_file: str) -> list[tuple]:
+    return con.execute(
+        "SELECT outcome, message, content_hash FROM audit.load_events WHERE source_file = ?", [source_file]
+    ).fetchall()
+
+
+def test_symlink_to_a_system_file_is_refused_named_and_never_read(con, landing: Path) -> None:
+    (landing / "pos").mkdir()
+    os.symlink("/etc/passwd", landing / "pos" / "p.csv")
+    write(landing / "pos" / "good.csv", POS_HEADER + "\n" + pos_line("T1") + "\n")
+    result = load(con, "pos", landing)
+    outcomes = {f.source_file: f.outcome for f in result.files}
+    assert outcomes == {"pos/p.csv": "rejected", "pos/good.csv": "loaded"}
+    [refused] = result.rejected
+    assert refused.messages[0].startswith("pos: pos/p.csv: refused: a symbolic link (to /etc/passwd)")
+    assert counts(con, "pos") == (1, 0)  # nothing of /etc/passwd, not even in quarantine
+    leaked = "SELECT count(*) FROM audit.quarantine WHERE original LIKE 'root:%'"
+    assert con.execute(leaked).fetchone()[0] == 0
+    assert events(con, "pos/p.csv") == [("rejected", refused.messages[0], None)]  # never hashed
+
+
+def test_symlinked_csv_from_elsewhere_does_not_load(con, landing: Path, tmp_path: Path) -> None:
+    outside = write(tmp_path / "elsewhere" / "sales.csv", POS_HEADER + "\n" + pos_line("T9") + "\n")
+    (landing / "pos").mkdir()
+    os.symlink(outside, landing / "pos" / "sales.csv")
+    [f] = load(con, "pos", landing).files
+    assert f.outcome == "rejected" and "symbolic link" in f.messages[0]
+    assert counts(con, "pos") == (0, 0)
+    assert con.execute("SELECT count(*) FROM audit.load_ledger").fetchone()[0] == 0
+
+
+def test_file_under_a_linked_folder_is_refused(con, landing: Path, tmp_path: Path) -> None:
+    write(tmp_path / "elsewhere" / "d1.jsonl", web_event("e1") + "\n")
+    os.symlink(tmp_path / "elsewhere", landing / "web")
+    [f] = load(con, "web", landing).files
+    assert f.outcome == "rejected"
+    assert "resolves outside the landing folder" in f.messages[0]
+    assert counts(con, "web") == (0, 0)
+
+
+def test_truncated_gzip_is_rejected_with_its_line_and_does_not_stop_the_others(con, landing: Path) -> None:
+    write(landing / "web" / "d1.jsonl", web_event("a1") + "\n")
+    lines = "\n".join(web_event(f"b{i}", user_id=f"ACC-{i * 7919}") for i in range(500))
+    body = gzip.compress(lines.encode())
+    (landing / "web" / "d2.jsonl.gz").write_bytes(body[: len(body) // 2])
+    write(landing / "web" / "d3.jsonl.gz", web_event("c1") + "\n")
+    result = load(con, "web", landing)
+    assert result.failed == []
+    [bad] = result.rejected
+    assert bad.source_file == "web/d2.jsonl.gz"
+    assert "damaged gzip stream" in bad.messages[0] and "complete line(s)" in bad.messages[0]
+    assert events(con, "web/d2.jsonl.gz")[0][:2] == ("rejected", bad.messages[0])
+    assert con.execute("SELECT list(event_id ORDER BY event_id) FROM raw.web").fetchone()[0] == ["a1", "c1"]
+    assert_reconciled(con)
