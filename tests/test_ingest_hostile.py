@@ -63,3 +63,40 @@ def test_truncated_gzip_is_rejected_with_its_line_and_does_not_stop_the_others(c
     assert events(con, "web/d2.jsonl.gz")[0][:2] == ("rejected", bad.messages[0])
     assert con.execute("SELECT list(event_id ORDER BY event_id) FROM raw.web").fetchone()[0] == ["a1", "c1"]
     assert_reconciled(con)
+
+
+def test_semicolon_delimited_file_is_rejected_as_a_file(con, landing: Path) -> None:
+    body = POS_HEADER.replace(",", ";") + "\n" + pos_line("T1").replace(",", ";") + "\n"
+    write(landing / "pos" / "semi.csv", body)
+    [f] = load(con, "pos", landing).files
+    assert f.outcome == "rejected"
+    assert "nothing loadable: the header lacks required column(s) transaction_id" in f.messages[0]
+    assert "separated by ';'" in f.messages[0]
+    assert events(con, "pos/semi.csv")[0][:2] == ("rejected", f.messages[0])
+    assert counts(con, "pos") == (0, 0)
+    assert con.execute("SELECT count(*) FROM audit.load_ledger").fetchone()[0] == 0
+
+
+def test_another_feeds_file_is_rejected_naming_that_feed(con, landing: Path) -> None:
+    write(landing / "web" / "pos.jsonl", '{"transaction_id": "T1", "line_number": 1}\n')
+    write(landing / "pos" / "web.csv", "event_id,event_type,occurred_at,anonymous_id\ne1,page_view,x,a\n")
+    write(landing / "web" / "ok.jsonl", web_event("e1") + "\n")
+    web = {f.source_file: f for f in load(con, "web", landing).files}
+    [pos] = load(con, "pos", landing).files
+    assert web["web/ok.jsonl"].outcome == "loaded"
+    assert web["web/pos.jsonl"].outcome == "rejected"
+    assert "nothing loadable: none of its 1 record(s)" in web["web/pos.jsonl"].messages[0]
+    assert pos.outcome == "rejected" and "those of feed web" in pos.messages[0]
+    assert counts(con, "web") == (1, 0) and counts(con, "pos") == (0, 0)
+    assert_reconciled(con)
+
+
+def test_zero_byte_files_are_rejected_with_a_reason_naming_the_file(con, landing: Path) -> None:
+    write(landing / "pos" / "empty.csv", b"")
+    write(landing / "web" / "empty.jsonl.gz", b"")  # a gzip of nothing
+    [pos] = load(con, "pos", landing).files
+    [web] = load(con, "web", landing).files
+    assert (pos.outcome, web.outcome) == ("rejected", "rejected")
+    assert pos.messages == ["pos: pos/empty.csv: nothing loadable: empty file (0 bytes)"]
+    assert events(con, "web/empty.jsonl.gz")[0][:2] == ("rejected", web.messages[0])
+    assert con.execute("SELECT count(*) FROM audit.load_ledger").fetchone()[0] == 0

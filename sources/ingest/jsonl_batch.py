@@ -14,7 +14,7 @@ import duckdb
 from sources.contracts import FeedContract
 from sources.ingest.batch import BATCH_FILES
 from sources.ingest.files import LandingFile
-from sources.ingest.readers import StagedFile, jsonl_records_sql
+from sources.ingest.readers import StagedFile, has_required_sql, jsonl_records_sql
 from sources.ingest.sqltext import lit, strip_cr_sql
 
 # Uncompressed bytes read together: 256 MB is ~650k simulated web events (~400 B each), about
@@ -95,7 +95,15 @@ def stage_jsonl_files(
         "CREATE OR REPLACE TABLE scratch._batch AS "
         + jsonl_records_sql(contract, "scratch._mphys", keep="_file")
     )
-    rows = dict(con.execute("SELECT _file, count(*) FROM scratch._batch GROUP BY _file").fetchall())
+    rows, usable = {}, set()
+    for i, n, ok in con.execute(
+        f"SELECT _file, count(*), bool_or({has_required_sql(contract)}) FROM scratch._batch GROUP BY _file"
+    ).fetchall():
+        rows[i] = n
+        if ok:
+            usable.add(i)
+    # A file without one usable record is rejected as a whole by the one-file path.
+    left_out = sorted({*left_out, *(i for i in rows if i not in usable)})
     extras: dict[int, list[str]] = dict(
         con.execute(
             """

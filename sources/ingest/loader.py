@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import logging
 import zlib
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from sources.ingest.schema import ensure_schema
 from sources.ingest.validate import checked_sql, typed_select
 
 log = logging.getLogger(__name__)
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
 class ReconciliationError(Exception):
@@ -294,6 +296,9 @@ def load_feed(
             digest = hashes.digest(lf)
         except (OSError, EOFError, zlib.error) as exc:  # a cut or corrupt gzip stream
             emit([_unreadable(con, contract, lf, exc, run_id)])
+            continue
+        if digest == EMPTY_SHA256 and digest not in seen:  # 0 bytes, or a gzip of nothing
+            emit([reject_file(con, contract, lf, "nothing loadable: empty file (0 bytes)", run_id, digest)])
             continue
         if digest in {d for _, d in waiting}:
             flush()  # the same content twice in a batch: the ledger decides after it

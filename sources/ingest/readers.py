@@ -110,11 +110,44 @@ def stage_jsonl(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedC
     """JSON lines: one record per non-blank physical line."""
     _read_lines(con, lf)
     con.execute("CREATE OR REPLACE VIEW scratch._staged AS " + jsonl_records_sql(contract, "scratch._phys"))
-    rows = con.execute("SELECT count(*) FROM scratch._staged").fetchone()[0]
+    rows, usable = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE {has_required_sql(contract)}) FROM scratch._staged"
+    ).fetchone()
+    if rows and not usable:
+        keys = con.execute(
+            "SELECT json_keys(_original) FROM scratch._staged WHERE _parse_error IS NULL LIMIT 1"
+        ).fetchone()
+        raise StagingError(
+            f"{lf.relative}: nothing loadable: none of its {rows} record(s) is a JSON object with "
+            f"the required field(s) {', '.join(c.name for c in contract.required)}"
+            + looks_like(keys[0] if keys else [], contract)
+        )
     extras = con.execute(
         "SELECT DISTINCT unnest(json_keys(_extra)) FROM scratch._staged WHERE _extra IS NOT NULL ORDER BY 1"
     ).fetchall()
     return StagedFile(rows_read=rows, extra_columns=[e[0] for e in extras])
+
+
+def has_required_sql(contract: FeedContract) -> str:
+    """SQL condition over staged records: every required column of the contract has a value."""
+    return " AND ".join(f"{ident(c.name)} IS NOT NULL" for c in contract.required) or "true"
+
+
+def looks_like(names: list[str] | tuple[str, ...], contract: FeedContract) -> str:
+    """A hint for a file of nothing loadable: another feed whose required columns it has, or a
+    delimiter other than the comma."""
+    from sources.feeds import FEEDS  # the feeds import the contracts this module reads
+
+    others = [
+        f.name
+        for f in FEEDS.values()
+        if f.name != contract.name and f.required and all(c.name in names for c in f.required)
+    ]
+    if others:
+        return f" (its columns are those of feed {' / '.join(others)}: delivered to the wrong folder?)"
+    if len(names) == 1 and (sep := next((d for d in ";\t|" if d in names[0]), None)):
+        return f" (one column {names[0][:60]!r}: fields separated by {sep!r}, comma expected)"
+    return ""
 
 
 def parse_header(raw: bytes, lf: LandingFile) -> list[str]:
@@ -135,9 +168,14 @@ def stage_csv(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedCon
     """CSV with header: parsed by DuckDB, numbered by the physical line where a record starts."""
     raw_header = read_header(lf.path, lf.compressed)
     if raw_header.strip() == b"":
-        con.execute("CREATE OR REPLACE VIEW scratch._staged AS " + _empty_staged_sql(contract))
-        return StagedFile(rows_read=0, notes=["empty file: no header and no rows"])
+        raise StagingError(f"{lf.relative}: nothing loadable: empty file (no header, no rows)")
     header = parse_header(raw_header, lf)
+    missing = [c.name for c in contract.required if c.name not in header]
+    if missing:
+        raise StagingError(
+            f"{lf.relative}: nothing loadable: the header lacks required column(s) {', '.join(missing)}"
+            + looks_like(header, contract)
+        )
     _read_lines(con, lf)
     columns = "{" + ", ".join(f"{lit(h)}: 'VARCHAR'" for h in header) + "}"
     con.execute("DROP TABLE IF EXISTS _parse_rej; DROP TABLE IF EXISTS _parse_rej_scan")
@@ -188,10 +226,8 @@ def stage_csv(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedCon
         FROM scratch._rejected j JOIN scratch._records rec USING (l)
         """
     )
-    missing = [c.name for c in contract.required if c.name not in header]
-    notes = [f"header lacks required column(s) {', '.join(missing)}"] if missing else []
     rows = con.execute("SELECT count(*) FROM scratch._staged").fetchone()[0]
-    return StagedFile(rows_read=rows, extra_columns=extra, notes=notes, missing_required=missing)
+    return StagedFile(rows_read=rows, extra_columns=extra)
 
 
 def csv_columns_sql(contract: FeedContract, header: list[str] | tuple[str, ...]) -> tuple[str, str, str]:
@@ -274,14 +310,6 @@ def _number_records(con: duckdb.DuckDBPyConnection, quote_aware: bool) -> int:
         """
     )
     return con.execute("SELECT count(*) FROM scratch._data_lines").fetchone()[0]
-
-
-def _empty_staged_sql(contract: FeedContract) -> str:
-    cols = ", ".join(f"NULL::VARCHAR AS {ident(c)}" for c in contract.column_names)
-    return (
-        "SELECT NULL::BIGINT AS _source_line, NULL::VARCHAR AS _original, NULL::VARCHAR AS _parse_error, "
-        f"NULL::VARCHAR AS _error_column, {cols}, NULL::JSON AS _extra LIMIT 0"
-    )
 
 
 def stage_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedContract) -> StagedFile:
