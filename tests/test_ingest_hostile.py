@@ -100,3 +100,56 @@ def test_zero_byte_files_are_rejected_with_a_reason_naming_the_file(con, landing
     assert pos.messages == ["pos: pos/empty.csv: nothing loadable: empty file (0 bytes)"]
     assert events(con, "web/empty.jsonl.gz")[0][:2] == ("rejected", web.messages[0])
     assert con.execute("SELECT count(*) FROM audit.load_ledger").fetchone()[0] == 0
+
+
+def _pos_file(landing: Path, rows: list[str], extra: str = "") -> None:
+    write(landing / "pos" / "p.csv", POS_HEADER + extra + "\n" + "\n".join(rows) + "\n")
+
+
+def test_implausible_sale_dates_are_quarantined_with_the_reason(con, landing: Path, monkeypatch) -> None:
+    monkeypatch.setenv("CRM360_SALES_SINCE", "2020-01-01")
+    rows = [
+        pos_line("T1"),
+        pos_line("T2").replace("2025-01-01T10:00", "1900-01-01T10:00"),
+        pos_line("T3").replace("2025-01-01T10:00", "2019-12-31T10:00"),
+        pos_line("T4").replace("2025-01-01T10:00", "2099-01-01T10:00"),
+    ]
+    _pos_file(landing, rows)
+    [f] = load(con, "pos", landing).files
+    assert (f.rows_read, f.rows_loaded, f.rows_quarantined) == (4, 1, 3)
+    got = con.execute("SELECT source_line, column_name, reason FROM audit.quarantine ORDER BY 1").fetchall()
+    assert got == [
+        (3, "transaction_at", "column transaction_at: '1900-01-01T10:00:00+00:00' is before 2020-01-01 "
+         "(CRM360_SALES_SINCE)"),
+        (4, "transaction_at", "column transaction_at: '2019-12-31T10:00:00+00:00' is before 2020-01-01 "
+         "(CRM360_SALES_SINCE)"),
+        (5, "transaction_at", "column transaction_at: '2099-01-01T10:00:00+00:00' is after the load time"),
+    ]  # fmt: skip
+    assert_reconciled(con)
+
+
+def test_dates_of_birth_must_give_an_age_of_0_to_120(con, landing: Path) -> None:
+    dobs = ["1984-03-21", "1900-01-01", "2099-01-01", ""]
+    _pos_file(landing, [pos_line(f"T{i}") + f",{d}" for i, d in enumerate(dobs)], ",date_of_birth")
+    load(con, "pos", landing)
+    got = con.execute("SELECT source_line, reason FROM audit.quarantine ORDER BY 1").fetchall()
+    assert got == [
+        (3, "column date_of_birth: '1900-01-01' gives an age over 120"),
+        (4, "column date_of_birth: '2099-01-01' is in the future"),
+    ]
+    assert counts(con, "pos") == (2, 2)
+
+
+def test_negative_quantity_must_reference_a_return(con, landing: Path) -> None:
+    rows = [pos_line("T1", qty="-5", amount="-49.95") + ",", pos_line("T2", qty="-1", amount="-9.99") + ",T0"]
+    _pos_file(landing, rows, ",return_of_transaction_id")
+    load(con, "pos", landing)
+    got = con.execute("SELECT source_line, column_name, reason FROM audit.quarantine").fetchall()
+    assert got == [
+        (
+            2,
+            "return_of_transaction_id",
+            "negative quantity without return_of_transaction_id: a return must name its original sale",
+        )
+    ]
+    assert con.execute("SELECT list(transaction_id) FROM raw.pos").fetchone()[0] == ["T2"]
