@@ -153,3 +153,37 @@ def test_negative_quantity_must_reference_a_return(con, landing: Path) -> None:
         )
     ]
     assert con.execute("SELECT list(transaction_id) FROM raw.pos").fetchone()[0] == ["T2"]
+
+
+def _quarantined(con) -> list[tuple]:
+    return con.execute(
+        "SELECT source_line, reason, original, original_bytes, original_length FROM audit.quarantine"
+    ).fetchall()
+
+
+def test_latin1_row_keeps_its_original_bytes(con, landing: Path) -> None:
+    line = (pos_line("T3") + ",Jos\xe9,Garc\xeda").encode("latin-1")
+    write(landing / "pos" / "lat.csv", (POS_HEADER + ",first_name,last_name\n").encode() + line + b"\n")
+    load(con, "pos", landing)
+    [(n, reason, original, raw, length)] = _quarantined(con)
+    assert (n, reason) == (2, "invalid UTF-8 encoding")
+    assert raw == line and length == len(line)  # the exact bytes, the comma kept
+    assert original.endswith("Jos\\xe9,Garc\\xeda")
+
+
+def test_10mb_field_is_reported_as_a_long_line_with_its_length(con, landing: Path) -> None:
+    from sources.ingest.originals import ORIGINAL_MAX_BYTES
+
+    big = pos_line("T1") + "," + "x" * 10_000_000
+    write(landing / "pos" / "big.csv", POS_HEADER + ",first_name\n" + big + "\n" + pos_line("T2") + ",Ann\n")
+    big_event = web_event("e1", first_name="x" * 10_000_000)
+    write(landing / "web" / "big.jsonl", big_event + "\n" + web_event("e2") + "\n")
+    pos = load(con, "pos", landing).files[0]
+    load(con, "web", landing)
+    assert (pos.rows_read, pos.rows_loaded, pos.rows_quarantined) == (2, 1, 1)
+    rows = _quarantined(con)
+    assert [r[1].split(":")[0] for r in rows] == ["line too long", "line too long"]
+    assert all("missing required" not in r[1] and "UTF-8" not in r[1] for r in rows)
+    [csv_row] = [r for r in rows if r[0] == 2]
+    assert csv_row[4] == len(big) and csv_row[3] == big.encode()[:ORIGINAL_MAX_BYTES]
+    assert_reconciled(con)

@@ -87,7 +87,8 @@ def _parse(
     con.execute(
         """
         INSERT INTO scratch._crejected
-        SELECT s.file_path, r.line, arg_min(r.error_type || ': ' || r.error_message, r.column_idx),
+        SELECT s.file_path, r.line,
+               arg_min(r.error_type || ': ' || r.error_message, coalesce(r.column_idx, -1)),
                coalesce(arg_min(r.column_name, r.column_idx), 'field ' || (min(r.column_idx) + 1))
         FROM _cparse_rej r JOIN _cparse_rej_scan s USING (scan_id, file_id)
         GROUP BY s.file_path, r.line

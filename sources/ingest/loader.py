@@ -20,7 +20,7 @@ from sources.ingest.fingerprints import HashCache
 from sources.ingest.jsonl_batch import jsonl_batch_full, stage_jsonl_files
 from sources.ingest.readers import StagedFile, StagingError, stage_file
 from sources.ingest.results import FeedLoad, FileLoad
-from sources.ingest.schema import ensure_schema
+from sources.ingest.schema import QUARANTINE_COLUMNS, ensure_schema
 from sources.ingest.validate import checked_sql, typed_select
 
 log = logging.getLogger(__name__)
@@ -98,11 +98,13 @@ def load_file(
             meta,
         ).fetchone()[0]
         fl.rows_quarantined = con.execute(
-            """
-            INSERT INTO audit.quarantine
+            f"""
+            INSERT INTO audit.quarantine ({QUARANTINE_COLUMNS})
             SELECT ?, ?, ?, _source_line, list_filter(_error_columns, x -> x IS NOT NULL)[1],
-                   array_to_string(_errors, '; '), _original, now()
-            FROM scratch._checked WHERE len(_errors) > 0
+                   array_to_string(_errors, '; '), _original, now(), b.original_bytes,
+                   coalesce(b.original_length, strlen(_original))
+            FROM scratch._checked c LEFT JOIN scratch._raw_bytes b ON b.n = c._source_line
+            WHERE len(_errors) > 0
             """,
             [fl.load_id, contract.name, lf.relative],
         ).fetchone()[0]

@@ -17,6 +17,7 @@ import duckdb
 
 from sources.contracts import FeedContract
 from sources.ingest.files import LandingFile, read_header
+from sources.ingest.originals import recover_originals
 from sources.ingest.sqltext import ident, lit, not_blank_sql, strip_cr_sql, trim_to_null_sql
 
 
@@ -46,20 +47,27 @@ def _read_lines(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> None:
             compression={lit("gzip" if lf.compressed else "none")})
         """
     )
-    # Lines the reader rejected (invalid UTF-8) are missing from _lines; put them back at
-    # their place: accepted line i moves down by the number of rejects before it.
+    # Lines the reader rejected (invalid UTF-8, too long) are missing from _lines; put them back
+    # at their place: accepted line i moves down by the number of rejects before it. Their text
+    # is their original bytes with escapes (sources/ingest/originals.py), with the true reason.
+    rejected = [r for (r,) in con.execute("SELECT DISTINCT line FROM _lines_rej ORDER BY 1").fetchall()]
+    recover_originals(con, lf, rejected)
     con.execute(
         """
         CREATE OR REPLACE TABLE scratch._phys AS
         WITH rej AS (
-            SELECT line AS r, any_value(csv_line) AS text, row_number() OVER (ORDER BY line) AS j
+            SELECT line AS r, any_value(csv_line) AS text, row_number() OVER (ORDER BY line) AS j,
+                   bool_or(error_type = 'INVALID ENCODING') AS bad_encoding,
+                   CASE WHEN NOT bool_or(error_type = 'INVALID ENCODING')
+                        THEN 'line too long: ' || any_value(error_message) END AS line_error
             FROM _lines_rej GROUP BY line
         ),
         acc AS (SELECT rowid + 1 AS i, text FROM scratch._lines)
-        SELECT acc.i + coalesce(rej.j, 0) AS n, acc.text, false AS bad_encoding
+        SELECT acc.i + coalesce(rej.j, 0) AS n, acc.text, false AS bad_encoding, NULL AS line_error
         FROM acc ASOF LEFT JOIN (SELECT r - j AS adj, j FROM rej) rej ON acc.i > rej.adj
         UNION ALL
-        SELECT r, text, true FROM rej
+        SELECT r, coalesce(b.text, rej.text), bad_encoding, line_error
+        FROM rej LEFT JOIN scratch._raw_bytes b ON b.n = rej.r
         """
     )
 
@@ -76,13 +84,14 @@ def jsonl_records_sql(contract: FeedContract, source: str, keep: str = "") -> st
     keep_cols = f"{keep}, " if keep else ""
     return f"""
         WITH parsed AS (
-            SELECT {keep_cols}n, text, bad_encoding,
+            SELECT {keep_cols}n, text, bad_encoding, line_error,
                    -- json_type must only see valid JSON, and CASE (unlike AND) evaluates a
                    -- branch only on its own rows. Valid JSON that starts with '{{' is an object:
                    -- one parse for the usual line instead of three.
-                   NOT bad_encoding AND CASE WHEN prefix(text, '{{') THEN json_valid(text)
-                                             WHEN json_valid(text) THEN json_type(text) = 'OBJECT'
-                                             ELSE false END AS ok
+                   NOT bad_encoding AND line_error IS NULL
+                   AND CASE WHEN prefix(text, '{{') THEN json_valid(text)
+                            WHEN json_valid(text) THEN json_type(text) = 'OBJECT'
+                            ELSE false END AS ok
             FROM {source} WHERE text IS NOT NULL AND {not_blank_sql("text")}
         ),
         objects AS (
@@ -94,6 +103,7 @@ def jsonl_records_sql(contract: FeedContract, source: str, keep: str = "") -> st
         )
         SELECT {keep_cols}n AS _source_line, text AS _original,
                CASE WHEN bad_encoding THEN 'invalid UTF-8 encoding'
+                    WHEN line_error IS NOT NULL THEN line_error
                     WHEN NOT ok THEN 'malformed JSON line (not a complete JSON object)' END
                    AS _parse_error,
                CAST(NULL AS VARCHAR) AS _error_column,
@@ -191,7 +201,8 @@ def stage_csv(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedCon
     con.execute(
         """
         CREATE OR REPLACE TABLE scratch._rejected AS
-        SELECT line AS l, arg_min(error_type || ': ' || error_message, column_idx) AS reason,
+        -- column_idx is NULL for a whole-line error (LINE SIZE OVER MAXIMUM): arg_min skips NULL keys
+        SELECT line AS l, arg_min(error_type || ': ' || error_message, coalesce(column_idx, -1)) AS reason,
                coalesce(arg_min(column_name, column_idx), 'field ' || (min(column_idx) + 1)) AS column_name
         FROM _parse_rej GROUP BY line
         """
@@ -221,6 +232,8 @@ def stage_csv(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedCon
         UNION ALL
         SELECT rec.start_n, rec.original,
                CASE WHEN j.reason LIKE 'INVALID ENCODING%' THEN 'invalid UTF-8 encoding'
+                    WHEN j.reason LIKE 'LINE SIZE OVER MAXIMUM: %'
+                    THEN 'line too long: ' || j.reason[25:]
                     ELSE 'malformed CSV record: ' || j.reason END,
                j.column_name, {reject_cols}, NULL::JSON
         FROM scratch._rejected j JOIN scratch._records rec USING (l)
