@@ -143,9 +143,11 @@ def stage_csv_files(
             rejected.update(read_lines(con, group, compressed))
             _parse(con, group, header, compressed)
     con.execute("CREATE OR REPLACE TABLE scratch._mfiles (_file INTEGER, filename VARCHAR)")
-    con.executemany(
-        "INSERT INTO scratch._mfiles VALUES (?, ?)",
-        [(i, str(lf.path)) for i, lf in enumerate(files) if str(lf.path) not in rejected],
+    kept = [(i, str(lf.path)) for i, lf in enumerate(files) if str(lf.path) not in rejected]
+    # unnest, not executemany: the list may be empty (every file left out)
+    con.execute(
+        "INSERT INTO scratch._mfiles SELECT unnest(?::INTEGER[]), unnest(?::VARCHAR[])",
+        [[i for i, _ in kept], [f for _, f in kept]],
     )
     number_lines(con)
     con.execute("DROP TABLE scratch._mlines")

@@ -14,7 +14,8 @@ import duckdb
 from sources.contracts import FeedContract
 from sources.ingest.batch import BATCH_FILES
 from sources.ingest.files import LandingFile
-from sources.ingest.readers import StagedFile, has_required_sql, jsonl_records_sql
+from sources.ingest.loadable import has_required_sql
+from sources.ingest.readers import StagedFile, jsonl_records_sql
 from sources.ingest.sqltext import lit, strip_cr_sql
 
 # Uncompressed bytes read together: 256 MB is ~650k simulated web events (~400 B each), about
@@ -86,9 +87,11 @@ def stage_jsonl_files(
             rejected.update(read_lines(con, group, compressed))
     left_out = [i for i, lf in enumerate(files) if str(lf.path) in rejected]
     con.execute("CREATE OR REPLACE TABLE scratch._mfiles (_file INTEGER, filename VARCHAR)")
-    con.executemany(
-        "INSERT INTO scratch._mfiles VALUES (?, ?)",
-        [(i, str(lf.path)) for i, lf in enumerate(files) if i not in left_out],
+    kept = [(i, str(lf.path)) for i, lf in enumerate(files) if i not in left_out]
+    # unnest, not executemany: the list may be empty (every file left out)
+    con.execute(
+        "INSERT INTO scratch._mfiles SELECT unnest(?::INTEGER[]), unnest(?::VARCHAR[])",
+        [[i for i, _ in kept], [f for _, f in kept]],
     )
     number_lines(con)
     con.execute(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import logging
 import zlib
@@ -15,7 +14,8 @@ import duckdb
 from sources.contracts import FeedContract
 from sources.ingest.batch import Batch, BatchError, Committed, Pending
 from sources.ingest.csv_batch import csv_batch_full, shared_read_key, stage_csv_files
-from sources.ingest.files import LandingFile, content_hash, discover, gzip_damage
+from sources.ingest.events import record_event, reject_file, unreadable
+from sources.ingest.files import LandingFile, content_hash, discover
 from sources.ingest.fingerprints import HashCache
 from sources.ingest.jsonl_batch import jsonl_batch_full, stage_jsonl_files
 from sources.ingest.readers import StagedFile, StagingError, stage_file
@@ -34,15 +34,6 @@ class ReconciliationError(Exception):
 def load_id_for(contract: FeedContract, digest: str) -> str:
     """The ledger id of a file's load: feed and content hash prefix, so a re-delivery maps to it."""
     return f"{contract.name}:{digest[:16]}"
-
-
-def _record_event(
-    con: duckdb.DuckDBPyConnection, fl: FileLoad, content: str | None, message: str | None, run_id: str
-) -> None:
-    con.execute(
-        "INSERT INTO audit.load_events VALUES (?, ?, ?, ?, ?, ?, ?, now())",
-        [fl.feed, fl.source_file, content, fl.outcome, fl.load_id, message, run_id],
-    )
 
 
 def _prior_load(con: duckdb.DuckDBPyConnection, feed: str, digest: str) -> tuple[str, str] | None:
@@ -71,7 +62,7 @@ def load_file(
         fl.outcome, fl.load_id = "skipped_duplicate", prior[0]
         note = f"same content as {prior[1]} (load {prior[0]}); nothing added"
         fl.messages.append(note)
-        _record_event(con, fl, digest, note, run_id)
+        record_event(con, fl, digest, note, run_id)
         return fl
 
     fl.load_id = load_id_for(contract, digest)
@@ -139,7 +130,7 @@ def load_file(
         fl.messages += [
             f"{contract.name}: {lf.relative} line {line}: {reason}" for line, col, reason in samples
         ]
-        _record_event(con, fl, digest, "; ".join(staged.notes) or None, run_id)
+        record_event(con, fl, digest, "; ".join(staged.notes) or None, run_id)
         con.execute("COMMIT")
     except (StagingError, ReconciliationError, duckdb.Error) as exc:
         if in_tx:
@@ -155,35 +146,8 @@ def load_file(
         if isinstance(exc, StagingError):
             message = f"{contract.name}: {message}"
         fl.messages.append(message)
-        _record_event(con, fl, digest, message, run_id)
+        record_event(con, fl, digest, message, run_id)
     return fl
-
-
-def reject_file(
-    con: duckdb.DuckDBPyConnection,
-    contract: FeedContract,
-    lf: LandingFile,
-    reason: str,
-    run_id: str,
-    digest: str | None = None,
-) -> FileLoad:
-    """A file refused as a whole: recorded in audit.load_events with its reason, nothing loaded.
-
-    It is not in the ledger, so a corrected file under the same name loads on a later run.
-    """
-    fl = FileLoad(feed=contract.name, source_file=lf.relative, outcome="rejected")
-    fl.messages.append(f"{contract.name}: {lf.relative}: {reason}")
-    _record_event(con, fl, digest, fl.messages[-1], run_id)
-    return fl
-
-
-def _unreadable(
-    con: duckdb.DuckDBPyConnection, contract: FeedContract, lf: LandingFile, exc: Exception, run_id: str
-) -> FileLoad:
-    """A file that cannot even be hashed (a cut gzip stream): rejected with where it breaks."""
-    if lf.compressed and isinstance(exc, EOFError | zlib.error | gzip.BadGzipFile):
-        return reject_file(con, contract, lf, gzip_damage(lf.path), run_id)
-    return reject_file(con, contract, lf, f"cannot read the file: {type(exc).__name__}: {exc}", run_id)
 
 
 def _from_batch(contract: FeedContract, done: Committed) -> FileLoad:
@@ -297,7 +261,7 @@ def load_feed(
         try:
             digest = hashes.digest(lf)
         except (OSError, EOFError, zlib.error) as exc:  # a cut or corrupt gzip stream
-            emit([_unreadable(con, contract, lf, exc, run_id)])
+            emit([unreadable(con, contract, lf, exc, run_id)])
             continue
         if digest == EMPTY_SHA256 and digest not in seen:  # 0 bytes, or a gzip of nothing
             emit([reject_file(con, contract, lf, "nothing loadable: empty file (0 bytes)", run_id, digest)])

@@ -17,6 +17,7 @@ import duckdb
 
 from sources.contracts import FeedContract
 from sources.ingest.files import LandingFile, read_header
+from sources.ingest.loadable import has_required_sql, looks_like
 from sources.ingest.originals import recover_originals
 from sources.ingest.sqltext import ident, lit, not_blank_sql, strip_cr_sql, trim_to_null_sql
 
@@ -136,28 +137,6 @@ def stage_jsonl(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedC
         "SELECT DISTINCT unnest(json_keys(_extra)) FROM scratch._staged WHERE _extra IS NOT NULL ORDER BY 1"
     ).fetchall()
     return StagedFile(rows_read=rows, extra_columns=[e[0] for e in extras])
-
-
-def has_required_sql(contract: FeedContract) -> str:
-    """SQL condition over staged records: every required column of the contract has a value."""
-    return " AND ".join(f"{ident(c.name)} IS NOT NULL" for c in contract.required) or "true"
-
-
-def looks_like(names: list[str] | tuple[str, ...], contract: FeedContract) -> str:
-    """A hint for a file of nothing loadable: another feed whose required columns it has, or a
-    delimiter other than the comma."""
-    from sources.feeds import FEEDS  # the feeds import the contracts this module reads
-
-    others = [
-        f.name
-        for f in FEEDS.values()
-        if f.name != contract.name and f.required and all(c.name in names for c in f.required)
-    ]
-    if others:
-        return f" (its columns are those of feed {' / '.join(others)}: delivered to the wrong folder?)"
-    if len(names) == 1 and (sep := next((d for d in ";\t|" if d in names[0]), None)):
-        return f" (one column {names[0][:60]!r}: fields separated by {sep!r}, comma expected)"
-    return ""
 
 
 def parse_header(raw: bytes, lf: LandingFile) -> list[str]:
