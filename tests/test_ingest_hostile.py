@@ -187,3 +187,11 @@ def test_10mb_field_is_reported_as_a_long_line_with_its_length(con, landing: Pat
     [csv_row] = [r for r in rows if r[0] == 2]
     assert csv_row[4] == len(big) and csv_row[3] == big.encode()[:ORIGINAL_MAX_BYTES]
     assert_reconciled(con)
+
+
+def test_landing_sensor_lists_a_dangling_symlink_without_following_it(landing: Path) -> None:
+    from pipelines.sensors import landing_snapshot
+
+    (landing / "pos").mkdir()
+    os.symlink(landing / "nowhere.csv", landing / "pos" / "gone.csv")
+    assert [e.split(":")[0] for e in landing_snapshot(landing)["pos"]] == ["pos/gone.csv"]
