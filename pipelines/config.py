@@ -30,6 +30,12 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "web_api_page_size": ("CRM360_WEB_API_PAGE_SIZE", "Events per page asked of the web API (default 5000)."),
     "duckdb_memory_limit": ("CRM360_DUCKDB_MEMORY_LIMIT", "DuckDB memory_limit (default 4GB)."),
     "duckdb_threads": ("CRM360_DUCKDB_THREADS", "DuckDB threads (default: all cores)."),
+    "sales_since": (
+        "CRM360_SALES_SINCE",
+        "Earliest plausible sale date, YYYY-MM-DD (default 2000-01-01): a POS line dated before it or "
+        "after the load time, or a date of birth giving an age outside 0-120, is quarantined with "
+        "the reason (sources/ingest/validate.py, docs/sources.md).",
+    ),
     "gx_max_batches": (
         "CRM360_GX_MAX_BATCHES",
         "Landed files per feed validated by Great Expectations in one run (default 25; the rest wait).",

@@ -16,7 +16,9 @@ def landing_snapshot(landing_dir: Path) -> dict[str, list[str]]:
     for name, contract in FEEDS.items():
         files = discover(landing_dir, contract)
         snapshot[name] = sorted(
-            f"{f.relative}:{f.path.stat().st_size}:{int(f.path.stat().st_mtime)}" for f in files
+            # lstat: a refused symlink (maybe dangling) is listed, never followed
+            f"{f.relative}:{f.path.lstat().st_size}:{int(f.path.lstat().st_mtime)}"
+            for f in files
         )
     return snapshot
 

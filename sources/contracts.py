@@ -31,6 +31,26 @@ class Column:
     required: bool = False
     allowed: tuple[str, ...] | None = None
     example: str = ""
+    bounds: str | None = None  # plausibility bounds, a key of PLAUSIBILITY (sources/ingest/validate.py)
+
+
+# Plausibility bounds a column may carry, as documented in docs/sources.md; the SQL is in
+# sources/ingest/validate.py. The earliest sale date is the setting CRM360_SALES_SINCE.
+PLAUSIBILITY = {
+    "sale_time": "not before CRM360_SALES_SINCE (default 2000-01-01), not after the load time (1 h of "
+    "clock skew allowed)",
+    "birth_date": "an age of 0 to 120 years at the load time (not in the future)",
+}
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule across a record's columns: `broken` is SQL over the staged text columns that is
+    true when the record breaks it; such a record is quarantined with `message`."""
+
+    column: str  # the column named in audit.quarantine
+    broken: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -41,6 +61,7 @@ class FeedContract:
     record_id: tuple[str, ...]  # natural key of one record in the feed
     description: str
     columns: tuple[Column, ...] = field(default_factory=tuple)
+    row_rules: tuple[RowRule, ...] = ()
 
     @property
     def raw_table(self) -> str:
@@ -80,6 +101,13 @@ def contact_columns(required: tuple[str, ...] = ()) -> tuple[Column, ...]:
         "date_of_birth": ("DATE", "Date of birth, ISO 8601 (YYYY-MM-DD).", "1984-03-21"),
     }
     return tuple(
-        Column(name, typ, desc, required=name in required, example=ex)
+        Column(
+            name,
+            typ,
+            desc,
+            required=name in required,
+            example=ex,
+            bounds="birth_date" if name == "date_of_birth" else None,
+        )
         for name, (typ, desc, ex) in spec.items()
     )

@@ -66,7 +66,7 @@ def test_raw_asset_materializes_and_reports_counts(tmp_path: Path) -> None:
     con.close()
 
 
-def test_failed_file_fails_the_asset_with_the_file_named(tmp_path: Path) -> None:
+def test_rejected_file_is_named_and_does_not_fail_the_asset(tmp_path: Path) -> None:
     settings = load_settings(data_dir=tmp_path)
     write(settings.landing_dir / "pos" / "bad.csv", POS_HEADER + ",sku\n" + pos_line("T1") + ",x\n")
     result = dg.materialize(
@@ -75,9 +75,10 @@ def test_failed_file_fails_the_asset_with_the_file_named(tmp_path: Path) -> None
         selection=[dg.AssetKey(["raw", "pos"])],
         raise_on_error=False,
     )
-    assert not result.success
-    failure = next(e for e in result.all_events if e.is_step_failure)
-    assert "pos/bad.csv: header repeats column(s) sku" in failure.step_failure_data.error.message
+    assert result.success  # a rejected file is the file's fault: named, recorded, nothing else stops
+    [mat] = result.asset_materializations_for_node("raw__pos")
+    assert mat.metadata["files_rejected"].value == 1
+    assert "pos/bad.csv: header repeats column(s) sku" in mat.metadata["rejected_files"].value
 
 
 def test_landing_sensor_requests_only_feeds_with_new_files(tmp_path: Path, monkeypatch) -> None:

@@ -94,30 +94,19 @@ def test_malformed_json_lines(con, landing: Path) -> None:
     assert [r[4] for r in quarantine(con)] == ['{"event_id": "e2",', "[1, 2]", '"text"']
 
 
-def test_empty_file_is_recorded_with_zero_rows(con, landing: Path) -> None:
-    write(landing / "pos" / "empty.csv", b"")
-    write(landing / "web" / "empty.jsonl", b"")
-    pos = load(con, "pos", landing).files[0]
-    web = load(con, "web", landing).files[0]
-    assert (pos.outcome, pos.rows_read) == ("loaded", 0)
-    assert "empty file" in pos.messages[0]
-    assert (web.outcome, web.rows_read) == ("loaded", 0)
-    assert con.execute("SELECT count(*) FROM audit.load_ledger WHERE rows_read = 0").fetchone()[0] == 2
-
-
 def test_header_only_file(con, landing: Path) -> None:
     write(landing / "pos" / "header.csv", POS_HEADER + "\n")
     f = load(con, "pos", landing).files[0]
     assert (f.outcome, f.rows_read, f.rows_loaded, f.rows_quarantined) == ("loaded", 0, 0, 0)
 
 
-def test_header_without_a_required_column_quarantines_every_row(con, landing: Path) -> None:
+def test_header_without_a_required_column_rejects_the_file(con, landing: Path) -> None:
     header = POS_HEADER.replace(",sku", ",product")
     write(landing / "pos" / "nosku.csv", header + "\n" + pos_line("T1") + "\n" + pos_line("T2") + "\n")
     f = load(con, "pos", landing).files[0]
-    assert (f.rows_read, f.rows_loaded, f.rows_quarantined) == (2, 0, 2)
-    assert {r[3].split(";")[0] for r in quarantine(con)} == {"file header lacks required column(s) sku"}
-    assert {r[2] for r in quarantine(con)} == {"sku"}
+    assert (f.outcome, f.rows_read, f.rows_loaded, f.rows_quarantined) == ("rejected", 0, 0, 0)
+    assert "nothing loadable: the header lacks required column(s) sku" in f.messages[0]
+    assert quarantine(con) == []
 
 
 def test_stray_quote_fails_the_file_loudly_and_commits_nothing(con, landing: Path) -> None:
@@ -126,7 +115,7 @@ def test_stray_quote_fails_the_file_loudly_and_commits_nothing(con, landing: Pat
         POS_HEADER + ",first_name\n" + pos_line("T1") + ',Jo"hn\n' + pos_line("T2") + ",A\n",
     )
     f = load(con, "pos", landing).files[0]
-    if f.outcome == "failed":
+    if f.outcome == "rejected":
         assert "pos: pos/q.csv" in f.messages[0]
         assert counts(con, "pos") == (0, 0)
     else:  # the reader could number the records: then nothing may be lost either
@@ -137,11 +126,11 @@ def test_stray_quote_fails_the_file_loudly_and_commits_nothing(con, landing: Pat
 def test_format_not_accepted_by_the_feed(con, landing: Path) -> None:
     write(landing / "pos" / "oops.jsonl", web_event("e1") + "\n")
     f = load(con, "pos", landing).files[0]
-    assert f.outcome == "failed"
+    assert f.outcome == "rejected"
     assert f.messages[0] == "pos: pos/oops.jsonl: format jsonl is not accepted for feed pos (accepted: csv)"
 
 
 def test_header_with_a_repeated_column_fails_loudly(con, landing: Path) -> None:
     write(landing / "pos" / "dup.csv", POS_HEADER + ",sku\n" + pos_line("T1") + ",X\n")
     f = load(con, "pos", landing).files[0]
-    assert f.outcome == "failed" and "header repeats column(s) sku" in f.messages[0]
+    assert f.outcome == "rejected" and "header repeats column(s) sku" in f.messages[0]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 import duckdb
@@ -86,25 +85,3 @@ def test_batches_split_by_file_count_and_size(con, landing: Path, monkeypatch, l
     runs = con.execute("SELECT count(DISTINCT loaded_at) FROM audit.load_ledger").fetchone()[0]
     assert runs == 5  # one stamp per file, a microsecond apart inside a batch
     assert_reconciled(con)
-
-
-def test_corrupt_gzip_fails_alone(con, landing: Path) -> None:
-    write(landing / "web" / "d1.jsonl", web_event("a1") + "\n")
-    body = gzip.compress(
-        "\n".join(web_event(f"b{i}", user_id=f"ACC-{i * 7919}") for i in range(500)).encode()
-    )
-    (landing / "web" / "d2.jsonl.gz").write_bytes(body[: len(body) // 2])  # cut short
-    write(landing / "web" / "d3.jsonl.gz", web_event("c1") + "\n")
-    result = load(con, "web", landing)
-    assert sorted((f.source_file, f.outcome) for f in result.files) == [
-        ("web/d1.jsonl", "loaded"),
-        ("web/d2.jsonl.gz", "failed"),
-        ("web/d3.jsonl.gz", "loaded"),
-    ]
-    [failed] = result.failed
-    assert "web: web/d2.jsonl.gz: cannot read the file" in failed.messages[-1]
-    event = con.execute(
-        "SELECT outcome, message FROM audit.load_events WHERE source_file = 'web/d2.jsonl.gz'"
-    )
-    assert event.fetchone() == ("failed", failed.messages[-1])
-    assert con.execute("SELECT list(event_id ORDER BY event_id) FROM raw.web").fetchone()[0] == ["a1", "c1"]

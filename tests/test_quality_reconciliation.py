@@ -41,8 +41,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     simulate(customers=150, days=10, seed=5, out=landing)
     # file names sort after the simulator's, so the correction is the later load
     write(landing / "pos" / "zz_1.csv", f"{POS_HEADER}\n{pos_line('T-R1', 1, amount='10.00')}\n")
-    resent = [pos_line("T-R1", 1, amount="12.00"), pos_line("T-R2", 1, qty="-1", amount="-9.99")]
-    write(landing / "pos" / "zz_2.csv", POS_HEADER + "\n" + "\n".join(resent) + "\n")
+    # a return names its original sale (a negative quantity without one is quarantined)
+    resent = [
+        pos_line("T-R1", 1, amount="12.00") + ",",
+        pos_line("T-R2", 1, qty="-1", amount="-9.99") + ",T-R1",
+    ]
+    header = POS_HEADER + ",return_of_transaction_id"
+    write(landing / "pos" / "zz_2.csv", header + "\n" + "\n".join(resent) + "\n")
     warehouse = work / "warehouse.duckdb"
     con = duckdb.connect(str(warehouse))
     for contract in FEEDS.values():

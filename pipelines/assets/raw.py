@@ -33,6 +33,10 @@ def _metadata(result: FeedLoad) -> dict[str, dg.MetadataValue]:
             sum(f.outcome == "skipped_duplicate" for f in result.files)
         ),
         "files_failed": dg.MetadataValue.int(len(result.failed)),
+        "files_rejected": dg.MetadataValue.int(len(result.rejected)),
+        "rejected_files": dg.MetadataValue.text(
+            "\n".join(m for f in result.rejected for m in f.messages) or "-"
+        ),
         "rows_read": dg.MetadataValue.int(result.total("rows_read")),
         "rows_loaded": dg.MetadataValue.int(result.total("rows_loaded")),
         "rows_quarantined": dg.MetadataValue.int(result.total("rows_quarantined")),
@@ -67,7 +71,7 @@ def build_raw_asset(contract: FeedContract) -> dg.AssetsDefinition:
                 f"quarantined {fl.rows_quarantined}"
             )
             for message in fl.messages:
-                if fl.outcome == "failed":
+                if fl.outcome in ("failed", "rejected"):
                     context.log.error(message)
                 elif fl.outcome == "loaded" and shown < MAX_LOGGED_SAMPLES:
                     shown += 1
@@ -75,6 +79,8 @@ def build_raw_asset(contract: FeedContract) -> dg.AssetsDefinition:
 
         with warehouse.connect() as con:
             result = load_feed(con, contract, Path(landing.landing_dir), context.run.run_id, on_file=report)
+        # A rejected file (symlink, damaged, nothing loadable) is named and recorded in
+        # audit.load_events but does not stop the feed's other files nor the feeds downstream.
         if result.failed:
             raise dg.Failure(
                 description=f"{len(result.failed)} {contract.name} file(s) could not be loaded: "

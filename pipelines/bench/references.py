@@ -46,6 +46,8 @@ def scan_groups(landing: Path, contract: FeedContract) -> list[tuple[str | None,
     """
     groups: dict[str | None, list[LandingFile]] = {}
     for lf in discover(landing, contract):
+        if lf.refused:  # the loader never reads it either
+            continue
         if lf.fmt == "jsonl":
             key: str | None = _jsonl_sql(contract)
         else:

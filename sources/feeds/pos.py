@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sources.contracts import Column, FeedContract, contact_columns
+from sources.contracts import Column, FeedContract, RowRule, contact_columns
 
 CONTRACT = FeedContract(
     name="pos",
@@ -29,6 +29,7 @@ CONTRACT = FeedContract(
             "Time of sale, ISO 8601 with offset.",
             required=True,
             example="2026-03-01T12:01:00+00:00",
+            bounds="sale_time",
         ),
         Column("sku", "VARCHAR", "Product SKU.", required=True, example="SKU-0042"),
         Column("quantity", "INTEGER", "Units; negative on return lines.", required=True, example="2"),
@@ -88,5 +89,12 @@ CONTRACT = FeedContract(
             example="returns",
         ),
         Column("damaged", "BOOLEAN", "On return lines: the goods arrived damaged.", example="false"),
+    ),
+    row_rules=(
+        RowRule(
+            "return_of_transaction_id",
+            "TRY_CAST(quantity AS INTEGER) < 0 AND return_of_transaction_id IS NULL",
+            "negative quantity without return_of_transaction_id: a return must name its original sale",
+        ),
     ),
 )

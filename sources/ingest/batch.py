@@ -18,6 +18,7 @@ import duckdb
 from sources.contracts import FeedContract
 from sources.ingest.files import LandingFile
 from sources.ingest.readers import StagedFile
+from sources.ingest.schema import QUARANTINE_COLUMNS
 from sources.ingest.validate import checked_sql, typed_select
 
 # 64 files = two months of a daily feed per transaction; the shared reads also cap a batch's
@@ -101,11 +102,11 @@ class Batch:
             """
         ).fetchone()[0]
         quarantined = con.execute(
-            """
-            INSERT INTO audit.quarantine
+            f"""
+            INSERT INTO audit.quarantine ({QUARANTINE_COLUMNS})
             SELECT f.load_id, ?, f.source_file, c._source_line,
                    list_filter(c._error_columns, x -> x IS NOT NULL)[1], array_to_string(c._errors, '; '),
-                   c._original, now()
+                   c._original, now(), NULL, strlen(c._original)
             FROM scratch._checked c JOIN scratch._batch_files f USING (_file) WHERE len(c._errors) > 0
             """,
             [contract.name],

@@ -87,7 +87,8 @@ def _parse(
     con.execute(
         """
         INSERT INTO scratch._crejected
-        SELECT s.file_path, r.line, arg_min(r.error_type || ': ' || r.error_message, r.column_idx),
+        SELECT s.file_path, r.line,
+               arg_min(r.error_type || ': ' || r.error_message, coalesce(r.column_idx, -1)),
                coalesce(arg_min(r.column_name, r.column_idx), 'field ' || (min(r.column_idx) + 1))
         FROM _cparse_rej r JOIN _cparse_rej_scan s USING (scan_id, file_id)
         GROUP BY s.file_path, r.line
@@ -142,9 +143,11 @@ def stage_csv_files(
             rejected.update(read_lines(con, group, compressed))
             _parse(con, group, header, compressed)
     con.execute("CREATE OR REPLACE TABLE scratch._mfiles (_file INTEGER, filename VARCHAR)")
-    con.executemany(
-        "INSERT INTO scratch._mfiles VALUES (?, ?)",
-        [(i, str(lf.path)) for i, lf in enumerate(files) if str(lf.path) not in rejected],
+    kept = [(i, str(lf.path)) for i, lf in enumerate(files) if str(lf.path) not in rejected]
+    # unnest, not executemany: the list may be empty (every file left out)
+    con.execute(
+        "INSERT INTO scratch._mfiles SELECT unnest(?::INTEGER[]), unnest(?::VARCHAR[])",
+        [[i for i, _ in kept], [f for _, f in kept]],
     )
     number_lines(con)
     con.execute("DROP TABLE scratch._mlines")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
+import stat
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +28,24 @@ class LandingFile:
     relative: str  # path relative to the landing root, as recorded in raw and audit
     fmt: str  # csv | jsonl
     compressed: bool
+    refused: str | None = None  # why the file is never opened (symlink, outside the landing folder)
+
+
+def refusal(path: Path, landing_root: Path) -> str | None:
+    """Why a landing path must not be read, or None for a regular file inside the landing folder.
+
+    Checked with lstat, without opening the file: a symbolic link (even one pointing inside),
+    anything that is not a regular file, and a path whose resolved location leaves the landing
+    folder (a linked parent folder) are refused.
+    """
+    st = path.lstat()
+    if stat.S_ISLNK(st.st_mode):
+        return f"refused: a symbolic link (to {os.readlink(path)}); only regular files are read"
+    if not stat.S_ISREG(st.st_mode):
+        return "refused: not a regular file; only regular files are read"
+    if not path.resolve().is_relative_to(landing_root.resolve()):
+        return f"refused: resolves outside the landing folder (to {path.resolve()})"
+    return None
 
 
 def file_format(path: Path) -> tuple[str, bool] | None:
@@ -37,17 +58,21 @@ def file_format(path: Path) -> tuple[str, bool] | None:
 
 
 def discover(landing_root: Path, contract: FeedContract) -> list[LandingFile]:
-    """Feed files under landing_root/<feed folder>, oldest name first, temp/hidden files skipped."""
+    """Feed files under landing_root/<feed folder>, oldest name first, temp/hidden files skipped.
+
+    A feed-named entry that is not a regular file inside the landing folder is returned with
+    `refused` set: the loader records it and never opens it.
+    """
     folder = landing_root / contract.landing_subdir
     if not folder.is_dir():
         return []
     found = []
     for path in sorted(folder.rglob("*")):
         # Writers land files as .tmp/hidden then rename; a half-written file must not be read.
-        if not path.is_file() or path.name.startswith((".", "_")) or path.name.endswith(".tmp"):
+        if path.name.startswith((".", "_")) or path.name.endswith(".tmp"):
             continue
         detected = file_format(path)
-        if detected is None:
+        if detected is None or path.is_dir() and not path.is_symlink():
             continue
         found.append(
             LandingFile(
@@ -55,6 +80,7 @@ def discover(landing_root: Path, contract: FeedContract) -> list[LandingFile]:
                 relative=path.relative_to(landing_root).as_posix(),
                 fmt=detected[0],
                 compressed=detected[1],
+                refused=refusal(path, landing_root),
             )
         )
     return found
@@ -72,6 +98,23 @@ def content_hash(path: Path, chunk: int = 1 << 20) -> str:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def gzip_damage(path: Path, chunk: int = 1 << 20) -> str:
+    """Where a damaged gzip stream breaks: the complete lines before the damage, and the error."""
+    lines, size, partial = 0, 0, False
+    try:
+        with gzip.open(path, "rb") as f:
+            while block := f.read(chunk):
+                lines, size = lines + block.count(b"\n"), size + len(block)
+                partial = not block.endswith(b"\n")
+    except (OSError, EOFError, zlib.error) as exc:
+        cut = f", then a cut line {lines + 1}" if partial else ""
+        return (
+            f"damaged gzip stream ({type(exc).__name__}: {exc}) after {lines} complete line(s) "
+            f"({size} bytes decompressed{cut}); file rejected, nothing of it loaded"
+        )
+    return "gzip stream could not be read"
 
 
 def read_header(path: Path, compressed: bool) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import zlib
 from collections.abc import Callable
@@ -13,15 +14,17 @@ import duckdb
 from sources.contracts import FeedContract
 from sources.ingest.batch import Batch, BatchError, Committed, Pending
 from sources.ingest.csv_batch import csv_batch_full, shared_read_key, stage_csv_files
+from sources.ingest.events import record_event, reject_file, unreadable
 from sources.ingest.files import LandingFile, content_hash, discover
 from sources.ingest.fingerprints import HashCache
 from sources.ingest.jsonl_batch import jsonl_batch_full, stage_jsonl_files
 from sources.ingest.readers import StagedFile, StagingError, stage_file
 from sources.ingest.results import FeedLoad, FileLoad
-from sources.ingest.schema import ensure_schema
+from sources.ingest.schema import QUARANTINE_COLUMNS, ensure_schema
 from sources.ingest.validate import checked_sql, typed_select
 
 log = logging.getLogger(__name__)
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
 class ReconciliationError(Exception):
@@ -31,15 +34,6 @@ class ReconciliationError(Exception):
 def load_id_for(contract: FeedContract, digest: str) -> str:
     """The ledger id of a file's load: feed and content hash prefix, so a re-delivery maps to it."""
     return f"{contract.name}:{digest[:16]}"
-
-
-def _record_event(
-    con: duckdb.DuckDBPyConnection, fl: FileLoad, content: str | None, message: str | None, run_id: str
-) -> None:
-    con.execute(
-        "INSERT INTO audit.load_events VALUES (?, ?, ?, ?, ?, ?, ?, now())",
-        [fl.feed, fl.source_file, content, fl.outcome, fl.load_id, message, run_id],
-    )
 
 
 def _prior_load(con: duckdb.DuckDBPyConnection, feed: str, digest: str) -> tuple[str, str] | None:
@@ -68,7 +62,7 @@ def load_file(
         fl.outcome, fl.load_id = "skipped_duplicate", prior[0]
         note = f"same content as {prior[1]} (load {prior[0]}); nothing added"
         fl.messages.append(note)
-        _record_event(con, fl, digest, note, run_id)
+        record_event(con, fl, digest, note, run_id)
         return fl
 
     fl.load_id = load_id_for(contract, digest)
@@ -95,11 +89,13 @@ def load_file(
             meta,
         ).fetchone()[0]
         fl.rows_quarantined = con.execute(
-            """
-            INSERT INTO audit.quarantine
+            f"""
+            INSERT INTO audit.quarantine ({QUARANTINE_COLUMNS})
             SELECT ?, ?, ?, _source_line, list_filter(_error_columns, x -> x IS NOT NULL)[1],
-                   array_to_string(_errors, '; '), _original, now()
-            FROM scratch._checked WHERE len(_errors) > 0
+                   array_to_string(_errors, '; '), _original, now(), b.original_bytes,
+                   coalesce(b.original_length, strlen(_original))
+            FROM scratch._checked c LEFT JOIN scratch._raw_bytes b ON b.n = c._source_line
+            WHERE len(_errors) > 0
             """,
             [fl.load_id, contract.name, lf.relative],
         ).fetchone()[0]
@@ -134,12 +130,14 @@ def load_file(
         fl.messages += [
             f"{contract.name}: {lf.relative} line {line}: {reason}" for line, col, reason in samples
         ]
-        _record_event(con, fl, digest, "; ".join(staged.notes) or None, run_id)
+        record_event(con, fl, digest, "; ".join(staged.notes) or None, run_id)
         con.execute("COMMIT")
     except (StagingError, ReconciliationError, duckdb.Error) as exc:
         if in_tx:
             con.execute("ROLLBACK")
-        fl.outcome, fl.rows_loaded, fl.rows_quarantined = "failed", 0, 0
+        # A file the reader cannot take is the file's fault (rejected); anything else is ours.
+        fl.outcome = "rejected" if isinstance(exc, StagingError) else "failed"
+        fl.rows_loaded, fl.rows_quarantined = 0, 0
         message = (
             str(exc)
             if isinstance(exc, StagingError | ReconciliationError)
@@ -148,17 +146,7 @@ def load_file(
         if isinstance(exc, StagingError):
             message = f"{contract.name}: {message}"
         fl.messages.append(message)
-        _record_event(con, fl, digest, message, run_id)
-    return fl
-
-
-def _unreadable(
-    con: duckdb.DuckDBPyConnection, contract: FeedContract, lf: LandingFile, exc: Exception, run_id: str
-) -> FileLoad:
-    """A file that cannot even be hashed: recorded as failed, nothing loaded, the run goes on."""
-    fl = FileLoad(feed=contract.name, source_file=lf.relative, outcome="failed")
-    fl.messages.append(f"{contract.name}: {lf.relative}: cannot read the file: {type(exc).__name__}: {exc}")
-    _record_event(con, fl, None, fl.messages[-1], run_id)
+        record_event(con, fl, digest, message, run_id)
     return fl
 
 
@@ -267,10 +255,16 @@ def load_feed(
     ).fetchall()}  # fmt: skip
     hashes = HashCache.load(con, contract.name)
     for lf in discover(landing_root, contract):
+        if lf.refused:  # never opened, not even hashed
+            emit([reject_file(con, contract, lf, lf.refused, run_id)])
+            continue
         try:
             digest = hashes.digest(lf)
         except (OSError, EOFError, zlib.error) as exc:  # a cut or corrupt gzip stream
-            emit([_unreadable(con, contract, lf, exc, run_id)])
+            emit([unreadable(con, contract, lf, exc, run_id)])
+            continue
+        if digest == EMPTY_SHA256 and digest not in seen:  # 0 bytes, or a gzip of nothing
+            emit([reject_file(con, contract, lf, "nothing loadable: empty file (0 bytes)", run_id, digest)])
             continue
         if digest in {d for _, d in waiting}:
             flush()  # the same content twice in a batch: the ledger decides after it

@@ -17,6 +17,8 @@ import duckdb
 
 from sources.contracts import FeedContract
 from sources.ingest.files import LandingFile, read_header
+from sources.ingest.loadable import has_required_sql, looks_like
+from sources.ingest.originals import recover_originals
 from sources.ingest.sqltext import ident, lit, not_blank_sql, strip_cr_sql, trim_to_null_sql
 
 
@@ -46,20 +48,27 @@ def _read_lines(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> None:
             compression={lit("gzip" if lf.compressed else "none")})
         """
     )
-    # Lines the reader rejected (invalid UTF-8) are missing from _lines; put them back at
-    # their place: accepted line i moves down by the number of rejects before it.
+    # Lines the reader rejected (invalid UTF-8, too long) are missing from _lines; put them back
+    # at their place: accepted line i moves down by the number of rejects before it. Their text
+    # is their original bytes with escapes (sources/ingest/originals.py), with the true reason.
+    rejected = [r for (r,) in con.execute("SELECT DISTINCT line FROM _lines_rej ORDER BY 1").fetchall()]
+    recover_originals(con, lf, rejected)
     con.execute(
         """
         CREATE OR REPLACE TABLE scratch._phys AS
         WITH rej AS (
-            SELECT line AS r, any_value(csv_line) AS text, row_number() OVER (ORDER BY line) AS j
+            SELECT line AS r, any_value(csv_line) AS text, row_number() OVER (ORDER BY line) AS j,
+                   bool_or(error_type = 'INVALID ENCODING') AS bad_encoding,
+                   CASE WHEN NOT bool_or(error_type = 'INVALID ENCODING')
+                        THEN 'line too long: ' || any_value(error_message) END AS line_error
             FROM _lines_rej GROUP BY line
         ),
         acc AS (SELECT rowid + 1 AS i, text FROM scratch._lines)
-        SELECT acc.i + coalesce(rej.j, 0) AS n, acc.text, false AS bad_encoding
+        SELECT acc.i + coalesce(rej.j, 0) AS n, acc.text, false AS bad_encoding, NULL AS line_error
         FROM acc ASOF LEFT JOIN (SELECT r - j AS adj, j FROM rej) rej ON acc.i > rej.adj
         UNION ALL
-        SELECT r, text, true FROM rej
+        SELECT r, coalesce(b.text, rej.text), bad_encoding, line_error
+        FROM rej LEFT JOIN scratch._raw_bytes b ON b.n = rej.r
         """
     )
 
@@ -76,13 +85,14 @@ def jsonl_records_sql(contract: FeedContract, source: str, keep: str = "") -> st
     keep_cols = f"{keep}, " if keep else ""
     return f"""
         WITH parsed AS (
-            SELECT {keep_cols}n, text, bad_encoding,
+            SELECT {keep_cols}n, text, bad_encoding, line_error,
                    -- json_type must only see valid JSON, and CASE (unlike AND) evaluates a
                    -- branch only on its own rows. Valid JSON that starts with '{{' is an object:
                    -- one parse for the usual line instead of three.
-                   NOT bad_encoding AND CASE WHEN prefix(text, '{{') THEN json_valid(text)
-                                             WHEN json_valid(text) THEN json_type(text) = 'OBJECT'
-                                             ELSE false END AS ok
+                   NOT bad_encoding AND line_error IS NULL
+                   AND CASE WHEN prefix(text, '{{') THEN json_valid(text)
+                            WHEN json_valid(text) THEN json_type(text) = 'OBJECT'
+                            ELSE false END AS ok
             FROM {source} WHERE text IS NOT NULL AND {not_blank_sql("text")}
         ),
         objects AS (
@@ -94,6 +104,7 @@ def jsonl_records_sql(contract: FeedContract, source: str, keep: str = "") -> st
         )
         SELECT {keep_cols}n AS _source_line, text AS _original,
                CASE WHEN bad_encoding THEN 'invalid UTF-8 encoding'
+                    WHEN line_error IS NOT NULL THEN line_error
                     WHEN NOT ok THEN 'malformed JSON line (not a complete JSON object)' END
                    AS _parse_error,
                CAST(NULL AS VARCHAR) AS _error_column,
@@ -110,7 +121,18 @@ def stage_jsonl(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedC
     """JSON lines: one record per non-blank physical line."""
     _read_lines(con, lf)
     con.execute("CREATE OR REPLACE VIEW scratch._staged AS " + jsonl_records_sql(contract, "scratch._phys"))
-    rows = con.execute("SELECT count(*) FROM scratch._staged").fetchone()[0]
+    rows, usable = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE {has_required_sql(contract)}) FROM scratch._staged"
+    ).fetchone()
+    if rows and not usable:
+        keys = con.execute(
+            "SELECT json_keys(_original) FROM scratch._staged WHERE _parse_error IS NULL LIMIT 1"
+        ).fetchone()
+        raise StagingError(
+            f"{lf.relative}: nothing loadable: none of its {rows} record(s) is a JSON object with "
+            f"the required field(s) {', '.join(c.name for c in contract.required)}"
+            + looks_like(keys[0] if keys else [], contract)
+        )
     extras = con.execute(
         "SELECT DISTINCT unnest(json_keys(_extra)) FROM scratch._staged WHERE _extra IS NOT NULL ORDER BY 1"
     ).fetchall()
@@ -135,9 +157,14 @@ def stage_csv(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedCon
     """CSV with header: parsed by DuckDB, numbered by the physical line where a record starts."""
     raw_header = read_header(lf.path, lf.compressed)
     if raw_header.strip() == b"":
-        con.execute("CREATE OR REPLACE VIEW scratch._staged AS " + _empty_staged_sql(contract))
-        return StagedFile(rows_read=0, notes=["empty file: no header and no rows"])
+        raise StagingError(f"{lf.relative}: nothing loadable: empty file (no header, no rows)")
     header = parse_header(raw_header, lf)
+    missing = [c.name for c in contract.required if c.name not in header]
+    if missing:
+        raise StagingError(
+            f"{lf.relative}: nothing loadable: the header lacks required column(s) {', '.join(missing)}"
+            + looks_like(header, contract)
+        )
     _read_lines(con, lf)
     columns = "{" + ", ".join(f"{lit(h)}: 'VARCHAR'" for h in header) + "}"
     con.execute("DROP TABLE IF EXISTS _parse_rej; DROP TABLE IF EXISTS _parse_rej_scan")
@@ -153,7 +180,8 @@ def stage_csv(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedCon
     con.execute(
         """
         CREATE OR REPLACE TABLE scratch._rejected AS
-        SELECT line AS l, arg_min(error_type || ': ' || error_message, column_idx) AS reason,
+        -- column_idx is NULL for a whole-line error (LINE SIZE OVER MAXIMUM): arg_min skips NULL keys
+        SELECT line AS l, arg_min(error_type || ': ' || error_message, coalesce(column_idx, -1)) AS reason,
                coalesce(arg_min(column_name, column_idx), 'field ' || (min(column_idx) + 1)) AS column_name
         FROM _parse_rej GROUP BY line
         """
@@ -183,15 +211,15 @@ def stage_csv(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedCon
         UNION ALL
         SELECT rec.start_n, rec.original,
                CASE WHEN j.reason LIKE 'INVALID ENCODING%' THEN 'invalid UTF-8 encoding'
+                    WHEN j.reason LIKE 'LINE SIZE OVER MAXIMUM: %'
+                    THEN 'line too long: ' || j.reason[25:]
                     ELSE 'malformed CSV record: ' || j.reason END,
                j.column_name, {reject_cols}, NULL::JSON
         FROM scratch._rejected j JOIN scratch._records rec USING (l)
         """
     )
-    missing = [c.name for c in contract.required if c.name not in header]
-    notes = [f"header lacks required column(s) {', '.join(missing)}"] if missing else []
     rows = con.execute("SELECT count(*) FROM scratch._staged").fetchone()[0]
-    return StagedFile(rows_read=rows, extra_columns=extra, notes=notes, missing_required=missing)
+    return StagedFile(rows_read=rows, extra_columns=extra)
 
 
 def csv_columns_sql(contract: FeedContract, header: list[str] | tuple[str, ...]) -> tuple[str, str, str]:
@@ -274,14 +302,6 @@ def _number_records(con: duckdb.DuckDBPyConnection, quote_aware: bool) -> int:
         """
     )
     return con.execute("SELECT count(*) FROM scratch._data_lines").fetchone()[0]
-
-
-def _empty_staged_sql(contract: FeedContract) -> str:
-    cols = ", ".join(f"NULL::VARCHAR AS {ident(c)}" for c in contract.column_names)
-    return (
-        "SELECT NULL::BIGINT AS _source_line, NULL::VARCHAR AS _original, NULL::VARCHAR AS _parse_error, "
-        f"NULL::VARCHAR AS _error_column, {cols}, NULL::JSON AS _extra LIMIT 0"
-    )
 
 
 def stage_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, contract: FeedContract) -> StagedFile:

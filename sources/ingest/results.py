@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 class FileLoad:
     feed: str
     source_file: str
-    outcome: str  # loaded | skipped_duplicate | failed
+    outcome: str  # loaded | skipped_duplicate | rejected (the file's fault) | failed
     load_id: str | None = None
     rows_read: int = 0
     rows_loaded: int = 0
@@ -29,3 +29,8 @@ class FeedLoad:
     @property
     def failed(self) -> list[FileLoad]:
         return [f for f in self.files if f.outcome == "failed"]
+
+    @property
+    def rejected(self) -> list[FileLoad]:
+        """Files refused as a whole (symlink, nothing loadable, damaged): recorded, never partly loaded."""
+        return [f for f in self.files if f.outcome == "rejected"]

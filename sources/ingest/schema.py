@@ -6,6 +6,12 @@ import duckdb
 
 from sources.contracts import FeedContract
 
+# audit.quarantine's columns in order, for INSERT ... BY NAME-free inserts that name them.
+QUARANTINE_COLUMNS = (
+    "load_id, feed, source_file, source_line, column_name, reason, original, quarantined_at, "
+    "original_bytes, original_length"
+)
+
 # Columns the loader adds to every raw row.
 RAW_METADATA_DDL = (
     ("_load_id", "VARCHAR NOT NULL"),  # one id per loaded file, joins audit.load_ledger
@@ -35,7 +41,7 @@ CREATE TABLE IF NOT EXISTS audit.load_events (
     feed         VARCHAR NOT NULL,
     source_file  VARCHAR NOT NULL,
     content_hash VARCHAR,
-    outcome      VARCHAR NOT NULL,  -- loaded | skipped_duplicate | failed
+    outcome      VARCHAR NOT NULL,  -- loaded | skipped_duplicate | rejected | failed
     load_id      VARCHAR,           -- the ledger entry that holds the rows
     message      VARCHAR,
     run_id       VARCHAR,
@@ -59,9 +65,12 @@ CREATE TABLE IF NOT EXISTS audit.quarantine (
     source_line  BIGINT,
     column_name  VARCHAR,
     reason       VARCHAR NOT NULL,
-    original     VARCHAR,
+    original     VARCHAR,           -- the record's text (bytes escaped where not UTF-8)
     quarantined_at TIMESTAMPTZ NOT NULL
 );
+-- Added later, so warehouses created before get them too (sources/ingest/originals.py).
+ALTER TABLE audit.quarantine ADD COLUMN IF NOT EXISTS original_bytes BLOB;    -- not-UTF-8/long lines
+ALTER TABLE audit.quarantine ADD COLUMN IF NOT EXISTS original_length BIGINT; -- bytes of the record
 """
 
 

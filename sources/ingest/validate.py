@@ -2,8 +2,44 @@
 
 from __future__ import annotations
 
-from sources.contracts import FeedContract
+import os
+from datetime import date
+
+from sources.contracts import Column, FeedContract
 from sources.ingest.sqltext import ident, lit
+
+SALES_SINCE_ENV = "CRM360_SALES_SINCE"  # documented in pipelines/config.py ENV_VARS
+SALES_SINCE_DEFAULT = date(2000, 1, 1)
+
+
+def sales_since() -> date:
+    """The earliest plausible sale date: CRM360_SALES_SINCE, default 2000-01-01."""
+    text = os.environ.get(SALES_SINCE_ENV, "").strip()
+    try:
+        return date.fromisoformat(text) if text else SALES_SINCE_DEFAULT
+    except ValueError:
+        raise ValueError(f"{SALES_SINCE_ENV}={text!r} is not a date YYYY-MM-DD") from None
+
+
+def bound_rules(c: Column) -> list[tuple[str, str]]:
+    """(SQL condition that breaks it, message suffix) per plausibility bound of a column."""
+    col = ident(c.name)
+    if c.bounds == "sale_time":
+        since = sales_since().isoformat()
+        ts = f"TRY_CAST({col} AS TIMESTAMPTZ)"
+        return [
+            (f"{ts} < CAST({lit(since)} AS TIMESTAMPTZ)", f"' is before {since} ({SALES_SINCE_ENV})"),
+            (f"{ts} > now() + INTERVAL 1 HOUR", "' is after the load time"),
+        ]
+    if c.bounds == "birth_date":
+        d = f"TRY_CAST({col} AS DATE)"
+        return [
+            (f"{d} > current_date", "' is in the future"),
+            (f"{d} < current_date - INTERVAL 120 YEAR", "' gives an age over 120"),
+        ]
+    if c.bounds is not None:
+        raise ValueError(f"column {c.name}: unknown plausibility bounds {c.bounds!r}")
+    return []
 
 
 def violations(contract: FeedContract) -> list[tuple[str, str, str]]:
@@ -33,6 +69,9 @@ def violations(contract: FeedContract) -> list[tuple[str, str, str]]:
                     f"{prefix} || {col} || {suffix}",
                 )
             )
+        for cond, suffix in bound_rules(c):
+            rules.append((c.name, f"{col} IS NOT NULL AND {cond}", f"{prefix} || {col} || {lit(suffix)}"))
+    rules += [(r.column, r.broken, lit(r.message)) for r in contract.row_rules]
     return rules
 
 

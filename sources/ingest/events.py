@@ -1,0 +1,48 @@
+"""Load events of files that load nothing: rejected files and their reasons in audit.load_events."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+
+import duckdb
+
+from sources.contracts import FeedContract
+from sources.ingest.files import LandingFile, gzip_damage
+from sources.ingest.results import FileLoad
+
+
+def record_event(
+    con: duckdb.DuckDBPyConnection, fl: FileLoad, content: str | None, message: str | None, run_id: str
+) -> None:
+    con.execute(
+        "INSERT INTO audit.load_events VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+        [fl.feed, fl.source_file, content, fl.outcome, fl.load_id, message, run_id],
+    )
+
+
+def reject_file(
+    con: duckdb.DuckDBPyConnection,
+    contract: FeedContract,
+    lf: LandingFile,
+    reason: str,
+    run_id: str,
+    digest: str | None = None,
+) -> FileLoad:
+    """A file refused as a whole: recorded in audit.load_events with its reason, nothing loaded.
+
+    It is not in the ledger, so a corrected file under the same name loads on a later run.
+    """
+    fl = FileLoad(feed=contract.name, source_file=lf.relative, outcome="rejected")
+    fl.messages.append(f"{contract.name}: {lf.relative}: {reason}")
+    record_event(con, fl, digest, fl.messages[-1], run_id)
+    return fl
+
+
+def unreadable(
+    con: duckdb.DuckDBPyConnection, contract: FeedContract, lf: LandingFile, exc: Exception, run_id: str
+) -> FileLoad:
+    """A file that cannot even be hashed (a cut gzip stream): rejected with where it breaks."""
+    if lf.compressed and isinstance(exc, EOFError | zlib.error | gzip.BadGzipFile):
+        return reject_file(con, contract, lf, gzip_damage(lf.path), run_id)
+    return reject_file(con, contract, lf, f"cannot read the file: {type(exc).__name__}: {exc}", run_id)
