@@ -21,7 +21,7 @@ from sources.simulator import simulate
 pytestmark = pytest.mark.integration
 
 SIMULATION = {"customers": 150, "days": 12, "seed": 5}
-CHECK_KINDS = ("dbt:", "gx:", "pandera:", "reconcile_", "dbt:source_freshness:", "quality_gate:")
+CHECK_KINDS = ("dbt:", "gx:", "pandera:", "reconcile_", "source_freshness:", "quality_gate:")
 
 
 @dataclass
@@ -116,7 +116,7 @@ VIOLATIONS = [
         FROM_THE_FUTURE, "dbt:pos_transaction_not_after_load", "staging.stg_pos__transaction_lines", id="dbt"
     ),
     pytest.param(ROW_LOST_FROM_RAW, "reconcile_loads_pos", "raw.pos", id="reconciliation"),
-    pytest.param(FEED_STOPPED, "dbt:source_freshness:raw.pos", "raw.pos", id="freshness"),
+    pytest.param(FEED_STOPPED, "source_freshness:raw.pos", "raw.pos", id="freshness"),
 ]
 
 
