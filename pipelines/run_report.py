@@ -51,7 +51,7 @@ def root_cause(error: ErrorInfo | None) -> str:
     inner = error
     while (inner.cause or inner.context) is not None:
         inner = inner.cause or inner.context
-    text = " ".join(inner.message.split())
+    text = re.sub(r"^(?:[a-z_]+\.)+(?=[A-Z]\w*: )", "", " ".join(inner.message.split()))  # drop module path
     name = inner.cls_name or ""
     if name and not text.startswith(name) and "." not in text.split(":", 1)[0]:
         text = f"{name}: {text}"
@@ -118,7 +118,7 @@ def check_lines(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[list[str],
         return [], 0
     rows = con.execute(
         """
-        SELECT check_name, asset, failing_rows,
+        SELECT check_name, asset, failing_rows, try(json_extract_string(sample, '$.message')) AS message,
                coalesce(try(json_extract_string(sample, '$.status')), '') = 'skipped' AS skipped
         FROM audit.check_results
         WHERE run_id = ? AND severity = 'error' AND NOT passed ORDER BY asset, check_name
@@ -126,8 +126,8 @@ def check_lines(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[list[str],
         [run_id],
     ).fetchall()
     failed = [
-        f"{name} on {asset or '?'}" + ("" if rows_ is None else f": {rows_:,} failing")
-        for name, asset, rows_, skipped in rows
+        f"{name} on {asset or '?'}" + (f": {n:,} failing" if n is not None else f": {msg}" if msg else "")
+        for name, asset, n, msg, skipped in rows
         if not skipped
     ]
     return failed, sum(1 for *_, skipped in rows if skipped)

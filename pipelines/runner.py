@@ -240,7 +240,8 @@ def print_summary(summary: RunSummary) -> None:
     if summary.skipped_steps:
         console.print(
             f"[yellow]  {len(summary.skipped_steps)} later steps not executed because of the failure above "
-            "(the log file lists them)[/]"
+            "(the log file lists them)[/]",
+            soft_wrap=True,
         )
     if summary.rejected_files:
         console.print(f"[yellow]rejected files ({len(summary.rejected_files)}), in audit.load_events:[/]")

@@ -125,3 +125,17 @@ def test_a_lists_only_deployment_runs_green(tmp_path: Path) -> None:
     silent = sorted(("web", "pos", "callcenter", "campaign_audience"))
     assert rows == [(f"raw.{f}", "warn", NEVER_DELIVERED) for f in silent]
     assert customers > 0
+
+
+@pytest.mark.integration
+def test_a_required_feed_that_never_delivered_fails_the_run(tmp_path: Path) -> None:
+    from pipelines.runner import run_pipeline
+
+    (tmp_path / "landing").mkdir()
+    settings = load_settings(data_dir=tmp_path, env={"CRM360_FEEDS": '{"pos": "required"}'})
+    summary = run_pipeline(settings, selection="group:raw")
+    assert not summary.success and summary.exit_code == 1
+    assert [line for line in summary.failed_checks if "raw.pos" in line] == [
+        "source_freshness:raw.pos on raw.pos: raw.pos: never delivered (required by CRM360_FEEDS: an error)"
+    ]
+    assert not [line for line in summary.failed_checks if "raw.web" in line]  # optional: a warning

@@ -58,6 +58,8 @@ def test_root_cause_is_the_innermost_error_with_what_to_do_about_a_lock() -> Non
     assert "Conflicting lock" in text and "PID 4242" in text
     assert "process 4242" in text and "Close that program" in text
     assert root_cause(FakeError("boom", "ValueError")) == "ValueError: boom"
+    wrapped = FakeError("dagster._core.errors.DagsterAssetCheckFailedError: 1 blocking asset check failed")
+    assert root_cause(wrapped) == "DagsterAssetCheckFailedError: 1 blocking asset check failed"
 
 
 def test_dagster_skip_notices_are_recognised() -> None:
@@ -90,11 +92,12 @@ def test_skipped_checks_are_not_failures_and_rejected_files_are_named() -> None:
             CheckResult("dbt:not_null_x", "core.fct_x", "error", False, None, {"status": "skipped"}),
             CheckResult("dbt:unique_y", "core.dim_y", "error", False, 3, {"status": "fail"}),
             CheckResult("gx:between", "raw.pos", "warn", False, 1, {}),
+            CheckResult("source_freshness:raw.pos", "raw.pos", "error", False, None, {"message": "stale"}),
         ],
         "r1",
     )
     failed, skipped = check_lines(con, "r1")
-    assert failed == ["dbt:unique_y on core.dim_y: 3 failing"]
+    assert failed == ["dbt:unique_y on core.dim_y: 3 failing", "source_freshness:raw.pos on raw.pos: stale"]
     assert skipped == 1
     con.execute(
         "INSERT INTO audit.load_events VALUES "

@@ -38,7 +38,7 @@ def freshness_check_result(verdict: Freshness, rule: FeedRule) -> CheckResult:
         asset=f"raw.{verdict.feed}",
         severity=verdict.severity,
         passed=verdict.passed,
-        failing_rows=None if verdict.passed else 0,
+        failing_rows=None,  # not a row count: the message says what is wrong
         sample={"status": verdict.status, "age_hours": verdict.age_hours, "message": verdict.message,
                 "rule": rule.__dict__},
     )  # fmt: skip
