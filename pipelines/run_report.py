@@ -59,6 +59,14 @@ def root_cause(error: ErrorInfo | None) -> str:
     return f"{text}\n    -> {hint}" if hint else text
 
 
+def group_failures(failures: list[tuple[str, str]]) -> list[str]:
+    """'step: cause' per failed step; steps that failed for the same cause share one entry."""
+    steps: dict[str, list[str]] = {}
+    for step, cause in failures:
+        steps.setdefault(cause, []).append(step)
+    return [f"{', '.join(names)}: {cause}" for cause, names in steps.items()]
+
+
 def lock_hint(text: str) -> str | None:
     """What to do when DuckDB says another process holds the warehouse file (its message names the PID)."""
     match = _LOCK.search(text)

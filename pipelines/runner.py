@@ -18,6 +18,7 @@ from pipelines.feeds import check_landing_dir
 from pipelines.run_report import (
     check_lines,
     exit_code,
+    group_failures,
     is_skip_notice,
     rejected_files,
     root_cause,
@@ -162,9 +163,13 @@ def run_pipeline(
         log_path=log_path,
         skipped_steps=sorted(set(skipped)),
     )
-    for event in result.all_events:
-        if event.is_step_failure:
-            summary.failures.append(f"{event.step_key}: {root_cause(event.step_failure_data.error)}")
+    summary.failures = group_failures(
+        [
+            (e.step_key or "?", root_cause(e.step_failure_data.error))
+            for e in result.all_events
+            if e.is_step_failure
+        ]
+    )
     planned = {k.to_user_string().replace("/", ".") for k in job_def.asset_layer.selected_asset_keys}
     summary.materialized = {
         e.asset_key.to_user_string().replace("/", ".") for e in result.get_asset_materialization_events()

@@ -18,6 +18,7 @@ from pipelines.run_report import (
     EXIT_REJECTED_FILES,
     check_lines,
     exit_code,
+    group_failures,
     is_skip_notice,
     rejected_files,
     root_cause,
@@ -60,6 +61,11 @@ def test_root_cause_is_the_innermost_error_with_what_to_do_about_a_lock() -> Non
     assert root_cause(FakeError("boom", "ValueError")) == "ValueError: boom"
     wrapped = FakeError("dagster._core.errors.DagsterAssetCheckFailedError: 1 blocking asset check failed")
     assert root_cause(wrapped) == "DagsterAssetCheckFailedError: 1 blocking asset check failed"
+
+
+def test_steps_that_failed_for_one_cause_share_one_line() -> None:
+    failures = [("raw__pos", "locked"), ("raw__web", "locked"), ("dbt_staging", "boom")]
+    assert group_failures(failures) == ["raw__pos, raw__web: locked", "dbt_staging: boom"]
 
 
 def test_dagster_skip_notices_are_recognised() -> None:
