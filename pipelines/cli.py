@@ -66,13 +66,23 @@ def simulate(customers: int, days: int, seed: int, start_date, out: Path | None,
 )
 @click.option("--select", "selection", default=None, help="Dagster asset selection, e.g. 'group:raw'.")
 def run(data_dir: Path | None, selection: str | None) -> None:
-    """Materialize every asset in-process into <data dir>/warehouse/crm360.duckdb."""
-    from pipelines.runner import print_summary, run_pipeline
+    """Materialize every asset in-process into <data dir>/warehouse/crm360.duckdb.
+
+    Exit status: 0 everything built from clean input; 3 built, with rejected files (named);
+    1 not built (a step or blocking check failed); 2 refused before the run (README.md).
+    """
+    from pipelines.feeds import LandingMissing
+    from pipelines.run_report import EXIT_REFUSED
+    from pipelines.runner import SelectionError, print_summary, run_pipeline
 
     settings = load_settings(data_dir=data_dir)
-    summary = run_pipeline(settings, selection=selection)
+    try:
+        summary = run_pipeline(settings, selection=selection)
+    except (LandingMissing, SelectionError) as exc:
+        click.echo(f"crm360 run: {exc}", err=True)
+        sys.exit(EXIT_REFUSED)
     print_summary(summary)
-    sys.exit(0 if summary.success else 1)
+    sys.exit(summary.exit_code)
 
 
 @main.command("identity-report")

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from pipelines.customer_refs import RefPatterns, parse_ref_patterns
+from pipelines.feeds import FeedRule, parse_feed_rules
 from pipelines.identity.settings import IdentitySettings
 from pipelines.kpi.settings import KpiSettings
 
@@ -53,6 +54,14 @@ ENV_VARS: dict[str, tuple[str, str]] = {
         "the defaults `^ACC-` and `^LC-`. Any other reference is kept as the feed's own customer "
         "number (`local_ref`, `pos:100234`) and links that feed's records; a warn check counts them "
         "(docs/sources.md).",
+    ),
+    "feeds": (
+        "CRM360_FEEDS",
+        "Feeds this deployment expects and their freshness, JSON over the defaults: "
+        '`{"pos": "required", "web": {"expect": "optional", "warn_after_days": 2, "error_after_days": 7}}` '
+        "(null switches a limit off). Every feed is optional by default; web, pos and callcenter warn "
+        "after 2 days without a load and fail after 7, lists have no limit. A feed that never delivered "
+        "is a warning, an error (blocking its staging) only when required (see Declared feeds below).",
     ),
     "identity.match_threshold": (
         "CRM360_IDENTITY_MATCH_THRESHOLD",
@@ -156,6 +165,7 @@ class Settings:
     # dbt unit tests in production runs cost a fixed 16-17 s per run at every scale (crm360 bench);
     # dbt's own guidance is to run them in development and CI, where make test does.
     dbt_unit_tests: bool = False
+    feeds: dict[str, FeedRule] = field(default_factory=lambda: parse_feed_rules(None))  # CRM360_FEEDS
 
     @property
     def reports_dir(self) -> Path:
@@ -199,6 +209,7 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
         kpi=_kpi_settings(env),
         gx_max_batches=int(env.get("CRM360_GX_MAX_BATCHES", "25")),
         dbt_unit_tests=env.get("CRM360_DBT_UNIT_TESTS", "").lower() in ("1", "true", "yes"),
+        feeds=parse_feed_rules(env.get("CRM360_FEEDS")),
     )
 
 

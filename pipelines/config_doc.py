@@ -14,11 +14,42 @@ holds the same defaults for analysts running dbt by hand.
 This file is generated: `python -m pipelines.config_doc > docs/configuration.md` (`make docs`).
 """
 
+FEEDS_SECTION = """
+## Declared feeds
+
+`CRM360_FEEDS` says which feeds a deployment expects and how old each may get; it is the only
+freshness rule (dbt's `_sources.yml` has none). `raw_source_freshness`, a blocking check on every
+`raw.<feed>`, compares the last load (`max(_loaded_at)`) with the rule and writes
+`source_freshness:raw.<feed>` to `audit.check_results`:
+
+| Situation | Verdict |
+|---|---|
+| an optional feed never delivered (no raw rows) | warning `never delivered`; the rest builds |
+| a required feed never delivered | error: its staging and everything downstream wait |
+| last load older than `warn_after_days` | warning |
+| last load older than `error_after_days` | error (blocking) |
+
+A deployment that starts with some feeds builds every layer from what it has: a feed without input
+leaves its staging and core tables empty, and the marts made from it are empty, not missing.
+With only the list feeds (`compiled_list`, `response_list`) the customers, their contacts, consents
+and responses are built: `core.dim_customer`, `marts.customer_360`, `customer_segments`,
+`marketing_audience`, `kpi_market_segments`, `kpi_opt_in`, `kpi_headline`, `kpi_loyalty` and
+`kpi_defection` have rows. Everything made from purchases needs POS (orders, revenue, CLV, RFM,
+churn, acquisition, retention cohorts, Pareto, baskets, returns, perfect order, forecasts, next
+best offer, triggers), sessions need web, the service marts need the call centre and campaign lift
+needs `campaign_audience`: those marts exist with no rows
+until those feeds deliver.
+The dashboard names each chart without data.
+
+`crm360 run` refuses to start when the landing folder does not exist (exit 2, nothing built): a
+mistyped `--data-dir` is not a deployment without feeds. An empty landing folder is.
+"""
+
 
 def render_configuration_markdown() -> str:
     lines = [INTRO, "| Variable | Setting | Meaning |", "|---|---|---|"]
     lines += [f"| `{var}` | `{name}` | {text} |" for name, (var, text) in ENV_VARS.items()]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + FEEDS_SECTION
 
 
 if __name__ == "__main__":

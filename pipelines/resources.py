@@ -14,6 +14,7 @@ from dagster_dbt import DbtCliResource
 
 from pipelines.config import Settings
 from pipelines.customer_refs import ref_patterns_dbt_vars
+from pipelines.feeds import rules_json
 
 # Every asset that writes the warehouse runs in this pool with a limit of 1: DuckDB allows one
 # read-write process per file, and dbt runs as a second process (STACK_NOTES, dagster#18746).
@@ -65,11 +66,13 @@ class LandingResource(dg.ConfigurableResource):
     web_api_url: str | None = None
     web_api_page_size: int = 5000
     state_dir: str = ""
+    feeds_json: str = ""  # Settings.feeds (CRM360_FEEDS) as pipelines.feeds.rules_json; "" = defaults
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LandingResource:
         return cls(
             landing_dir=str(settings.landing_dir),
+            feeds_json=rules_json(settings.feeds),
             web_api_url=settings.web_api_url,
             web_api_page_size=settings.web_api_page_size,
             state_dir=str(settings.data_dir / "state"),

@@ -21,7 +21,7 @@ from sources.simulator import simulate
 pytestmark = pytest.mark.integration
 
 SIMULATION = {"customers": 150, "days": 12, "seed": 5}
-CHECK_KINDS = ("dbt:", "gx:", "pandera:", "reconcile_", "dbt:source_freshness:", "quality_gate:")
+CHECK_KINDS = ("dbt:", "gx:", "pandera:", "reconcile_", "source_freshness:", "quality_gate:")
 
 
 @dataclass
@@ -57,7 +57,9 @@ def test_clean_run_passes_every_check(clean_run: CleanRun) -> None:
     )
     for kind in CHECK_KINDS:
         assert any(name.startswith(kind) for name, *_ in rows), f"no {kind} check ran"
-    assert [r for r in rows if not r[3]] == []
+    # 12 simulated days hold no campaign response yet: that optional feed never delivered, a warning.
+    never_delivered = ("source_freshness:raw.response_list", "raw.response_list", "warn", False)
+    assert [r for r in rows if not r[3] and r != never_delivered] == []
     assert "marts.customer_360" in summary.materialized
     assert "core.quality_gate" in summary.materialized
 
@@ -116,7 +118,7 @@ VIOLATIONS = [
         FROM_THE_FUTURE, "dbt:pos_transaction_not_after_load", "staging.stg_pos__transaction_lines", id="dbt"
     ),
     pytest.param(ROW_LOST_FROM_RAW, "reconcile_loads_pos", "raw.pos", id="reconciliation"),
-    pytest.param(FEED_STOPPED, "dbt:source_freshness:raw.pos", "raw.pos", id="freshness"),
+    pytest.param(FEED_STOPPED, "source_freshness:raw.pos", "raw.pos", id="freshness"),
 ]
 
 

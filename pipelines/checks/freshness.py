@@ -1,83 +1,86 @@
-"""Blocking dbt source freshness on the operational raw feeds, one `dbt source freshness` per run."""
+"""Freshness of every raw feed against its declared rule (CRM360_FEEDS, pipelines/feeds.py).
 
-import json
-import tempfile
+One multi-asset check, blocking on raw.<feed>: a feed older than its error limit, or a required feed
+that never delivered, stops its staging; a warning (an optional feed that never delivered, a late
+one) does not. The age is that of the last load (max `_loaded_at`), read straight from DuckDB.
+"""
+
 from collections.abc import Iterator
-from pathlib import Path
+from datetime import UTC, datetime
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
+import duckdb
 
-from pipelines.assets.dbt import MANIFEST, dbt_environ, keep_parse_state, vars_args
-from pipelines.kpi.resource import KpiResource
-from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
-from quality.freshness import CHECK_PREFIX, freshness_results, freshness_sources
-from quality.results import ERROR, record_results
+from pipelines.feeds import FeedRule, Freshness, freshness_verdict, parse_feed_rules
+from pipelines.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
+from quality.results import CheckResult, record_results
+from sources.feeds import FEEDS
 
-CHECK_NAME = "dbt_source_freshness"
+CHECK_NAME = "source_freshness"  # the Dagster check on each raw asset
+CHECK_PREFIX = "source_freshness"  # audit.check_results: source_freshness:raw.<feed>
 
 
-def build_freshness_check(manifest_path: Path = MANIFEST) -> dg.AssetChecksDefinition:
-    feeds = freshness_sources(json.loads(manifest_path.read_text()))
-    specs = [
+def last_loaded_at(con: duckdb.DuckDBPyConnection, feed: str) -> datetime | None:
+    """max(_loaded_at) of raw.<feed>; None when the table is missing or empty (never delivered)."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = ?",
+        [feed],
+    ).fetchone()[0]
+    if not exists:
+        return None
+    return con.execute(f'SELECT max(_loaded_at) FROM raw."{feed}"').fetchone()[0]
+
+
+def freshness_check_result(verdict: Freshness, rule: FeedRule) -> CheckResult:
+    """The verdict as a row of audit.check_results."""
+    return CheckResult(
+        check_name=f"{CHECK_PREFIX}:raw.{verdict.feed}",
+        asset=f"raw.{verdict.feed}",
+        severity=verdict.severity,
+        passed=verdict.passed,
+        failing_rows=None,  # not a row count: the message says what is wrong
+        sample={"status": verdict.status, "age_hours": verdict.age_hours, "message": verdict.message,
+                "rule": rule.__dict__},
+    )  # fmt: skip
+
+
+@dg.multi_asset_check(
+    specs=[
         dg.AssetCheckSpec(
             CHECK_NAME,
             asset=dg.AssetKey(["raw", feed]),
             blocking=True,
-            description=(
-                f"dbt source freshness of raw.{feed} on _loaded_at (models/staging/_sources.yml): "
-                "warn after 2 days without a load, error (blocks staging) after 7."
-            ),
+            description=f"Age of the last load of raw.{feed} against its rule (CRM360_FEEDS); "
+            "a required feed that never delivered fails, an optional one warns.",
         )
-        for feed in feeds
-    ]
-
-    @dg.multi_asset_check(specs=specs, name="raw_source_freshness", pool=WAREHOUSE_POOL)
-    def _freshness(
-        context: dg.AssetCheckExecutionContext,
-        dbt: DbtCliResource,
-        warehouse: WarehouseResource,
-        kpi: KpiResource,
-    ) -> Iterator[dg.AssetCheckResult]:
-        selected = [f"source:raw.{feed}" for feed in feeds]
-        with tempfile.TemporaryDirectory(prefix="crm360-freshness-") as target, dbt_environ(warehouse):
-            invocation = dbt.cli(
-                ["source", "freshness", "--select", " ".join(selected), *vars_args(kpi, dbt)],
-                manifest=MANIFEST,
-                raise_on_error=False,
-                target_path=Path(target),
-            ).wait()
-            sources = (
-                invocation.get_artifact("sources.json") if (Path(target) / "sources.json").exists() else {}
-            )
-            keep_parse_state(Path(target))
-        results = {r.asset: r for r in freshness_results(sources)}
-        with warehouse.connect() as con:
-            record_results(con, list(results.values()), context.run.run_id)
-        for feed in feeds:
-            result = results.get(f"raw.{feed}")
-            if result is None:
-                yield dg.AssetCheckResult(
-                    asset_key=dg.AssetKey(["raw", feed]),
-                    check_name=CHECK_NAME,
-                    passed=False,
-                    severity=dg.AssetCheckSeverity.ERROR,
-                    description=f"{CHECK_PREFIX}:raw.{feed}: dbt gave no verdict (see the dbt log)",
-                )
-                continue
-            yield dg.AssetCheckResult(
-                asset_key=dg.AssetKey(["raw", feed]),
-                check_name=CHECK_NAME,
-                passed=result.passed,
-                severity=dg.AssetCheckSeverity.ERROR
-                if result.severity == ERROR
-                else dg.AssetCheckSeverity.WARN,
-                description=f"{result.check_name}: {result.sample['status']}, last load "
-                f"{result.sample['age_hours']} h ago",
-                metadata={"freshness": dg.MetadataValue.json(result.sample)},
-            )
-
-    return _freshness
-
-
-freshness_check = build_freshness_check()
+        for feed in FEEDS
+    ],
+    name="raw_source_freshness",
+    pool=WAREHOUSE_POOL,
+    can_subset=True,  # `--select raw/pos` checks raw.pos only
+)
+def freshness_check(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, landing: LandingResource
+) -> Iterator[dg.AssetCheckResult]:
+    rules = parse_feed_rules(landing.feeds_json)
+    now = datetime.now(UTC)
+    feeds = [k.asset_key.path[-1] for k in context.selected_asset_check_keys]
+    with warehouse.connect() as con:
+        verdicts = [freshness_verdict(f, rules[f], last_loaded_at(con, f), now) for f in feeds]
+        record_results(con, [freshness_check_result(v, rules[v.feed]) for v in verdicts], context.run.run_id)
+    for verdict in verdicts:
+        if not verdict.passed:
+            log = context.log.error if verdict.severity == "error" else context.log.warning
+            log(verdict.message)
+        yield dg.AssetCheckResult(
+            asset_key=dg.AssetKey(["raw", verdict.feed]),
+            check_name=CHECK_NAME,
+            passed=verdict.passed,
+            severity=dg.AssetCheckSeverity.ERROR
+            if verdict.severity == "error"
+            else dg.AssetCheckSeverity.WARN,
+            description=verdict.message,
+            metadata={
+                "freshness": dg.MetadataValue.json({"status": verdict.status, "age_hours": verdict.age_hours})
+            },
+        )
