@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from tests.ingest_helpers import POS_HEADER, pos_line, web_event, write
 
@@ -49,3 +50,20 @@ def test_rejected_files_are_named_and_do_not_block_downstream(tmp_path: Path) ->
     assert "pos/p.csv: refused: a symbolic link" in pos["rejected_files"].value
     assert (web["files_rejected"].value, web["files_loaded"].value) == (1, 1)
     assert "web/d2.jsonl.gz: damaged gzip stream" in web["rejected_files"].value
+
+
+@pytest.mark.integration
+def test_crm360_run_with_a_rejected_file_exits_3_and_names_it(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from pipelines import cli
+
+    landing = tmp_path / "landing"
+    write(landing / "pos" / "d1.csv", f"{POS_HEADER}\n{pos_line('T1')}\n")
+    os.symlink("/etc/passwd", landing / "pos" / "p.csv")
+    (landing / "pos" / "empty.csv").write_bytes(b"")
+    result = CliRunner().invoke(cli.main, ["run", "--data-dir", str(tmp_path), "--select", "raw/pos"])
+    assert result.exit_code == 3, result.output
+    assert "built, with rejected files" in result.output
+    assert "pos/p.csv" in result.output and "pos/empty.csv" in result.output
+    assert "root:" not in result.output  # nothing of /etc/passwd was read
