@@ -11,6 +11,7 @@ from pathlib import Path
 from pipelines.customer_refs import RefPatterns, parse_ref_patterns
 from pipelines.identity.settings import IdentitySettings
 from pipelines.kpi.settings import KpiSettings
+from quality.calibration import DISTRIBUTION_ENV, DistributionSettings, distribution_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -129,6 +130,8 @@ ENV_VARS: dict[str, tuple[str, str]] = {
         "CRM360_FORECAST_BACKTEST_WEEKS",
         "Last weeks of history held out to measure forecast error (default 8).",
     ),
+    # --- calibrated distribution rules (quality/calibration.py, docs/quality.md) ---
+    **{f"distribution.{attr}": entry for attr, entry in DISTRIBUTION_ENV.items()},
 }
 
 
@@ -150,6 +153,7 @@ class Settings:
     # dbt unit tests in production runs cost a fixed 16-17 s per run at every scale (crm360 bench);
     # dbt's own guidance is to run them in development and CI, where make test does.
     dbt_unit_tests: bool = False
+    distribution: DistributionSettings = field(default_factory=DistributionSettings)  # quality/calibration.py
 
     @property
     def reports_dir(self) -> Path:
@@ -193,6 +197,7 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
         kpi=_kpi_settings(env),
         gx_max_batches=int(env.get("CRM360_GX_MAX_BATCHES", "25")),
         dbt_unit_tests=env.get("CRM360_DBT_UNIT_TESTS", "").lower() in ("1", "true", "yes"),
+        distribution=distribution_settings(env),
     )
 
 
