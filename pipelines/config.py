@@ -12,6 +12,7 @@ from pipelines.customer_refs import RefPatterns, parse_ref_patterns
 from pipelines.feeds import FeedRule, parse_feed_rules
 from pipelines.identity.settings import IdentitySettings
 from pipelines.kpi.settings import KpiSettings
+from quality.calibration import DISTRIBUTION_ENV, DistributionSettings, distribution_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -144,6 +145,8 @@ ENV_VARS: dict[str, tuple[str, str]] = {
         "CRM360_FORECAST_BACKTEST_WEEKS",
         "Last weeks of history held out to measure forecast error (default 8).",
     ),
+    # --- calibrated distribution rules (quality/calibration.py, docs/quality.md) ---
+    **{f"distribution.{attr}": entry for attr, entry in DISTRIBUTION_ENV.items()},
 }
 
 
@@ -166,6 +169,7 @@ class Settings:
     # dbt's own guidance is to run them in development and CI, where make test does.
     dbt_unit_tests: bool = False
     feeds: dict[str, FeedRule] = field(default_factory=lambda: parse_feed_rules(None))  # CRM360_FEEDS
+    distribution: DistributionSettings = field(default_factory=DistributionSettings)  # quality/calibration.py
 
     @property
     def reports_dir(self) -> Path:
@@ -210,6 +214,7 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
         gx_max_batches=int(env.get("CRM360_GX_MAX_BATCHES", "25")),
         dbt_unit_tests=env.get("CRM360_DBT_UNIT_TESTS", "").lower() in ("1", "true", "yes"),
         feeds=parse_feed_rules(env.get("CRM360_FEEDS")),
+        distribution=distribution_settings(env),
     )
 
 

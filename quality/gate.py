@@ -1,4 +1,11 @@
-"""The quality gate before the KPI marts: failed error-severity checks of a run, and messages naming them."""
+"""The quality gate before the KPI marts: failed error-severity checks, and messages naming them.
+
+The gate stays shut across runs (docs/quality.md, "A gate that stays shut"): it reads the latest
+result of every error-level check per (check, asset, load) since the gate last opened, not only this
+run's. A failure stays open until a later result of the same check on the same data passes, or, for a
+check on one load (Great Expectations validates each load once), until that load's rows are gone from
+its raw table (deleted or moved to quarantine). Re-running proves nothing.
+"""
 
 from __future__ import annotations
 
@@ -66,6 +73,68 @@ def failed_checks(
     ).fetchall()
     return [
         FailedCheck(name, asset, failing, _first_example(sample)) for name, asset, failing, sample in rows
+    ]
+
+
+def _has_check_results(con: duckdb.DuckDBPyConnection) -> bool:
+    sql = "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'audit' AND table_name = 'check_results'"
+    return bool(con.execute(sql).fetchone()[0])
+
+
+def _load_present(con: duckdb.DuckDBPyConnection, asset: str, load_id: str) -> bool:
+    """Whether `asset` (schema.table) still holds rows of the load; a table that is gone holds none."""
+    schema, _, table = asset.partition(".")
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
+        "AND column_name = '_load_id'",
+        [schema, table],
+    ).fetchone()[0]
+    if not found:
+        return False
+    quoted = ".".join('"' + part.replace('"', '""') + '"' for part in (schema, table))
+    sql = f"SELECT EXISTS (SELECT 1 FROM {quoted} WHERE _load_id = ?)"
+    return bool(con.execute(sql, [load_id]).fetchone()[0])
+
+
+def open_failures(
+    con: duckdb.DuckDBPyConnection, prefixes: tuple[str, ...] = GUARDED_PREFIXES
+) -> list[FailedCheck]:
+    """Error-level failures still open, whichever run recorded them (see the module docstring).
+
+    The latest result per (check, asset, sample.load_id) since the gate last passed decides (skipped
+    dbt tests do not count); a failure about a load whose rows left its raw table is closed. Reads only.
+    """
+    if not _has_check_results(con):
+        return []
+    like = " OR ".join("asset LIKE ?" for _ in prefixes)
+    rows = con.execute(
+        f"""
+        WITH since AS (
+            SELECT coalesce(max(checked_at), TIMESTAMPTZ '1970-01-01 00:00:00+00') AS opened
+            FROM audit.check_results WHERE check_name = ? AND passed
+        ),
+        latest AS (
+            SELECT check_name, asset, severity, passed, failing_rows, sample,
+                   json_extract_string(sample, '$.load_id') AS load_id
+            FROM audit.check_results, since
+            WHERE checked_at > since.opened AND check_name <> ? AND ({like})
+              -- a skipped check (its model failed) proves nothing either way: the earlier result stands
+              AND coalesce(json_extract_string(sample, '$.status'), '') <> 'skipped'
+            QUALIFY row_number() OVER (
+                PARTITION BY check_name, asset, json_extract_string(sample, '$.load_id')
+                ORDER BY checked_at DESC
+            ) = 1
+        )
+        SELECT check_name, asset, failing_rows, sample, load_id FROM latest
+        WHERE severity = ? AND NOT passed
+        ORDER BY asset, check_name, load_id
+        """,
+        [GATE_CHECK, GATE_CHECK, *(p + "%" for p in prefixes), ERROR],
+    ).fetchall()
+    return [
+        FailedCheck(name, asset, failing, _first_example(sample))
+        for name, asset, failing, sample, load_id in rows
+        if load_id is None or asset is None or _load_present(con, asset, load_id)
     ]
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from quality.calibration import DistributionSettings
 from quality.pandera_rules import (
     DEC14,
     I32,
+    Failures,
     Predicate,
     Rule,
     S,
@@ -15,19 +17,11 @@ from quality.pandera_rules import (
     _cols,
     _types,
 )
-from quality.results import WARN
 
 # Rounding: amount, unit_price and discount are DECIMAL(12,2); a POS that rounds per line can be
 # off by a cent or two, so 0.02 separates rounding from a wrong amount.
 AMOUNT_TOLERANCE = 0.02
-# In the simulated feeds about 35% of POS sale lines are anonymous; above 60% identity resolution
-# or the loyalty capture is broken rather than shoppers being shy.
-MAX_ANONYMOUS_SHARE = 0.6
-# A day's revenue against the median of the 28 days before it: 0.1x catches a half-loaded day,
-# 10x a duplicated load; with fewer than 7 prior days the median means nothing, so no verdict.
-REVENUE_BAND = (0.1, 10.0)
-TRAILING_DAYS = 28
-MIN_PRIOR_DAYS = 7
+TRAILING_DAYS = 28  # the revenue band's window; its bounds are DistributionSettings
 RETURN_REASONS = ("returns", "recall", "repair", "repackaging", "recycling")
 
 
@@ -40,77 +34,105 @@ def in_dim(column: str, dim: str, dim_column: str) -> Predicate:
     return lambda t: t[column].isnull() | t[column].isin(_ref(t, "core", dim)[dim_column])
 
 
-def _anonymous_share(t: ir.Table) -> ir.Table:
-    stats = t.aggregate(lines=t.count(), anonymous=t.customer_key.isnull().sum())
-    stats = stats.mutate(share=stats.anonymous.cast("float64") / stats.lines.cast("float64"))
-    return stats.filter(stats.share > MAX_ANONYMOUS_SHARE).mutate(bound=ibis.literal(MAX_ANONYMOUS_SHARE))
+def _anonymous_share(dist: DistributionSettings) -> Failures:
+    bound, min_lines = dist.max_anonymous_share, dist.anonymous_share_min_lines
+
+    def failures(t: ir.Table) -> ir.Table:
+        stats = t.aggregate(lines=t.count(), anonymous=t.customer_key.isnull().sum())
+        stats = stats.mutate(share=stats.anonymous.cast("float64") / stats.lines.cast("float64"))
+        # below the minimum sample a share says nothing: no failing row, whatever the share
+        return stats.filter((stats.lines >= min_lines) & (stats.share > bound)).mutate(
+            bound=ibis.literal(bound), min_lines=ibis.literal(min_lines)
+        )
+
+    return failures
 
 
-def _revenue_outliers(t: ir.Table) -> ir.Table:
-    # days as integers (epoch days): this ibis/sqlglot pair cannot render date - interval in a join
-    daily = t.group_by(day=t.transaction_at.date()).aggregate(revenue=t.amount.sum().cast("float64"))
-    daily = daily.mutate(n=(daily.day.epoch_seconds() // 86400).cast("int64"))
-    prior = daily.select(prior_n=daily.n, prior_revenue=daily.revenue)
-    joined = daily.join(prior, [prior.prior_n < daily.n, prior.prior_n >= daily.n - TRAILING_DAYS])
-    band = joined.group_by("day", "revenue").aggregate(
-        median=joined.prior_revenue.median(), prior_days=joined.prior_n.count()
-    )
-    low, high = REVENUE_BAND
-    return band.filter(
-        (band.prior_days >= MIN_PRIOR_DAYS)
-        & ((band.revenue < low * band.median) | (band.revenue > high * band.median))
-    ).order_by("day")
+def _revenue_outliers(dist: DistributionSettings) -> Failures:
+    low, high, min_days = dist.revenue_band_low, dist.revenue_band_high, dist.revenue_band_min_prior_days
+
+    def failures(t: ir.Table) -> ir.Table:
+        # days as integers (epoch days): this ibis/sqlglot pair cannot render date - interval in a join
+        daily = t.group_by(day=t.transaction_at.date()).aggregate(revenue=t.amount.sum().cast("float64"))
+        daily = daily.mutate(n=(daily.day.epoch_seconds() // 86400).cast("int64"))
+        prior = daily.select(prior_n=daily.n, prior_revenue=daily.revenue)
+        joined = daily.join(prior, [prior.prior_n < daily.n, prior.prior_n >= daily.n - TRAILING_DAYS])
+        band = joined.group_by("day", "revenue").aggregate(
+            median=joined.prior_revenue.median(), prior_days=joined.prior_n.count()
+        )
+        return band.filter(
+            (band.prior_days >= min_days)
+            & ((band.revenue < low * band.median) | (band.revenue > high * band.median))
+        ).order_by("day")
+
+    return failures
 
 
-FCT_ORDER_LINES = TableSpec(
-    "core",
-    "fct_order_lines",
-    _types(
-        S="order_line_key transaction_id customer_key customer_sk product_key store_key channel_key",
-        I32="line_number date_key quantity quantity_ordered quantity_shipped",
-        TS="transaction_at shipped_at delivered_at",
-        DEC12="unit_price discount amount",
-    ),
-    key="order_line_key",
-    not_null=_cols("order_line_key transaction_id line_number transaction_at product_key store_key"),
-    rules=(
-        Rule("pandera:fct_order_lines:quantity_positive", ok=lambda t: t.quantity > 0, columns=("quantity",)),
-        Rule(
-            "pandera:fct_order_lines:unit_price_non_negative",
-            ok=lambda t: t.unit_price >= 0,
-            columns=("unit_price",),
+def fct_order_lines_spec(dist: DistributionSettings) -> TableSpec:
+    """core.fct_order_lines with its distribution rules calibrated by `dist`."""
+    return TableSpec(
+        "core",
+        "fct_order_lines",
+        _types(
+            S="order_line_key transaction_id customer_key customer_sk product_key store_key channel_key",
+            I32="line_number date_key quantity quantity_ordered quantity_shipped",
+            TS="transaction_at shipped_at delivered_at",
+            DEC12="unit_price discount amount",
         ),
-        Rule(
-            "pandera:fct_order_lines:amount_consistent",
-            ok=lambda t: (
-                (t.amount - (t.quantity * t.unit_price - t.discount.fill_null(0))).abs() <= AMOUNT_TOLERANCE
+        key="order_line_key",
+        not_null=_cols("order_line_key transaction_id line_number transaction_at product_key store_key"),
+        rules=(
+            Rule(
+                "pandera:fct_order_lines:quantity_positive",
+                ok=lambda t: t.quantity > 0,
+                columns=("quantity",),
             ),
-            columns=("quantity", "unit_price", "discount", "amount"),
+            Rule(
+                "pandera:fct_order_lines:unit_price_non_negative",
+                ok=lambda t: t.unit_price >= 0,
+                columns=("unit_price",),
+            ),
+            Rule(
+                "pandera:fct_order_lines:amount_consistent",
+                ok=lambda t: (
+                    (t.amount - (t.quantity * t.unit_price - t.discount.fill_null(0))).abs()
+                    <= AMOUNT_TOLERANCE
+                ),
+                columns=("quantity", "unit_price", "discount", "amount"),
+            ),
+            Rule(
+                "pandera:fct_order_lines:shipped_le_ordered",
+                ok=lambda t: t.quantity_shipped <= t.quantity_ordered,
+                columns=("quantity_ordered", "quantity_shipped"),
+            ),
+            Rule(
+                "pandera:fct_order_lines:delivered_after_shipped",
+                ok=lambda t: t.delivered_at >= t.shipped_at,
+                columns=("shipped_at", "delivered_at"),
+            ),
+            Rule(
+                "pandera:fct_order_lines:customer_sk_in_dim_customer",
+                ok=in_dim("customer_sk", "dim_customer", "customer_sk"),
+                columns=("customer_sk",),
+            ),
+            Rule(
+                "pandera:fct_order_lines:product_key_in_dim_product",
+                ok=in_dim("product_key", "dim_product", "product_key"),
+                columns=("product_key",),
+            ),
+            Rule(
+                "pandera:fct_order_lines:anonymous_share",
+                severity=dist.severity,
+                failures=_anonymous_share(dist),
+            ),
+            Rule(
+                "pandera:fct_order_lines:daily_revenue_band",
+                severity=dist.severity,
+                failures=_revenue_outliers(dist),
+            ),
         ),
-        Rule(
-            "pandera:fct_order_lines:shipped_le_ordered",
-            ok=lambda t: t.quantity_shipped <= t.quantity_ordered,
-            columns=("quantity_ordered", "quantity_shipped"),
-        ),
-        Rule(
-            "pandera:fct_order_lines:delivered_after_shipped",
-            ok=lambda t: t.delivered_at >= t.shipped_at,
-            columns=("shipped_at", "delivered_at"),
-        ),
-        Rule(
-            "pandera:fct_order_lines:customer_sk_in_dim_customer",
-            ok=in_dim("customer_sk", "dim_customer", "customer_sk"),
-            columns=("customer_sk",),
-        ),
-        Rule(
-            "pandera:fct_order_lines:product_key_in_dim_product",
-            ok=in_dim("product_key", "dim_product", "product_key"),
-            columns=("product_key",),
-        ),
-        Rule("pandera:fct_order_lines:anonymous_share", failures=_anonymous_share),
-        Rule("pandera:fct_order_lines:daily_revenue_band", severity=WARN, failures=_revenue_outliers),
-    ),
-)
+    )
+
 
 FCT_RETURNS = TableSpec(
     "core",
@@ -262,7 +284,13 @@ CUSTOMER_360 = TableSpec(
     ),
 )
 
-SPECS: dict[str, TableSpec] = {
-    s.qualified: s
-    for s in (FCT_ORDER_LINES, FCT_RETURNS, FCT_INTERACTIONS, FCT_WEB_SESSIONS, DIM_CUSTOMER, CUSTOMER_360)
-}
+
+def specs(dist: DistributionSettings | None = None) -> dict[str, TableSpec]:
+    """Every spec by schema.table, distribution rules calibrated by `dist` (default settings if None)."""
+    order_lines = fct_order_lines_spec(dist or DistributionSettings())
+    tables = (order_lines, FCT_RETURNS, FCT_INTERACTIONS, FCT_WEB_SESSIONS, DIM_CUSTOMER, CUSTOMER_360)
+    return {s.qualified: s for s in tables}
+
+
+SPECS: dict[str, TableSpec] = specs()  # with the default calibration: names, docs and tests
+FCT_ORDER_LINES = SPECS["core.fct_order_lines"]

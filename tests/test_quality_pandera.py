@@ -11,11 +11,14 @@ import duckdb
 import pytest
 
 from pipelines.checks.pandera import pandera_checks
+from pipelines.checks.resources import QualityResource
+from pipelines.config import load_settings
 from pipelines.resources import WarehouseResource
+from quality.calibration import DistributionSettings
 from quality.pandera_gate import validate_table
 from quality.pandera_rules import to_pandera
-from quality.pandera_schemas import SPECS
-from quality.results import ERROR, CheckResult
+from quality.pandera_schemas import SPECS, specs
+from quality.results import ERROR, WARN, CheckResult
 
 DDL = """
 CREATE SCHEMA core; CREATE SCHEMA marts;
@@ -126,21 +129,63 @@ def test_violation_fails_exactly_its_rule(
     json.dumps(result.sample, default=str)  # recordable
 
 
+ALL_ANONYMOUS_AND_A_SPIKE = (
+    # every sale anonymous: share 1.0 > 0.6; one day at 100x the median of the days before
+    "UPDATE core.fct_order_lines SET customer_key = NULL, customer_sk = NULL",
+    "UPDATE core.fct_order_lines SET quantity = 200, amount = 1000.00 WHERE order_line_key = 'L20'",
+)
+
+
 def test_distribution_rules(con: duckdb.DuckDBPyConnection) -> None:
-    # every sale anonymous: share 1.0 > 0.6; one day at 100x the median: a warning, not an error
-    con.execute("UPDATE core.fct_order_lines SET customer_key = NULL, customer_sk = NULL")
-    con.execute(
-        "UPDATE core.fct_order_lines SET quantity = 200, amount = 1000.00 WHERE order_line_key = 'L20'"
-    )
-    failed = _failed(validate_table(con, "core.fct_order_lines"))
+    for sql in ALL_ANONYMOUS_AND_A_SPIKE:
+        con.execute(sql)
+    spec = specs(DistributionSettings(anonymous_share_min_lines=31))["core.fct_order_lines"]  # 31 lines
+    failed = _failed(validate_table(con, "core.fct_order_lines", spec))
     assert set(failed) == {
         "pandera:fct_order_lines:anonymous_share",
         "pandera:fct_order_lines:daily_revenue_band",
     }
-    assert failed["pandera:fct_order_lines:anonymous_share"].sample["rows"][0]["share"] == 1.0
+    share = failed["pandera:fct_order_lines:anonymous_share"]
+    assert share.severity == WARN  # a distribution rule warns unless configured otherwise
+    assert share.sample["rows"][0]["share"] == 1.0 and share.sample["rows"][0]["min_lines"] == 31
     band = failed["pandera:fct_order_lines:daily_revenue_band"]
-    assert band.severity == "warn" and band.failing_rows == 1
+    assert band.severity == WARN and band.failing_rows == 1
     assert str(band.sample["rows"][0]["day"]) == "2026-03-21"
+
+
+def test_distribution_rules_need_a_minimum_sample(con: duckdb.DuckDBPyConnection) -> None:
+    # 31 lines, all anonymous, is below the default minimum sample: no verdict, even as an error
+    for sql in ALL_ANONYMOUS_AND_A_SPIKE:
+        con.execute(sql)
+    strict = DistributionSettings(severity=ERROR, revenue_band_min_prior_days=29)
+    results = validate_table(con, "core.fct_order_lines", specs(strict)["core.fct_order_lines"])
+    assert _failed(results) == {}
+    assert {r.check_name: r.severity for r in results}["pandera:fct_order_lines:anonymous_share"] == ERROR
+
+
+def test_distribution_rule_with_enough_sample_and_error_severity_fails(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    con.execute(
+        "UPDATE core.fct_order_lines SET customer_key = NULL, customer_sk = NULL WHERE order_line_key <> 'L0'"
+    )
+    strict = DistributionSettings(severity=ERROR, max_anonymous_share=0.9, anonymous_share_min_lines=31)
+    failed = _failed(validate_table(con, "core.fct_order_lines", specs(strict)["core.fct_order_lines"]))
+    assert list(failed) == ["pandera:fct_order_lines:anonymous_share"]
+    assert failed["pandera:fct_order_lines:anonymous_share"].severity == ERROR
+    # the default calibration (warn, 200 lines) says nothing about the same table
+    assert _failed(validate_table(con, "core.fct_order_lines")) == {}
+
+
+def test_distribution_settings_from_the_environment() -> None:
+    env = {"CRM360_DISTRIBUTION_SEVERITY": "ERROR", "CRM360_MAX_ANONYMOUS_SHARE": "0.9",
+           "CRM360_ANONYMOUS_SHARE_MIN_LINES": "50", "CRM360_REVENUE_BAND_HIGH": ""}  # fmt: skip
+    dist = load_settings(data_dir=Path("/tmp/x"), env=env).distribution
+    assert dist == DistributionSettings(severity=ERROR, max_anonymous_share=0.9, anonymous_share_min_lines=50)
+    assert QualityResource.from_settings(load_settings(Path("/tmp/x"), env)).distribution() == dist
+    assert load_settings(data_dir=Path("/tmp/x"), env={}).distribution.severity == WARN
+    with pytest.raises(ValueError, match="severity"):
+        load_settings(data_dir=Path("/tmp/x"), env={"CRM360_DISTRIBUTION_SEVERITY": "fatal"})
 
 
 def test_missing_column_fails_dtypes_rule_without_crashing(con: duckdb.DuckDBPyConnection) -> None:
@@ -185,7 +230,10 @@ def test_blocking_check_stops_downstream_and_records(tmp_path: Path) -> None:
     [check] = [c for c in pandera_checks if any(k.asset_key == key for k in c.check_keys)]
     result = dg.materialize(
         [fct_order_lines, downstream, check],
-        resources={"warehouse": WarehouseResource(path=str(warehouse))},
+        resources={
+            "warehouse": WarehouseResource(path=str(warehouse)),
+            "quality": QualityResource(reports_dir=str(tmp_path / "reports")),
+        },
         raise_on_error=False,
     )
     assert not downstream_ran

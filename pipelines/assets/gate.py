@@ -4,7 +4,7 @@ import dagster as dg
 
 from pipelines.dbt_project import GATE_KEY
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
-from quality.gate import failed_checks, failure_message, gate_result
+from quality.gate import failure_message, gate_result, open_failures
 from quality.results import record_results
 
 
@@ -12,9 +12,10 @@ def build_gate_asset(guarded: list[dg.AssetKey]) -> dg.AssetsDefinition:
     """`guarded`: every core asset. Each marts asset depends on the gate (pipelines/dbt_project.py).
 
     Dagster does not start the gate when a blocking check on one of its parents failed with ERROR
-    severity in this run; a failed dbt step skips it as well. The gate also re-reads this run's
-    audit.check_results so that an error recorded by a check Dagster does not treat as blocking
-    (or one that ran outside the parents' checks) still stops the marts.
+    severity in this run; a failed dbt step skips it as well. The gate also reads audit.check_results
+    across runs (quality.gate.open_failures): an error recorded by a check Dagster does not treat as
+    blocking, one that ran outside the parents' checks, or one recorded by an earlier run on data
+    still in the warehouse stops the marts until that data is fixed or quarantined.
     """
 
     @dg.asset(
@@ -24,14 +25,15 @@ def build_gate_asset(guarded: list[dg.AssetKey]) -> dg.AssetsDefinition:
         pool=WAREHOUSE_POOL,
         kinds={"duckdb"},
         description=(
-            "Passes when no error-severity check on raw, staging, intermediate or core failed in this "
-            "run; every KPI mart depends on it, so a failed check leaves the marts of that run unbuilt."
+            "Passes when no error-severity check on raw, staging, intermediate or core has an open "
+            "failure, in this run or an earlier one on data still loaded (docs/quality.md); every KPI "
+            "mart depends on it, so a failed check leaves the marts unbuilt until the data is fixed."
         ),
     )
     def quality_gate(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         run_id = context.run.run_id
         with warehouse.connect() as con:
-            failed = failed_checks(con, run_id)
+            failed = open_failures(con)
             seen = con.execute(
                 "SELECT count(*) FROM audit.check_results WHERE run_id = ?", [run_id]
             ).fetchone()

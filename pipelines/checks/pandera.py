@@ -4,10 +4,11 @@ import json
 
 import dagster as dg
 
+from pipelines.checks.resources import QualityResource
 from pipelines.resources import WAREHOUSE_POOL, WarehouseResource
 from quality.pandera_gate import validate_table
 from quality.pandera_rules import TableSpec
-from quality.pandera_schemas import SPECS
+from quality.pandera_schemas import SPECS, specs
 from quality.results import ERROR, CheckResult, record_results, sample_json
 
 CHECK_NAME = "pandera"
@@ -67,14 +68,18 @@ def build_pandera_check(qualified: str) -> dg.AssetChecksDefinition:
         additional_deps=_deps(spec),
         description=(
             f"Pandera (ibis, inside DuckDB) on {qualified}: types, not-null and unique {spec.key}, {rules}. "
-            "Blocks downstream assets when an error rule fails."
+            "Blocks downstream assets when an error rule fails; distribution rules are calibrated by "
+            "QualityResource (CRM360_DISTRIBUTION_SEVERITY ...) and warn by default."
         ),
     )
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, quality: QualityResource
+    ) -> dg.AssetCheckResult:
+        calibrated = specs(quality.distribution())[qualified]
         with warehouse.connect() as con:
-            results = validate_table(con, qualified, spec)
+            results = validate_table(con, qualified, calibrated)
             record_results(con, results, context.run.run_id)
-        return summarize(spec, results)
+        return summarize(calibrated, results)
 
     return _check
 

@@ -1,4 +1,5 @@
-"""Settings of the quality checks as a Dagster resource: where GX writes Data Docs, how much it samples."""
+"""Settings of the quality checks as a Dagster resource: where GX writes Data Docs, how much it samples,
+and the calibration of the distribution rules (quality/calibration.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.config import Settings
+from quality.calibration import DistributionSettings
 from quality.gx_batches import SAMPLE_ROWS
 
 
@@ -19,10 +21,37 @@ class QualityResource(dg.ConfigurableResource):
     # a year of daily files (365 per feed) would take ~2 min per feed; 100 per feed and run keeps
     # the nightly window under ~3.5 min, the rest follow on the next nights (batches_pending).
     gx_max_batches: int | None = 100
+    # DistributionSettings as fields (a resource holds plain values); defaults are its defaults
+    distribution_severity: str = DistributionSettings.severity
+    max_anonymous_share: float = DistributionSettings.max_anonymous_share
+    anonymous_share_min_lines: int = DistributionSettings.anonymous_share_min_lines
+    revenue_band_low: float = DistributionSettings.revenue_band_low
+    revenue_band_high: float = DistributionSettings.revenue_band_high
+    revenue_band_min_prior_days: int = DistributionSettings.revenue_band_min_prior_days
 
     @classmethod
     def from_settings(cls, settings: Settings) -> QualityResource:
-        return cls(reports_dir=str(settings.reports_dir), gx_max_batches=settings.gx_max_batches)
+        d = settings.distribution
+        return cls(
+            reports_dir=str(settings.reports_dir),
+            gx_max_batches=settings.gx_max_batches,
+            distribution_severity=d.severity,
+            max_anonymous_share=d.max_anonymous_share,
+            anonymous_share_min_lines=d.anonymous_share_min_lines,
+            revenue_band_low=d.revenue_band_low,
+            revenue_band_high=d.revenue_band_high,
+            revenue_band_min_prior_days=d.revenue_band_min_prior_days,
+        )
+
+    def distribution(self) -> DistributionSettings:
+        return DistributionSettings(
+            severity=self.distribution_severity,
+            max_anonymous_share=self.max_anonymous_share,
+            anonymous_share_min_lines=self.anonymous_share_min_lines,
+            revenue_band_low=self.revenue_band_low,
+            revenue_band_high=self.revenue_band_high,
+            revenue_band_min_prior_days=self.revenue_band_min_prior_days,
+        )
 
     @property
     def reports_path(self) -> Path:
