@@ -20,7 +20,7 @@ EXIT_REFUSED = 2  # refused before the run (missing landing folder, bad --select
 EXIT_REJECTED_FILES = 3  # everything built, but some landing files were rejected (named in the summary)
 
 # Outcomes in audit.load_events that load rows or skip a file already loaded; any other is a rejection.
-_ACCEPTED_OUTCOMES = ("loaded", "skipped_duplicate")
+_ACCEPTED_OUTCOMES = ("loaded", "skipped_duplicate", "skipped_empty")
 _LOCK = re.compile(
     r"Conflicting lock is held in (?P<exe>.+?) \(PID (?P<pid>\d+)\)(?: by user (?P<user>\S+))?"
 )

@@ -91,15 +91,25 @@ def test_another_feeds_file_is_rejected_naming_that_feed(con, landing: Path) -> 
     assert_reconciled(con)
 
 
-def test_zero_byte_files_are_rejected_with_a_reason_naming_the_file(con, landing: Path) -> None:
+def test_zero_byte_csv_is_rejected_and_empty_json_lines_load_nothing(con, landing: Path) -> None:
     write(landing / "pos" / "empty.csv", b"")
-    write(landing / "web" / "empty.jsonl.gz", b"")  # a gzip of nothing
+    write(landing / "callcenter" / "empty.csv", b"")
+    # JSON lines of days without events (a small site's export): no rows, not a rejection
+    write(landing / "web" / "d1.jsonl.gz", b"")  # write() gzips: a gzip of nothing
+    write(landing / "web" / "d2.jsonl", b"")
+    write(landing / "callcenter" / "chat.jsonl", b"")
     [pos] = load(con, "pos", landing).files
-    [web] = load(con, "web", landing).files
-    assert (pos.outcome, web.outcome) == ("rejected", "rejected")
+    web = {f.source_file: f for f in load(con, "web", landing).files}
+    call = {f.source_file: f for f in load(con, "callcenter", landing).files}
+    assert pos.outcome == "rejected"
     assert pos.messages == ["pos: pos/empty.csv: nothing loadable: empty file (0 bytes)"]
-    assert events(con, "web/empty.jsonl.gz")[0][:2] == ("rejected", web.messages[0])
-    assert con.execute("SELECT count(*) FROM audit.load_ledger").fetchone()[0] == 0
+    assert events(con, "pos/empty.csv")[0][:2] == ("rejected", pos.messages[0])
+    assert {f.outcome for f in web.values()} == {"skipped_empty"}
+    assert events(con, "web/d1.jsonl.gz")[0][0] == "skipped_empty"
+    # an empty chat export first does not let an empty calls CSV pass as its duplicate
+    assert call["callcenter/empty.csv"].outcome == "rejected"
+    assert call["callcenter/chat.jsonl"].outcome == "skipped_empty"
+    assert counts(con, "web") == (0, 0)
 
 
 def _pos_file(landing: Path, rows: list[str], extra: str = "") -> None:

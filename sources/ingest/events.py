@@ -39,6 +39,19 @@ def reject_file(
     return fl
 
 
+def empty_file(
+    con: duckdb.DuckDBPyConnection, contract: FeedContract, lf: LandingFile, run_id: str, digest: str
+) -> FileLoad:
+    """A file with no content. A CSV export always has its header, so an empty CSV is no export:
+    rejected. JSON lines of a day without events (a small site's export) are empty by right: no
+    rows, nothing to load, and not a rejection (outcome skipped_empty, kept out of the ledger)."""
+    if lf.fmt == "csv":
+        return reject_file(con, contract, lf, "nothing loadable: empty file (0 bytes)", run_id, digest)
+    fl = FileLoad(feed=contract.name, source_file=lf.relative, outcome="skipped_empty")
+    record_event(con, fl, digest, f"{contract.name}: {lf.relative}: empty (no records)", run_id)
+    return fl
+
+
 def unreadable(
     con: duckdb.DuckDBPyConnection, contract: FeedContract, lf: LandingFile, exc: Exception, run_id: str
 ) -> FileLoad:

@@ -14,7 +14,7 @@ import duckdb
 from sources.contracts import FeedContract
 from sources.ingest.batch import Batch, BatchError, Committed, Pending
 from sources.ingest.csv_batch import csv_batch_full, shared_read_key, stage_csv_files
-from sources.ingest.events import record_event, reject_file, unreadable
+from sources.ingest.events import empty_file, record_event, reject_file, unreadable
 from sources.ingest.files import LandingFile, content_hash, discover
 from sources.ingest.fingerprints import HashCache
 from sources.ingest.jsonl_batch import jsonl_batch_full, stage_jsonl_files
@@ -263,8 +263,8 @@ def load_feed(
         except (OSError, EOFError, zlib.error) as exc:  # a cut or corrupt gzip stream
             emit([unreadable(con, contract, lf, exc, run_id)])
             continue
-        if digest == EMPTY_SHA256 and digest not in seen:  # 0 bytes, or a gzip of nothing
-            emit([reject_file(con, contract, lf, "nothing loadable: empty file (0 bytes)", run_id, digest)])
+        if digest == EMPTY_SHA256:  # 0 bytes, or a gzip of nothing
+            emit([empty_file(con, contract, lf, run_id, digest)])
             continue
         if digest in {d for _, d in waiting}:
             flush()  # the same content twice in a batch: the ledger decides after it

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 class FileLoad:
     feed: str
     source_file: str
-    outcome: str  # loaded | skipped_duplicate | rejected (the file's fault) | failed
+    outcome: str  # loaded | skipped_duplicate | skipped_empty | rejected (the file's fault) | failed
     load_id: str | None = None
     rows_read: int = 0
     rows_loaded: int = 0

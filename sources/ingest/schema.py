@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS audit.load_events (
     feed         VARCHAR NOT NULL,
     source_file  VARCHAR NOT NULL,
     content_hash VARCHAR,
-    outcome      VARCHAR NOT NULL,  -- loaded | skipped_duplicate | rejected | failed
+    outcome      VARCHAR NOT NULL,  -- loaded | skipped_duplicate | skipped_empty | rejected | failed
     load_id      VARCHAR,           -- the ledger entry that holds the rows
     message      VARCHAR,
     run_id       VARCHAR,
