@@ -35,8 +35,13 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "sales_since": (
         "CRM360_SALES_SINCE",
         "Earliest plausible sale date, YYYY-MM-DD (default 2000-01-01): a POS line dated before it or "
-        "after the load time, or a date of birth giving an age outside 0-120, is quarantined with "
-        "the reason (sources/ingest/validate.py, docs/sources.md).",
+        "after the load time is quarantined with the reason (sources/ingest/validate.py, "
+        "docs/sources.md).",
+    ),
+    "max_age_years": (
+        "CRM360_MAX_AGE_YEARS",
+        "Oldest plausible age at load time (default 120): a date of birth giving an older age, or in "
+        "the future, is quarantined with the reason.",
     ),
     "gx_max_batches": (
         "CRM360_GX_MAX_BATCHES",

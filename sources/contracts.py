@@ -34,12 +34,14 @@ class Column:
     bounds: str | None = None  # plausibility bounds, a key of PLAUSIBILITY (sources/ingest/validate.py)
 
 
+# Oldest plausible age of a person at load time: an older date of birth is a typing error.
+MAX_AGE_YEARS = 120
 # Plausibility bounds a column may carry, as documented in docs/sources.md; the SQL is in
 # sources/ingest/validate.py. The earliest sale date is the setting CRM360_SALES_SINCE.
 PLAUSIBILITY = {
     "sale_time": "not before CRM360_SALES_SINCE (default 2000-01-01), not after the load time (1 h of "
     "clock skew allowed)",
-    "birth_date": "an age of 0 to 120 years at the load time (not in the future)",
+    "birth_date": f"an age of 0 to {MAX_AGE_YEARS} years at the load time (not in the future)",
 }
 
 

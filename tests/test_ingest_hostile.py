@@ -6,6 +6,9 @@ import gzip
 import os
 from pathlib import Path
 
+import pytest
+
+from sources.ingest.validate import max_age_years
 from tests.ingest_helpers import POS_HEADER, assert_reconciled, counts, load, pos_line, web_event, write
 
 
@@ -144,7 +147,7 @@ def test_dates_of_birth_must_give_an_age_of_0_to_120(con, landing: Path) -> None
     load(con, "pos", landing)
     got = con.execute("SELECT source_line, reason FROM audit.quarantine ORDER BY 1").fetchall()
     assert got == [
-        (3, "column date_of_birth: '1900-01-01' gives an age over 120"),
+        (3, "column date_of_birth: '1900-01-01' gives an age over 120 (CRM360_MAX_AGE_YEARS)"),
         (4, "column date_of_birth: '2099-01-01' is in the future"),
     ]
     assert counts(con, "pos") == (2, 2)
@@ -205,3 +208,13 @@ def test_landing_sensor_lists_a_dangling_symlink_without_following_it(landing: P
     (landing / "pos").mkdir()
     os.symlink(landing / "nowhere.csv", landing / "pos" / "gone.csv")
     assert [e.split(":")[0] for e in landing_snapshot(landing)["pos"]] == ["pos/gone.csv"]
+
+
+def test_the_oldest_plausible_age_is_a_setting(con, landing: Path, monkeypatch) -> None:
+    monkeypatch.setenv("CRM360_MAX_AGE_YEARS", "150")
+    _pos_file(landing, [pos_line("T1") + ",1900-01-01"], ",date_of_birth")
+    load(con, "pos", landing)
+    assert counts(con, "pos") == (1, 0)
+    monkeypatch.setenv("CRM360_MAX_AGE_YEARS", "old")
+    with pytest.raises(ValueError, match="CRM360_MAX_AGE_YEARS"):
+        max_age_years()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,7 @@ from pipelines.config import load_settings
 from pipelines.identity import evaluate
 from pipelines.runner import run_pipeline
 from sources.benchmarks import febrl
+from sources.ingest.validate import MAX_AGE_ENV
 
 # Quality checks are left out: the evaluation measures identity, and a benchmark lands only one
 # feed, which the freshness checks of the other (empty) feeds would stop.
@@ -37,6 +41,22 @@ class Benchmark:
     data_dir: Path
     truth_file: Path
     facts: dict[str, Any]
+    env: dict[str, str] = field(default_factory=dict)  # CRM360_* settings its run needs
+
+
+@contextmanager
+def environ(env: dict[str, str]) -> Iterator[None]:
+    """os.environ with `env` set for the block, as it was afterwards (the loader reads its bounds there)."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def prepare(name: str, work_dir: Path, limit: int | None = None) -> Benchmark:
@@ -58,8 +78,10 @@ def prepare(name: str, work_dir: Path, limit: int | None = None) -> Benchmark:
         "persons": written.persons,
         "invalid_dob_blanked": written.invalid_dob_blanked,
         "feed": "compiled_list",
+        "max_age_years": febrl.MAX_AGE_YEARS,
     }
-    return Benchmark(name, data_dir, written.truth_file, facts)
+    env = {MAX_AGE_ENV: str(febrl.MAX_AGE_YEARS)}
+    return Benchmark(name, data_dir, written.truth_file, facts, env)
 
 
 def figures(report: dict[str, Any]) -> dict[str, Any]:
@@ -80,7 +102,8 @@ def evaluate_one(bench: Benchmark, reference: bool = True) -> dict[str, Any]:
     """Run the pipeline up to identity on the benchmark's feeds; score it and the Splink reference."""
     settings = load_settings(data_dir=bench.data_dir, env={})
     t0 = time.perf_counter()
-    summary = run_pipeline(settings, selection=UP_TO_IDENTITY, log_name=f"identity-eval-{bench.name}")
+    with environ(bench.env):
+        summary = run_pipeline(settings, selection=UP_TO_IDENTITY, log_name=f"identity-eval-{bench.name}")
     seconds = time.perf_counter() - t0
     if not summary.success:
         failures = "; ".join(str(f) for f in summary.failures)

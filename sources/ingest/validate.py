@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import date
 
-from sources.contracts import Column, FeedContract
+from sources.contracts import MAX_AGE_YEARS, Column, FeedContract
 from sources.ingest.sqltext import ident, lit
 
 SALES_SINCE_ENV = "CRM360_SALES_SINCE"  # documented in pipelines/config.py ENV_VARS
@@ -21,6 +21,21 @@ def sales_since() -> date:
         raise ValueError(f"{SALES_SINCE_ENV}={text!r} is not a date YYYY-MM-DD") from None
 
 
+MAX_AGE_ENV = "CRM360_MAX_AGE_YEARS"  # documented in pipelines/config.py ENV_VARS
+
+
+def max_age_years() -> int:
+    """The oldest plausible age at load time: CRM360_MAX_AGE_YEARS, default MAX_AGE_YEARS (120)."""
+    text = os.environ.get(MAX_AGE_ENV, "").strip()
+    try:
+        years = int(text) if text else MAX_AGE_YEARS
+    except ValueError:
+        raise ValueError(f"{MAX_AGE_ENV}={text!r} is not a whole number of years") from None
+    if not 1 <= years <= 150:
+        raise ValueError(f"{MAX_AGE_ENV}={years}: expected 1 to 150 years")
+    return years
+
+
 def bound_rules(c: Column) -> list[tuple[str, str]]:
     """(SQL condition that breaks it, message suffix) per plausibility bound of a column."""
     col = ident(c.name)
@@ -32,10 +47,10 @@ def bound_rules(c: Column) -> list[tuple[str, str]]:
             (f"{ts} > now() + INTERVAL 1 HOUR", "' is after the load time"),
         ]
     if c.bounds == "birth_date":
-        d = f"TRY_CAST({col} AS DATE)"
+        d, years = f"TRY_CAST({col} AS DATE)", max_age_years()
         return [
             (f"{d} > current_date", "' is in the future"),
-            (f"{d} < current_date - INTERVAL 120 YEAR", "' gives an age over 120"),
+            (f"{d} < current_date - INTERVAL {years} YEAR", f"' gives an age over {years} ({MAX_AGE_ENV})"),
         ]
     if c.bounds is not None:
         raise ValueError(f"column {c.name}: unknown plausibility bounds {c.bounds!r}")
