@@ -70,7 +70,7 @@ class Batch:
             [(i, p.load_id, p.lf.relative) for i, p in enumerate(self.files)],
         )
         con.execute(
-            "CREATE OR REPLACE VIEW scratch._checked AS " + checked_sql(contract, [], source="scratch._batch")
+            "CREATE OR REPLACE VIEW scratch._checked AS " + checked_sql(contract, source="scratch._batch")
         )
         counts = dict.fromkeys(range(len(self.files)), (0, 0)) | {
             i: (ok, bad)

@@ -72,9 +72,7 @@ def load_file(
         # written database per transaction, so the main-file transaction starts after them.
         staged = stage_file(con, lf, contract)
         fl.rows_read, fl.extra_columns = staged.rows_read, staged.extra_columns
-        con.execute(
-            "CREATE OR REPLACE VIEW scratch._checked AS " + checked_sql(contract, staged.missing_required)
-        )
+        con.execute("CREATE OR REPLACE VIEW scratch._checked AS " + checked_sql(contract))
         con.execute("BEGIN TRANSACTION")
         in_tx = True
         meta = [fl.load_id, lf.relative]

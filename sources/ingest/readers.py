@@ -31,7 +31,6 @@ class StagedFile:
     rows_read: int
     extra_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    missing_required: list[str] = field(default_factory=list)  # required columns absent from the header
 
 
 def _read_lines(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> None:

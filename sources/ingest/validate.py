@@ -90,7 +90,7 @@ def violations(contract: FeedContract) -> list[tuple[str, str, str]]:
     return rules
 
 
-def checked_sql(contract: FeedContract, missing_header: list[str], source: str = "scratch._staged") -> str:
+def checked_sql(contract: FeedContract, source: str = "scratch._staged") -> str:
     """SELECT over the staged records adding `_errors` (messages) and `_error_columns`, aligned lists.
 
     Every rule is evaluated once per record in one OR; the lists are built only for the records
@@ -100,14 +100,7 @@ def checked_sql(contract: FeedContract, missing_header: list[str], source: str =
     rules = violations(contract)
     msgs = [f"CASE WHEN {cond} THEN {msg} END" for _, cond, msg in rules]
     cols = [f"CASE WHEN {cond} THEN {lit(name)} END" for name, cond, _ in rules]
-    if missing_header:
-        # A header without a required column breaks the contract for every record of the file.
-        text = f"file header lacks required column(s) {', '.join(missing_header)}"
-        msgs.insert(0, lit(text))
-        cols.insert(0, lit(missing_header[0]))
     broken = " OR ".join(f"({cond})" for _, cond, _ in rules) or "false"
-    if missing_header:
-        broken = "true"
     return f"""
         SELECT * EXCLUDE (_broken),
                -- a record the parser could not split has no columns worth checking
