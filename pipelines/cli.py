@@ -39,7 +39,7 @@ def simulate(customers: int, days: int, seed: int, start_date, out: Path | None,
     """Write every feed for a simulated population, with realistic dirt."""
     from rich.console import Console
 
-    from sources.simulator import simulate as run_simulation
+    from sources.dev.simulator import simulate as run_simulation
 
     console = Console(stderr=True)
     out = out or load_settings().landing_dir
@@ -71,9 +71,9 @@ def run(data_dir: Path | None, selection: str | None) -> None:
     Exit status: 0 everything built from clean input; 3 built, with rejected files (named);
     1 not built (a step or blocking check failed); 2 refused before the run (README.md).
     """
+    from pipelines.defs.runner import SelectionError, print_summary, run_pipeline
     from pipelines.feeds import LandingMissing
     from pipelines.run_report import EXIT_REFUSED
-    from pipelines.runner import SelectionError, print_summary, run_pipeline
 
     settings = load_settings(data_dir=data_dir)
     try:

@@ -13,6 +13,7 @@ from pipelines.feeds import FeedRule, parse_feed_rules
 from pipelines.identity.settings import IdentitySettings
 from pipelines.kpi.settings import KpiSettings
 from quality.calibration import DISTRIBUTION_ENV, DistributionSettings, distribution_settings
+from sources.connectors.web_api import PAGE_SIZE_ENV, URL_ENV
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -25,11 +26,8 @@ ENV_VARS: dict[str, tuple[str, str]] = {
         "CRM360_WAREHOUSE",
         "DuckDB warehouse file (default <data_dir>/warehouse/crm360.duckdb).",
     ),
-    "web_api_url": (
-        "CRM360_WEB_API_URL",
-        "Base URL of the web analytics API; when set, web events are also pulled from it.",
-    ),
-    "web_api_page_size": ("CRM360_WEB_API_PAGE_SIZE", "Events per page asked of the web API (default 5000)."),
+    "web_api_url": URL_ENV,
+    "web_api_page_size": PAGE_SIZE_ENV,
     "duckdb_memory_limit": ("CRM360_DUCKDB_MEMORY_LIMIT", "DuckDB memory_limit (default 4GB)."),
     "duckdb_threads": ("CRM360_DUCKDB_THREADS", "DuckDB threads (default: all cores)."),
     "sales_since": (

@@ -1,6 +1,6 @@
 """What `crm360 run` tells a person: its exit status, a failure's root cause, rejected files, checks.
 
-Pure functions and read-only warehouse queries, no Dagster: pipelines/runner.py feeds them.
+Pure functions and read-only warehouse queries, no Dagster: pipelines/defs/runner.py feeds them.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from quality.gx_context import EXAMPLES, feed_checkpoint, gx_context
 from quality.results import ERROR, WARN, CheckResult, ensure_check_results, record_results
 from sources.contracts import FeedContract
 from sources.feeds import FEEDS
-from sources.ingest.sqltext import ident, to_utc_sql
+from sources.lib.sqltext import ident, to_utc_sql
 
 # Measured on 2 cores with the POS suite (34 expectations): 50k rows 0.85 s, a 500k-row file
 # sampled to 50k 1.3 s, 2M sampled 2.2 s (the reservoir scan). Larger files are validated on a

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sources.ingest.sqltext import to_utc_sql
+from sources.lib.sqltext import to_utc_sql
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,7 @@ import json
 import re
 import sys
 
-from pipelines.config import ENV_VARS
-from sources.connectors.web_api import API_SUBDIR, FILE_PREFIX, STATE_FILE
+from sources.connectors.web_api import API_SUBDIR, FILE_PREFIX, PAGE_SIZE_ENV, STATE_FILE, URL_ENV
 from sources.contracts import CONTACT_COLUMN_NAMES, METADATA_COLUMNS, PLAUSIBILITY, Column, FeedContract
 from sources.feeds import FEEDS
 from sources.ingest.originals import ORIGINAL_MAX_BYTES
@@ -198,8 +197,8 @@ def intro() -> list[str]:
 
 
 def web_api_section() -> list[str]:
-    url_var, url_doc = ENV_VARS["web_api_url"]
-    size_var, size_doc = ENV_VARS["web_api_page_size"]
+    url_var, url_doc = URL_ENV
+    size_var, size_doc = PAGE_SIZE_ENV
     return [
         "## Web analytics HTTP API",
         "",
@@ -218,7 +217,7 @@ def web_api_section() -> list[str]:
         "honouring `Retry-After`; any other 4xx or a malformed body stops the pull with an error "
         "naming the URL, cursor and status.",
         "- A reference server for demos and tests: "
-        "`python -m sources.connectors.web_api_server FOLDER --port 8080`.",
+        "`python -m sources.dev.web_api_server FOLDER --port 8080`.",
         "",
     ]
 

@@ -20,9 +20,9 @@ import pytest
 from pipelines.kpi.clv import build_clv
 from pipelines.kpi.forecast import run_forecast
 from pipelines.kpi.settings import KpiSettings
+from sources.dev.simulator import simulate
 from sources.feeds import FEEDS
 from sources.ingest.loader import load_feed
-from sources.simulator import simulate
 from tests.dbt_helpers import DbtRun, _dbt
 
 SIMULATION = {"customers": 200, "days": 30, "seed": 3}
@@ -111,7 +111,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     finally:
         con.close()
 
-    # As the pipeline does (pipelines/definitions.py): core, then the Python marts (CLV, forecast)
+    # As the pipeline does (pipelines/defs/definitions.py): core, then the Python marts (CLV, forecast)
     # that dbt marts read, then the dbt marts.
     core = _dbt(["build", "--exclude", "tag:pre_identity", "path:models/marts"], warehouse, work_dir / "post")
     assert core.returncode == 0, core.output[-6000:]

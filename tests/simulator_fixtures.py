@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from sources.contracts import CONTACT_COLUMN_NAMES
+from sources.dev.simulator import simulate
 from sources.feeds import FEEDS
-from sources.simulator import simulate
 
 SMALL = {"customers": 300, "days": 30, "seed": 11}
 # 90 days from 10 October: a telesales campaign, Black Friday, the December peak, all three vendors.

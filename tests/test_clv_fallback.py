@@ -12,7 +12,7 @@ import pytest
 from scipy import integrate, stats
 from scipy.special import hyp2f1
 
-from pipelines.checks.clv import clv_missing_result
+from pipelines.defs.checks.clv import clv_missing_result
 from pipelines.kpi import bgnbd, clv_fallback, gamma_gamma
 from pipelines.kpi.bgnbd import BgNbdParams
 from pipelines.kpi.clv_fallback import (
@@ -191,7 +191,7 @@ def test_check_fails_when_too_many_repeat_customers_lack_a_clv(con: duckdb.DuckD
 def test_check_is_blocking_on_customer_clv_and_registered() -> None:
     import dagster as dg
 
-    from pipelines.checks import all_checks, clv_missing_check
+    from pipelines.defs.checks import all_checks, clv_missing_check
 
     [spec] = clv_missing_check.check_specs
     assert spec.blocking and spec.asset_key == dg.AssetKey(["marts", "customer_clv"])

@@ -18,8 +18,8 @@ from pipelines.customer_refs import (
     parse_ref_patterns,
     ref_patterns_dbt_vars,
 )
+from pipelines.defs.resources import DbtResource
 from pipelines.identity.graph import LOCAL_REF_MARK, greedy_split
-from pipelines.resources import DbtResource
 from tests.dbt_helpers import DBT_PROJECT_DIR
 
 
@@ -82,8 +82,8 @@ def test_settings_reach_dbt_vars() -> None:
 
 
 def test_pipeline_dbt_calls_carry_the_patterns() -> None:
-    from pipelines.assets.dbt import vars_args
-    from pipelines.kpi.resource import KpiResource
+    from pipelines.defs.assets.dbt import vars_args
+    from pipelines.defs.kpi_resource import KpiResource
 
     patterns = parse_ref_patterns('{"pos": {"account_id": "^[0-9]{6}$"}}')
     dbt = DbtResource(

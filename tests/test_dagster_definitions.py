@@ -9,8 +9,8 @@ import dagster as dg
 import duckdb
 
 from pipelines.config import load_settings
-from pipelines.definitions import all_assets, build_definitions, build_resources
-from pipelines.sensors import landing_files_sensor
+from pipelines.defs.definitions import all_assets, build_definitions, build_resources
+from pipelines.defs.sensors import landing_files_sensor
 from sources.feeds import FEEDS
 from tests.ingest_helpers import POS_HEADER, pos_line, web_event, write
 
@@ -45,7 +45,7 @@ def test_dbt_builds_leave_unit_tests_to_ci_unless_asked(tmp_path: Path) -> None:
 
 
 def test_workspace_module_loads() -> None:
-    from pipelines import definitions
+    from pipelines.defs import definitions
 
     assert isinstance(definitions.defs, dg.Definitions)
 
@@ -98,7 +98,7 @@ def test_landing_sensor_requests_only_feeds_with_new_files(tmp_path: Path, monke
 
 
 def test_web_asset_pulls_from_the_http_api_on_loopback(tmp_path: Path) -> None:
-    from sources.connectors.web_api_server import serve
+    from sources.dev.web_api_server import serve
 
     served = tmp_path / "served"
     events = "\n".join(web_event(f"e{i}") for i in range(12)) + "\n"

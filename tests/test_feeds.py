@@ -102,7 +102,7 @@ def test_a_lists_only_deployment_runs_green(tmp_path: Path) -> None:
     """Only compiled and response lists delivered: the other feeds warn 'never delivered', all builds."""
     import duckdb
 
-    from pipelines.runner import run_pipeline
+    from pipelines.defs.runner import run_pipeline
     from sources.contracts_doc import example_file
 
     for name in ("compiled_list", "response_list"):
@@ -129,7 +129,7 @@ def test_a_lists_only_deployment_runs_green(tmp_path: Path) -> None:
 
 @pytest.mark.integration
 def test_a_required_feed_that_never_delivered_fails_the_run(tmp_path: Path) -> None:
-    from pipelines.runner import run_pipeline
+    from pipelines.defs.runner import run_pipeline
 
     (tmp_path / "landing").mkdir()
     settings = load_settings(data_dir=tmp_path, env={"CRM360_FEEDS": '{"pos": "required"}'})

@@ -11,9 +11,9 @@ import duckdb
 import pytest
 
 from pipelines.config import load_settings
+from pipelines.defs.resources import WarehouseResource
 from pipelines.identity import IdentitySettings, evaluate, explain_pair, resolve_identities
 from pipelines.identity.graph import connected_components, dob_near, greedy_split
-from pipelines.resources import WarehouseResource
 from tests.identity_fixtures import (
     Person,
     bridge_persons,

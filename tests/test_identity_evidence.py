@@ -15,7 +15,7 @@ from pipelines.identity.profile import population_profile, retrain_reason, split
 from pipelines.identity.resolve import resolve_identities
 from pipelines.identity.rules import create_macros
 from pipelines.identity.settings import IdentitySettings
-from sources.benchmarks import febrl
+from sources.dev.benchmarks import febrl
 from tests.identity_fixtures import make_population, write_records
 
 

@@ -203,7 +203,7 @@ def test_10mb_field_is_reported_as_a_long_line_with_its_length(con, landing: Pat
 
 
 def test_landing_sensor_lists_a_dangling_symlink_without_following_it(landing: Path) -> None:
-    from pipelines.sensors import landing_snapshot
+    from pipelines.defs.sensors import landing_snapshot
 
     (landing / "pos").mkdir()
     os.symlink(landing / "nowhere.csv", landing / "pos" / "gone.csv")

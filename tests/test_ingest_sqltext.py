@@ -1,11 +1,11 @@
-"""The guarded trims of sources/ingest/sqltext.py give what DuckDB's trim functions give."""
+"""The guarded trims of sources/lib/sqltext.py give what DuckDB's trim functions give."""
 
 from __future__ import annotations
 
 import duckdb
 import pytest
 
-from sources.ingest.sqltext import (
+from sources.lib.sqltext import (
     ident,
     lit,
     not_blank_sql,

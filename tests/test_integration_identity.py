@@ -11,9 +11,9 @@ import duckdb
 import pytest
 
 from pipelines.config import load_settings
+from pipelines.defs.runner import run_pipeline
 from pipelines.identity import evaluate
-from pipelines.runner import run_pipeline
-from sources.simulator import simulate
+from sources.dev.simulator import simulate
 
 UP_TO_IDENTITY = dg.AssetSelection.assets(dg.AssetKey(["core", "customer_identity_map"])).upstream()
 

@@ -9,9 +9,9 @@ import duckdb
 import pytest
 
 from pipelines.config import load_settings
-from pipelines.runner import run_pipeline
+from pipelines.defs.runner import run_pipeline
+from sources.dev.simulator import simulate
 from sources.feeds import FEEDS
-from sources.simulator import simulate
 from tests.ingest_helpers import assert_reconciled
 
 

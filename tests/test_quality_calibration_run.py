@@ -11,8 +11,8 @@ import duckdb
 import pytest
 
 from pipelines.config import load_settings
-from pipelines.runner import run_pipeline
-from sources.simulator import simulate
+from pipelines.defs.runner import run_pipeline
+from sources.dev.simulator import simulate
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ import pytest
 
 from quality.gate import GATE_CHECK, gate_result, open_failures
 from quality.results import ERROR, WARN, CheckResult, record_results
-from sources.simulator import simulate
+from sources.dev.simulator import simulate
 
 GX_RULE = "gx:expect_column_values_to_be_between:line_number"
 

@@ -13,9 +13,9 @@ import pytest
 
 from quality.gx_batches import fetch_batch, validate_batch, validate_new_batches
 from quality.gx_context import feed_checkpoint, gx_context
+from sources.dev.simulator import simulate
 from sources.feeds import FEEDS
 from sources.ingest.loader import load_feed
-from sources.simulator import simulate
 from tests.ingest_helpers import POS_HEADER, load, pos_line, write
 
 CALLS_HEADER = "interaction_id,channel,direction,queue,started_at,ended_at,abandoned,csat,nps"
@@ -150,10 +150,10 @@ def test_large_batch_is_validated_on_a_sample(gx: Gx, tmp_path: Path) -> None:
 
 
 def test_dagster_gx_and_load_checks_on_a_raw_asset(tmp_path: Path) -> None:
-    from pipelines.assets.raw import raw_assets
-    from pipelines.checks import gx_checks, load_checks, quality_resources
     from pipelines.config import load_settings
-    from pipelines.resources import LandingResource, WarehouseResource
+    from pipelines.defs.assets.raw import raw_assets
+    from pipelines.defs.checks import gx_checks, load_checks, quality_resources
+    from pipelines.defs.resources import LandingResource, WarehouseResource
 
     settings = load_settings(data_dir=tmp_path)
     resources = {

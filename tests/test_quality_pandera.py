@@ -10,10 +10,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.checks.pandera import pandera_checks
-from pipelines.checks.resources import QualityResource
 from pipelines.config import load_settings
-from pipelines.resources import WarehouseResource
+from pipelines.defs.checks.pandera import pandera_checks
+from pipelines.defs.quality_resource import QualityResource
+from pipelines.defs.resources import WarehouseResource
 from quality.calibration import DistributionSettings
 from quality.pandera_gate import validate_table
 from quality.pandera_rules import to_pandera

@@ -15,9 +15,9 @@ import pytest
 
 from quality.reconciliation import reconcile
 from quality.results import CheckResult, dbt_results_to_check_results, record_results
+from sources.dev.simulator import simulate
 from sources.feeds import FEEDS
 from sources.ingest.loader import load_feed
-from sources.simulator import simulate
 from tests.dbt_helpers import _dbt
 from tests.ingest_helpers import POS_HEADER, pos_line, write
 
@@ -209,8 +209,8 @@ def test_dbt_run_results_become_check_results(built: Built, wh: duckdb.DuckDBPyC
 
 
 def test_dagster_layer_check_reports_each_comparison(built: Built, wh: duckdb.DuckDBPyConnection) -> None:
-    from pipelines.checks.reconciliation import layer_checks
-    from pipelines.resources import WarehouseResource
+    from pipelines.defs.checks.reconciliation import layer_checks
+    from pipelines.defs.resources import WarehouseResource
 
     stg_pos = dg.AssetKey(["staging", "stg_pos__transaction_lines"])
     check = next(c for c in layer_checks if {k.asset_key for k in c.check_keys} == {stg_pos})
@@ -230,10 +230,10 @@ def test_dagster_layer_check_reports_each_comparison(built: Built, wh: duckdb.Du
 
 
 def test_failed_load_reconciliation_blocks_downstream_assets(tmp_path: Path) -> None:
-    from pipelines.assets.raw import raw_assets
-    from pipelines.checks import load_checks
     from pipelines.config import load_settings
-    from pipelines.resources import LandingResource, WarehouseResource
+    from pipelines.defs.assets.raw import raw_assets
+    from pipelines.defs.checks import load_checks
+    from pipelines.defs.resources import LandingResource, WarehouseResource
 
     settings = load_settings(data_dir=tmp_path)
     resources = {

@@ -13,9 +13,9 @@ from tests.ingest_helpers import POS_HEADER, pos_line, web_event, write
 
 
 def test_rejected_files_are_named_and_do_not_block_downstream(tmp_path: Path) -> None:
-    from pipelines.assets.raw import raw_assets
     from pipelines.config import load_settings
-    from pipelines.resources import LandingResource, WarehouseResource
+    from pipelines.defs.assets.raw import raw_assets
+    from pipelines.defs.resources import LandingResource, WarehouseResource
 
     settings = load_settings(data_dir=tmp_path)
     landing = settings.landing_dir

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipelines import cli
+from pipelines.defs.runner import RunSummary
 from pipelines.run_report import (
     EXIT_NOT_BUILT,
     EXIT_OK,
@@ -24,7 +25,6 @@ from pipelines.run_report import (
     root_cause,
     run_log_path,
 )
-from pipelines.runner import RunSummary
 from quality.results import CheckResult, record_results
 from sources.ingest.schema import AUDIT_DDL
 
@@ -122,7 +122,7 @@ def test_skipped_checks_are_not_failures_and_rejected_files_are_named() -> None:
 def test_crm360_run_exits_with_the_documented_status(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, success: bool, rejected: list[str], expected: int
 ) -> None:
-    import pipelines.runner as runner
+    import pipelines.defs.runner as runner
 
     summary = RunSummary(run_id="r1", success=success, seconds=1.0, rejected_files=rejected)
     monkeypatch.setattr(runner, "run_pipeline", lambda settings, selection=None: summary)
@@ -150,7 +150,7 @@ def test_a_run_blocked_by_a_lock_names_the_process_and_what_to_do(tmp_path: Path
     import sys
 
     from pipelines.config import load_settings
-    from pipelines.runner import run_pipeline
+    from pipelines.defs.runner import run_pipeline
 
     (tmp_path / "landing" / "pos").mkdir(parents=True)
     settings = load_settings(data_dir=tmp_path, env={})

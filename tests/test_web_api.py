@@ -12,7 +12,7 @@ import pytest
 
 from sources.connectors import web_api
 from sources.connectors.web_api import API_SUBDIR, WebApiError, pull_web_events
-from sources.connectors.web_api_server import Served, WebApiServer, serve
+from sources.dev.web_api_server import Served, WebApiServer, serve
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -221,12 +221,20 @@ def test_non_http_url_is_rejected(tmp_path: Path) -> None:
         pull("ftp://example.com", tmp_path)
 
 
-def test_pull_from_settings_uses_configured_url(api: Served, events_folder, tmp_path: Path) -> None:
+def test_landing_resource_carries_the_configured_api(api: Served, events_folder, tmp_path: Path) -> None:
     from pipelines.config import load_settings
+    from pipelines.defs.resources import LandingResource
 
     settings = load_settings(tmp_path / "data", env={"CRM360_WEB_API_URL": api.url})
-    result = web_api.pull_from_settings(settings, max_pages=MAX_PAGES)
-    assert result is not None and result.events == 23
-    assert (settings.data_dir / web_api.STATE_FILE).exists()
+    landing = LandingResource.from_settings(settings)
+    assert landing.web_api_url == api.url
+    result = pull_web_events(
+        landing.web_api_url,
+        Path(landing.landing_dir),
+        Path(landing.state_dir) / "web_api_cursor.json",
+        page_size=landing.web_api_page_size,
+        max_pages=MAX_PAGES,
+    )
+    assert result.events == 23
     assert landed(settings.landing_dir) == events_folder[1]
-    assert web_api.pull_from_settings(load_settings(tmp_path / "data", env={})) is None
+    assert LandingResource.from_settings(load_settings(tmp_path / "data", env={})).web_api_url is None

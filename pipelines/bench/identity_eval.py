@@ -16,9 +16,9 @@ import dagster as dg
 
 from pipelines.bench.baseline import run_baseline
 from pipelines.config import load_settings
+from pipelines.defs.runner import run_pipeline
 from pipelines.identity import evaluate
-from pipelines.runner import run_pipeline
-from sources.benchmarks import febrl
+from sources.dev.benchmarks import febrl
 from sources.ingest.validate import MAX_AGE_ENV
 
 # Quality checks are left out: the evaluation measures identity, and a benchmark lands only one
@@ -65,7 +65,7 @@ def prepare(name: str, work_dir: Path, limit: int | None = None) -> Benchmark:
     shutil.rmtree(data_dir, ignore_errors=True)
     landing, truth = data_dir / "landing", data_dir / "truth"
     if name == "simulator":
-        from sources.simulator import simulate
+        from sources.dev.simulator import simulate
 
         customers = limit or SIM_CUSTOMERS
         simulate(customers=customers, days=SIM_DAYS, seed=SIM_SEED, out=landing, truth=truth,

@@ -21,8 +21,8 @@ from typing import Any
 import click
 
 from pipelines.config import DBT_PROJECT_DIR, Settings, load_settings
-from pipelines.dbt_project import DBT_EXECUTABLE, ensure_manifest
-from pipelines.resources import open_warehouse
+from pipelines.defs.dbt_project import DBT_EXECUTABLE, ensure_manifest
+from sources.lib.duck import open_warehouse
 
 
 def _relation(node: dict[str, Any]) -> str:

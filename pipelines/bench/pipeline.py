@@ -11,7 +11,7 @@ import dagster as dg
 
 from pipelines.bench.stages import StepTime
 from pipelines.config import DBT_PROJECT_DIR, Settings
-from pipelines.runner import run_pipeline
+from pipelines.defs.runner import run_pipeline
 
 _END_EVENTS = {
     dg.DagsterEventType.STEP_SUCCESS: "success",

@@ -14,11 +14,11 @@ from typing import Any
 import duckdb
 
 from pipelines.config import DBT_PROJECT_DIR, Settings
-from pipelines.dbt_project import DBT_EXECUTABLE, ensure_manifest
-from pipelines.resources import open_warehouse
+from pipelines.defs.dbt_project import DBT_EXECUTABLE, ensure_manifest
 from sources.contracts import FeedContract
 from sources.feeds import FEEDS
 from sources.ingest.files import LandingFile, discover, read_header
+from sources.lib.duck import open_warehouse
 
 
 def _csv_sql(header: list[str]) -> str:

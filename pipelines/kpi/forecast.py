@@ -13,7 +13,7 @@ the method that makes the forecast), in the ETS taxonomy of Hyndman & Athanasopo
   needs 2 cycles to separate level from season).
 - ETS(A,Ad,N): Holt's damped trend, when there are fewer than 2 cycles but at least 10 weeks. One
   year of data cannot estimate a 52-week season, and weekly totals carry no shorter cycle (the
-  simulator's day-of-week pattern, sources/simulator/season.py, sums out within a week), so with
+  simulator's day-of-week pattern, sources/dev/simulator/season.py, sums out within a week), so with
   a year of history this is the method; Black Friday and Christmas are then not anticipated.
 - naive: last week repeated, with a random-walk interval, for 2 to 9 weeks.
 - none: fewer than 2 weeks; only actuals are written.

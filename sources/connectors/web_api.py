@@ -16,12 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from pipelines.config import Settings
 
 log = logging.getLogger(__name__)
+
+# The settings of the connector; pipelines/config.py reads them and docs/sources.md describes them.
+URL_ENV = (
+    "CRM360_WEB_API_URL",
+    "Base URL of the web analytics API; when set, web events are also pulled from it.",
+)
+PAGE_SIZE_ENV = ("CRM360_WEB_API_PAGE_SIZE", "Events per page asked of the web API (default 5000).")
 
 API_SUBDIR = Path("web") / "api"  # under the landing root: the web feed's loader picks the pages up there
 FILE_PREFIX = "web_api_"
@@ -276,16 +279,3 @@ def pull_web_events(
         "" if exhausted else " (stopped early, more to fetch)",
     )
     return result
-
-
-def pull_from_settings(settings: Settings, **kwargs: object) -> PullResult | None:
-    """Pull with the configured URL and page size; None when CRM360_WEB_API_URL is not set."""
-    if not settings.web_api_url:
-        return None
-    return pull_web_events(
-        settings.web_api_url,
-        settings.landing_dir,
-        settings.data_dir / STATE_FILE,
-        page_size=settings.web_api_page_size,
-        **kwargs,  # type: ignore[arg-type]
-    )

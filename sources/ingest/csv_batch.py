@@ -23,7 +23,7 @@ from sources.ingest import batch
 from sources.ingest.files import LandingFile, read_header
 from sources.ingest.jsonl_batch import GZIP_FACTOR, number_lines, read_lines
 from sources.ingest.readers import StagedFile, StagingError, csv_columns_sql, parse_header
-from sources.ingest.sqltext import ident, lit
+from sources.lib.sqltext import ident, lit
 
 # Uncompressed bytes read together: 192 MB is about 1M POS lines (~200 B each, 35 columns)
 # and ~1.5 GB of scratch tables (lines, parsed records, the staged batch).

@@ -16,7 +16,7 @@ from sources.ingest.batch import BATCH_FILES
 from sources.ingest.files import LandingFile
 from sources.ingest.loadable import has_required_sql
 from sources.ingest.readers import StagedFile, jsonl_records_sql
-from sources.ingest.sqltext import lit, strip_cr_sql
+from sources.lib.sqltext import lit, strip_cr_sql
 
 # Uncompressed bytes read together: 256 MB is ~650k simulated web events (~400 B each), about
 # 1.3 GB of scratch tables. Gzip files count 20x their size (web JSON compresses 10-40x).

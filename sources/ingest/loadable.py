@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sources.contracts import FeedContract
-from sources.ingest.sqltext import ident
+from sources.lib.sqltext import ident
 
 
 def has_required_sql(contract: FeedContract) -> str:

@@ -19,7 +19,7 @@ from sources.contracts import FeedContract
 from sources.ingest.files import LandingFile, read_header
 from sources.ingest.loadable import has_required_sql, looks_like
 from sources.ingest.originals import recover_originals
-from sources.ingest.sqltext import ident, lit, not_blank_sql, strip_cr_sql, trim_to_null_sql
+from sources.lib.sqltext import ident, lit, not_blank_sql, strip_cr_sql, trim_to_null_sql
 
 
 class StagingError(Exception):

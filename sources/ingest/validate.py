@@ -6,7 +6,7 @@ import os
 from datetime import date
 
 from sources.contracts import MAX_AGE_YEARS, Column, FeedContract
-from sources.ingest.sqltext import ident, lit
+from sources.lib.sqltext import ident, lit
 
 SALES_SINCE_ENV = "CRM360_SALES_SINCE"  # documented in pipelines/config.py ENV_VARS
 SALES_SINCE_DEFAULT = date(2000, 1, 1)

@@ -15,7 +15,7 @@
     length (17 trims of 1.7M web records: 3.0 s against 0.7 s guarded, one thread). In ASCII
     the only such separator is the space, so an ASCII value (byte length = character length)
     that neither starts nor ends with one is its own trim. Same rule as
-    sources/ingest/sqltext.py, which trims the landing data on the way into raw.
+    sources/lib/sqltext.py, which trims the landing data on the way into raw.
 #}
 {% macro trimmed(column) -%}
     case when prefix({{ column }}, ' ') or suffix({{ column }}, ' ')

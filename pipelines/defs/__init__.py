@@ -1,0 +1,1 @@
+"""The Dagster layer: assets, checks, resources, schedules, sensors and the one definitions builder."""

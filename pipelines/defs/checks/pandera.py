@@ -1,0 +1,87 @@
+"""Blocking pandera asset checks on the core star schema and marts.customer_360 (audit.check_results)."""
+
+import json
+
+import dagster as dg
+
+from pipelines.defs.quality_resource import QualityResource
+from pipelines.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from quality.pandera_gate import validate_table
+from quality.pandera_rules import TableSpec
+from quality.pandera_schemas import SPECS, specs
+from quality.results import ERROR, CheckResult, record_results, sample_json
+
+CHECK_NAME = "pandera"
+# The dimensions the referential-integrity rules read: the check waits for them in the same run.
+_DIMENSIONS = ("core.dim_customer", "core.dim_product")
+
+
+def _key(qualified: str) -> dg.AssetKey:
+    return dg.AssetKey(qualified.split("."))  # asset keys are [schema, table] (pipelines/defs/dbt_project.py)
+
+
+def _deps(spec: TableSpec) -> list[dg.AssetKey]:
+    """Dimensions a rule reads (customer_sk_in_dim_customer ...), so the check runs after them."""
+    return [
+        _key(d) for d in _DIMENSIONS if any(r.name.endswith(f"_in_{d.split('.')[1]}") for r in spec.rules)
+    ]
+
+
+def summarize(spec: TableSpec, results: list[CheckResult]) -> dg.AssetCheckResult:
+    """One Dagster result for a table: ERROR when any error-severity rule failed, else WARN."""
+    failed = [r for r in results if not r.passed]
+    errors = [r for r in failed if r.severity == ERROR]
+    metadata: dict[str, dg.MetadataValue] = {
+        r.check_name: dg.MetadataValue.int(r.failing_rows)
+        if r.failing_rows is not None
+        else dg.MetadataValue.text("could not run")
+        for r in results
+    }
+    metadata["failed_rules"] = dg.MetadataValue.json([r.check_name for r in failed])
+    metadata["sample"] = dg.MetadataValue.json(
+        {r.check_name: json.loads(sample_json(r.sample) or "{}") for r in failed}
+    )
+    if failed:
+        shown = ", ".join(
+            f"{r.check_name} ({r.failing_rows if r.failing_rows is not None else '?'})" for r in failed
+        )
+        description = f"{spec.qualified}: {len(failed)} of {len(results)} pandera rules failed: {shown}"
+    else:
+        description = f"{spec.qualified}: all {len(results)} pandera rules passed"
+    return dg.AssetCheckResult(
+        passed=not failed,
+        severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
+        metadata=metadata,
+        description=description,
+    )
+
+
+def build_pandera_check(qualified: str) -> dg.AssetChecksDefinition:
+    spec = SPECS[qualified]
+    rules = ", ".join(r.name.rsplit(":", 1)[1] for r in spec.rules)
+
+    @dg.asset_check(
+        asset=_key(qualified),
+        name=CHECK_NAME,
+        blocking=True,
+        pool=WAREHOUSE_POOL,
+        additional_deps=_deps(spec),
+        description=(
+            f"Pandera (ibis, inside DuckDB) on {qualified}: types, not-null and unique {spec.key}, {rules}. "
+            "Blocks downstream assets when an error rule fails; distribution rules are calibrated by "
+            "QualityResource (CRM360_DISTRIBUTION_SEVERITY ...) and warn by default."
+        ),
+    )
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, quality: QualityResource
+    ) -> dg.AssetCheckResult:
+        calibrated = specs(quality.distribution())[qualified]
+        with warehouse.connect() as con:
+            results = validate_table(con, qualified, calibrated)
+            record_results(con, results, context.run.run_id)
+        return summarize(calibrated, results)
+
+    return _check
+
+
+pandera_checks: list = [build_pandera_check(qualified) for qualified in SPECS]

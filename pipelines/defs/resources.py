@@ -1,0 +1,88 @@
+"""Dagster resources: the DuckDB warehouse file (one writer at a time), the landing, and dbt."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DbtCliResource
+
+from pipelines.config import Settings
+from pipelines.customer_refs import ref_patterns_dbt_vars
+from pipelines.feeds import rules_json
+from sources.lib.duck import open_warehouse
+
+# Every asset that writes the warehouse runs in this pool with a limit of 1: DuckDB allows one
+# read-write process per file, and dbt runs as a second process (STACK_NOTES, dagster#18746).
+WAREHOUSE_POOL = "duckdb_warehouse"
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse; `connect()` closes the file when the block ends so dbt can open it."""
+
+    path: str
+    memory_limit: str = "4GB"
+    threads: int | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WarehouseResource:
+        return cls(
+            path=str(settings.warehouse_path),
+            memory_limit=settings.duckdb_memory_limit,
+            threads=settings.duckdb_threads,
+        )
+
+    @contextmanager
+    def connect(self, memory_limit: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """memory_limit overrides the resource's for a step that holds large Python arrays too."""
+        con = open_warehouse(Path(self.path), memory_limit or self.memory_limit, self.threads)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+class LandingResource(dg.ConfigurableResource):
+    """Where the feeds land (a local folder) and, optionally, the web analytics API to pull from."""
+
+    landing_dir: str
+    web_api_url: str | None = None
+    web_api_page_size: int = 5000
+    state_dir: str = ""
+    feeds_json: str = ""  # Settings.feeds (CRM360_FEEDS) as pipelines.feeds.rules_json; "" = defaults
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LandingResource:
+        return cls(
+            landing_dir=str(settings.landing_dir),
+            feeds_json=rules_json(settings.feeds),
+            web_api_url=settings.web_api_url,
+            web_api_page_size=settings.web_api_page_size,
+            state_dir=str(settings.data_dir / "state"),
+        )
+
+
+class DbtResource(DbtCliResource):
+    """dagster-dbt's CLI resource plus what the pipeline's dbt builds leave out."""
+
+    unit_tests: bool = False  # Settings.dbt_unit_tests
+    # dbt vars from the pipeline's own settings, as JSON (the KPI vars come from KpiResource):
+    # customer_ref_patterns (pipelines/customer_refs.py).
+    vars_json: str = "{}"
+
+    @classmethod
+    def settings_vars(cls, settings: Settings) -> str:
+        """vars_json for `settings`: every dbt var that pipelines/config.py settings define."""
+        return json.dumps(ref_patterns_dbt_vars(settings.customer_ref_patterns), sort_keys=True)
+
+    def dbt_vars(self) -> dict[str, Any]:
+        return json.loads(self.vars_json or "{}")
+
+    def build_args(self) -> list[str]:
+        """Arguments after `dbt build`: unit tests only when asked for (CRM360_DBT_UNIT_TESTS)."""
+        return [] if self.unit_tests else ["--exclude-resource-type", "unit_test"]

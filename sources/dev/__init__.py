@@ -1,0 +1,1 @@
+"""Development tools (simulator, loopback web API, public benchmarks); a deployment never imports them."""

@@ -1,0 +1,1 @@
+"""Helpers every layer may import: SQL text building and DuckDB connections; they import nothing of crm360."""

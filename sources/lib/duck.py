@@ -1,0 +1,29 @@
+"""DuckDB connections and catalogue lookups shared by ingestion, quality, identity and the Dagster layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+
+def open_warehouse(
+    path: Path, memory_limit: str = "4GB", threads: int | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-write with the settings every writer shares."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute("SET TimeZone = 'UTC'")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether schema.table exists (a table or a view) in the connection's current database."""
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(row and row[0])
