@@ -36,8 +36,9 @@ lint: setup
 bench: setup
 	$(BIN)/crm360 bench --customers $(BENCH_CUSTOMERS)
 
+# The UI on data/dagster, the instance `make run` wrote its runs to (crm360 ui sets DAGSTER_HOME).
 dagster: setup
-	$(BIN)/dagster dev -w workspace.yaml
+	$(BIN)/crm360 ui --data-dir data
 
 docs: setup
 	$(BIN)/python -m sources.contracts_doc > docs/sources.md

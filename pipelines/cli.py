@@ -85,6 +85,44 @@ def run(data_dir: Path | None, selection: str | None) -> None:
     sys.exit(summary.exit_code)
 
 
+@main.command()
+@click.option(
+    "--data-dir", type=click.Path(path_type=Path), default=None, help="Data directory [CRM360_DATA_DIR]."
+)
+@click.option("--port", type=int, default=3000, show_default=True)
+def ui(data_dir: Path | None, port: int) -> None:
+    """Start the Dagster UI and daemon on <data dir>/dagster, the instance `crm360 run` writes to.
+
+    Runs from the CLI, the UI, the nightly schedule and the landing sensor share its history and its
+    single-writer pool; settings come from CRM360_* as for `crm360 run`.
+    """
+    import os
+    import shutil
+
+    from pipelines.config import REPO_ROOT
+    from pipelines.defs.instance import prepare_home
+
+    settings = load_settings(data_dir=data_dir)
+    env = {**os.environ, "DAGSTER_HOME": str(prepare_home(settings.data_dir))}
+    env["CRM360_DATA_DIR"] = str(settings.data_dir)
+    dagster = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dagster"
+    workspace = str(REPO_ROOT / "workspace.yaml")
+    click.echo(f"DAGSTER_HOME={env['DAGSTER_HOME']}", err=True)
+    os.execve(dagster, [dagster, "dev", "-w", workspace, "-p", str(port)], env)
+
+
+@main.command()
+def prepare() -> None:
+    """Parse the dbt project into its manifest (dbt_project/target) before a deployment starts.
+
+    The definitions builder does it too when a project file is newer than the manifest; a deployment
+    runs this once so that no code server parses on its first load.
+    """
+    from pipelines.defs.dbt_project import ensure_manifest
+
+    click.echo(f"dbt manifest ready: {ensure_manifest()}")
+
+
 @main.command("identity-report")
 @click.option(
     "--truth",

@@ -44,10 +44,13 @@ def test_dbt_builds_leave_unit_tests_to_ci_unless_asked(tmp_path: Path) -> None:
     assert build_resources(asked)["dbt"].build_args() == []
 
 
-def test_workspace_module_loads() -> None:
+def test_code_location_builds_its_definitions_when_loaded(tmp_path: Path, monkeypatch) -> None:
     from pipelines.defs import definitions
 
-    assert isinstance(definitions.defs, dg.Definitions)
+    monkeypatch.setenv("CRM360_DATA_DIR", str(tmp_path))
+    loaded = definitions.defs()  # what Dagster's code server calls; importing the module built nothing
+    assert isinstance(loaded, dg.Definitions)
+    assert loaded.resources["warehouse"].path == str(tmp_path / "warehouse" / "crm360.duckdb")
 
 
 def test_raw_asset_materializes_and_reports_counts(tmp_path: Path) -> None:
@@ -81,17 +84,18 @@ def test_rejected_file_is_named_and_does_not_fail_the_asset(tmp_path: Path) -> N
     assert "pos/bad.csv: header repeats column(s) sku" in mat.metadata["rejected_files"].value
 
 
-def test_landing_sensor_requests_only_feeds_with_new_files(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("CRM360_DATA_DIR", str(tmp_path))
+def test_landing_sensor_requests_only_feeds_with_new_files(tmp_path: Path) -> None:
+    # the landing folder comes from the `landing` resource, as for the raw assets; not the environment
+    resources = {"landing": build_resources(load_settings(data_dir=tmp_path, env={}))["landing"]}
     write(tmp_path / "landing" / "pos" / "d1.csv", POS_HEADER + "\n")
-    ctx = dg.build_sensor_context(cursor=None)
+    ctx = dg.build_sensor_context(cursor=None, resources=resources)
     request = landing_files_sensor(ctx)
     assert request.asset_selection == [dg.AssetKey(["raw", "pos"])]
     cursor = ctx.cursor
-    again = landing_files_sensor(dg.build_sensor_context(cursor=cursor))
+    again = landing_files_sensor(dg.build_sensor_context(cursor=cursor, resources=resources))
     assert isinstance(again, dg.SkipReason)
     write(tmp_path / "landing" / "web" / "d1.jsonl", "{}\n")
-    ctx3 = dg.build_sensor_context(cursor=cursor)
+    ctx3 = dg.build_sensor_context(cursor=cursor, resources=resources)
     third = landing_files_sensor(ctx3)
     assert third.asset_selection == [dg.AssetKey(["raw", "web"])]
     assert "web" in json.loads(ctx3.cursor)

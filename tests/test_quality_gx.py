@@ -152,15 +152,11 @@ def test_large_batch_is_validated_on_a_sample(gx: Gx, tmp_path: Path) -> None:
 def test_dagster_gx_and_load_checks_on_a_raw_asset(tmp_path: Path) -> None:
     from pipelines.config import load_settings
     from pipelines.defs.assets.raw import raw_assets
-    from pipelines.defs.checks import gx_checks, load_checks, quality_resources
-    from pipelines.defs.resources import LandingResource, WarehouseResource
+    from pipelines.defs.checks import gx_checks, load_checks
+    from pipelines.defs.definitions import build_resources
 
     settings = load_settings(data_dir=tmp_path)
-    resources = {
-        "warehouse": WarehouseResource.from_settings(settings),
-        "landing": LandingResource.from_settings(settings),
-        **quality_resources(settings),
-    }
+    resources = build_resources(settings)
     write(settings.landing_dir / "callcenter" / "d1.csv", f"{CALLS_HEADER}\n{call_line('I1', csat='7')}\n")
     result = dg.materialize(
         [*raw_assets, *gx_checks, *load_checks],

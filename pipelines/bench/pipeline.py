@@ -11,6 +11,7 @@ import dagster as dg
 
 from pipelines.bench.stages import StepTime
 from pipelines.config import DBT_PROJECT_DIR, Settings
+from pipelines.defs.instance import open_instance
 from pipelines.defs.runner import run_pipeline
 
 _END_EVENTS = {
@@ -98,18 +99,19 @@ def dbt_model_seconds(
 
 
 def run_timed(settings: Settings) -> TimedRun:
-    """`crm360 run` (pipelines/runner.run_pipeline) on an instance kept here, so that the event
-    log's step start and end times can be read after the run."""
-    instance = dg.DagsterInstance.ephemeral()
-    start = time.time()
-    summary = run_pipeline(settings, instance=instance, log_name="bench")
-    end = time.time()
+    """`crm360 run` (pipelines/defs/runner.run_pipeline) on the data directory's instance, held open
+    here so that the event log's step start and end times can be read after the run."""
+    with open_instance(settings.data_dir) as instance:
+        start = time.time()
+        summary = run_pipeline(settings, instance=instance, log_name="bench")
+        end = time.time()
+        steps = steps_from_events(list(instance.all_logs(summary.run_id)))
     return TimedRun(
         run_id=summary.run_id,
         success=summary.success,
         start=start,
         end=end,
-        steps=steps_from_events(list(instance.all_logs(summary.run_id))),
+        steps=steps,
         failures=summary.failures,
         failed_checks=summary.failed_checks,
         feeds=summary.feeds,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -12,14 +13,20 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
-from pipelines.config import DBT_PROJECT_DIR, load_settings
+from pipelines.config import DBT_PROJECT_DIR
 
 GATE_KEY = dg.AssetKey(["core", "quality_gate"])  # the asset is pipelines/defs/assets/gate.py
 
 DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# `dbt parse` renders the profile, which reads env_var('CRM360_WAREHOUSE'), but never opens the file.
+PARSE_WAREHOUSE = DBT_PROJECT_DIR / "target" / "parse-only.duckdb"
+
+
+@functools.cache
+def dbt_project() -> DbtProject:
+    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
 def _sources_newer_than(path: Path) -> bool:
@@ -36,13 +43,13 @@ def ensure_manifest() -> Path:
     """Run `dbt parse` when the manifest is missing or older than the project files.
 
     dagster-dbt reads the manifest when `@dbt_assets` is defined, and `prepare_if_dev` only acts
-    under `dagster dev`, so tests, CI and `crm360 run` prepare it here (STACK_NOTES).
+    under `dagster dev`, so the definitions builder prepares it here (STACK_NOTES); `crm360 prepare`
+    calls it as a deployment step of its own.
     """
     if not _sources_newer_than(MANIFEST_PATH):
         return MANIFEST_PATH
     env = {**os.environ}
-    # The profile renders env_var('CRM360_WAREHOUSE') even to parse; any path will do for that.
-    env.setdefault("CRM360_WAREHOUSE", str(load_settings().warehouse_path))
+    env.setdefault("CRM360_WAREHOUSE", str(PARSE_WAREHOUSE))
     proc = subprocess.run(
         [
             str(DBT_EXECUTABLE),

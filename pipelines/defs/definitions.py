@@ -1,35 +1,46 @@
-"""The Dagster code location of crm360: assets, resources, schedules and sensors."""
+"""The one builder of crm360's Dagster definitions, used by the code location, the CLI and the benchmark."""
+
+from __future__ import annotations
 
 import dagster as dg
 
 from pipelines.config import Settings, load_settings
 from pipelines.defs.assets.clv import clv_assets
 from pipelines.defs.assets.dashboard import kpi_dashboard
-from pipelines.defs.assets.dbt import dbt_marts_assets, dbt_staging_assets, dbt_warehouse_assets
+from pipelines.defs.assets.dbt import build_dbt_assets
 from pipelines.defs.assets.forecast import forecast_assets
-from pipelines.defs.assets.gate import quality_gate
+from pipelines.defs.assets.gate import build_gate_asset
 from pipelines.defs.assets.identity import customer_identity_map
 from pipelines.defs.assets.raw import raw_assets
 from pipelines.defs.checks import all_checks as quality_checks
-from pipelines.defs.checks import quality_resources
 from pipelines.defs.dbt_project import DBT_EXECUTABLE, dbt_project
-from pipelines.defs.kpi_resource import kpi_resources
-from pipelines.defs.resources import DbtResource, LandingResource, WarehouseResource
-from pipelines.defs.schedules import all_assets_job, nightly_schedule
+from pipelines.defs.kpi_resource import KpiResource
+from pipelines.defs.quality_resource import QualityResource
+from pipelines.defs.resources import DbtResource, IdentityResource, LandingResource, WarehouseResource
+from pipelines.defs.schedules import FULL_BUILD_JOB, all_assets_job, nightly_schedule
 from pipelines.defs.sensors import landing_files_sensor
+
+__all__ = ["FULL_BUILD_JOB", "all_assets", "all_checks", "build_definitions", "build_resources", "defs"]
+
+
+def core_keys(warehouse_assets: dg.AssetsDefinition) -> list[dg.AssetKey]:
+    """What the quality gate guards: every core table dbt builds, and the identity map."""
+    keys = [k for k in warehouse_assets.keys if k.path[0] == "core"]
+    return sorted([*keys, customer_identity_map.key], key=lambda k: k.to_user_string())
 
 
 def all_assets() -> list[dg.AssetsDefinition]:
+    staging, warehouse, marts = build_dbt_assets()
     return [
         *raw_assets,
-        dbt_staging_assets,
+        staging,
         customer_identity_map,
-        dbt_warehouse_assets,
-        quality_gate,
+        warehouse,
+        build_gate_asset(core_keys(warehouse)),
         # Python KPI marts run after the gate and before the dbt marts, which read customer_clv.
         clv_assets,
         forecast_assets,
-        dbt_marts_assets,
+        marts,
         kpi_dashboard,
     ]
 
@@ -39,21 +50,27 @@ def all_checks() -> list[dg.AssetChecksDefinition]:
 
 
 def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+    """Every setting reaches the assets, checks and sensor through one of these resources."""
     return {
-        **quality_resources(settings),
-        **kpi_resources(settings),
         "dbt": DbtResource(
-            project_dir=dbt_project,
+            project_dir=dbt_project(),
             dbt_executable=str(DBT_EXECUTABLE),
             unit_tests=settings.dbt_unit_tests,
             vars_json=DbtResource.settings_vars(settings),
         ),
         "warehouse": WarehouseResource.from_settings(settings),
         "landing": LandingResource.from_settings(settings),
+        "identity": IdentityResource.from_settings(settings),
+        "kpi": KpiResource.from_settings(settings),
+        "quality": QualityResource.from_settings(settings),
     }
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
+    """Assets, checks, resources, the full-build job, the nightly schedule and the landing sensor.
+
+    `settings` defaults to the environment (CRM360_*), read when this is called, not at import.
+    """
     settings = settings or load_settings()
     return dg.Definitions(
         assets=all_assets(),
@@ -65,4 +82,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     )
 
 
-defs = build_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    """The code location (workspace.yaml, `crm360 ui`): loaded by Dagster's code server, not on import."""
+    return build_definitions()

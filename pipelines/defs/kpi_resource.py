@@ -46,8 +46,3 @@ class KpiResource(dg.ConfigurableResource):
         values = {f.name: getattr(self, f.name) for f in fields(KpiSettings)}
         end = values.pop("clv_calibration_end")
         return KpiSettings(clv_calibration_end=date.fromisoformat(end) if end else None, **values)
-
-
-def kpi_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
-    """Resources the KPI assets need besides `warehouse`: merge into Definitions' resources."""
-    return {"kpi": KpiResource.from_settings(settings)}

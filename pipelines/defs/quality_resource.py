@@ -17,10 +17,7 @@ class QualityResource(dg.ConfigurableResource):
 
     reports_dir: str
     gx_sample_rows: int = SAMPLE_ROWS
-    # GX costs ~0.3 s per small batch (its own overhead, measured on 2 cores), so a first run over
-    # a year of daily files (365 per feed) would take ~2 min per feed; 100 per feed and run keeps
-    # the nightly window under ~3.5 min, the rest follow on the next nights (batches_pending).
-    gx_max_batches: int | None = 100
+    gx_max_batches: int  # Settings.gx_max_batches (CRM360_GX_MAX_BATCHES): the one default is there
     # DistributionSettings as fields (a resource holds plain values); defaults are its defaults
     distribution_severity: str = DistributionSettings.severity
     max_anonymous_share: float = DistributionSettings.max_anonymous_share
@@ -56,8 +53,3 @@ class QualityResource(dg.ConfigurableResource):
     @property
     def reports_path(self) -> Path:
         return Path(self.reports_dir)
-
-
-def quality_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
-    """Resources the checks need besides `warehouse`: merge into Definitions' resources."""
-    return {"quality": QualityResource.from_settings(settings)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from dagster_dbt import DbtCliResource
 from pipelines.config import Settings
 from pipelines.customer_refs import ref_patterns_dbt_vars
 from pipelines.feeds import rules_json
+from pipelines.identity.settings import IdentitySettings
 from sources.lib.duck import open_warehouse
 
 # Every asset that writes the warehouse runs in this pool with a limit of 1: DuckDB allows one
@@ -86,3 +88,16 @@ class DbtResource(DbtCliResource):
     def build_args(self) -> list[str]:
         """Arguments after `dbt build`: unit tests only when asked for (CRM360_DBT_UNIT_TESTS)."""
         return [] if self.unit_tests else ["--exclude-resource-type", "unit_test"]
+
+
+class IdentityResource(dg.ConfigurableResource):
+    """IdentitySettings (CRM360_IDENTITY_*) for the identity asset, as JSON of the dataclass's fields."""
+
+    settings_json: str = "{}"  # "{}" = IdentitySettings' defaults
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> IdentityResource:
+        return cls(settings_json=json.dumps(asdict(settings.identity), sort_keys=True))
+
+    def settings(self) -> IdentitySettings:
+        return IdentitySettings(**json.loads(self.settings_json or "{}"))

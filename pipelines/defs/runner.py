@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines.config import Settings
+from pipelines.defs.definitions import FULL_BUILD_JOB, build_definitions
+from pipelines.defs.instance import cli_run_tags, open_instance, release_dead_runs
 from pipelines.feeds import check_landing_dir
 from pipelines.run_report import (
     check_lines,
@@ -24,6 +26,7 @@ from pipelines.run_report import (
     root_cause,
     run_log_path,
 )
+from sources.lib.duck import table_exists
 
 console = Console(stderr=True)
 
@@ -120,42 +123,58 @@ def validate_selection(selection: str | dg.AssetSelection | None, graph) -> None
         raise SelectionError(f"--select {selection!r} matches no asset.\nvalid choices: {choices}")
 
 
+def selected_keys(selection: str | dg.AssetSelection | None, graph) -> list[dg.AssetKey] | None:
+    """The asset keys a selection names (None = the whole job), after validate_selection."""
+    if selection is None:
+        return None
+    chosen = dg.AssetSelection.from_string(selection) if isinstance(selection, str) else selection
+    return sorted(chosen.resolve(graph), key=lambda k: k.to_user_string())
+
+
 def run_pipeline(
     settings: Settings,
     selection: str | dg.AssetSelection | None = None,
     instance: dg.DagsterInstance | None = None,
     log_name: str = "run",
 ) -> RunSummary:
-    """Materialize every asset (or a selection) in-process; never raises for a failed asset.
+    """Execute the code location's full-build job (or a selection of it) in-process; never raises for
+    a failed asset.
 
-    Raises LandingMissing (pipelines.feeds) or SelectionError before anything runs.
-    Pass an instance to read the run's event log afterwards (the benchmark takes step times from it).
+    The run goes to the data directory's Dagster instance (`<data dir>/dagster`, pipelines/defs/
+    instance.py), so `crm360 ui` shows it with its materializations, checks and logs, and it waits for
+    the warehouse pool like runs launched from the UI or the schedule. Pass an instance to use another
+    (the caller then owns it). Raises LandingMissing (pipelines.feeds) or SelectionError before anything runs.
     """
     check_landing_dir(settings.landing_dir)  # before Dagster loads: a wrong --data-dir fails in a second
-    from pipelines.defs.definitions import all_assets, all_checks, build_resources
-
     started = time.perf_counter()
-    job = dg.define_asset_job("crm360_cli_run", selection=selection or dg.AssetSelection.all())
-    defs = dg.Definitions(
-        assets=all_assets(),
-        asset_checks=all_checks(),
-        resources=build_resources(settings),
-        jobs=[job],
-    )
+    defs = build_definitions(settings)
     validate_selection(selection, defs.resolve_asset_graph())
+    keys = selected_keys(selection, defs.resolve_asset_graph())
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     skipped: list[str] = []
     # Replace Dagster's console logger (a line per engine event) with one line per asset.
-    job_def = defs.resolve_job_def("crm360_cli_run").with_logger_defs({"progress": _progress_logger(skipped)})
+    job_def = defs.resolve_job_def(FULL_BUILD_JOB).with_logger_defs({"progress": _progress_logger(skipped)})
     # dagster-dbt echoes every dbt event to stdout; keep it and every step's log lines in the run's file.
     log_path = run_log_path(settings.data_dir / "logs", log_name)
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("x") as log_file, contextlib.redirect_stdout(log_file):
-        result = job_def.execute_in_process(
-            instance=instance or dg.DagsterInstance.ephemeral(),
-            raise_on_error=False,
-            run_config={"loggers": {"progress": {}}},
-        )
+    owned = instance is None
+    instance = instance or open_instance(settings.data_dir)
+    try:
+        for run_id in release_dead_runs(instance):
+            console.print(
+                f"[yellow]run {run_id[:8]} was killed mid-run: marked failed, its pool slot freed[/]"
+            )
+        with log_path.open("x") as log_file, contextlib.redirect_stdout(log_file):
+            result = job_def.execute_in_process(
+                instance=instance,
+                asset_selection=keys,
+                raise_on_error=False,
+                run_config={"loggers": {"progress": {}}},
+                tags=cli_run_tags(),
+            )
+    finally:
+        if owned:
+            instance.dispose()
     summary = RunSummary(
         run_id=result.run_id,
         success=result.success,
@@ -170,7 +189,9 @@ def run_pipeline(
             if e.is_step_failure
         ]
     )
-    planned = {k.to_user_string().replace("/", ".") for k in job_def.asset_layer.selected_asset_keys}
+    planned = {
+        k.to_user_string().replace("/", ".") for k in (keys or job_def.asset_layer.selected_asset_keys)
+    }
     summary.materialized = {
         e.asset_key.to_user_string().replace("/", ".") for e in result.get_asset_materialization_events()
     }
@@ -208,10 +229,7 @@ def landed_by_feed(settings: Settings, run_id: str) -> list[tuple[str, int, int,
         console.print(f"[yellow]cannot read the load ledger: {exc}[/]")
         return []
     try:
-        exists = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'audit' "
-            "AND table_name = 'load_ledger'"
-        ).fetchone()[0]
+        exists = table_exists(con, "audit", "load_ledger")
         if not exists:
             return []
         return con.execute(

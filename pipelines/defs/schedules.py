@@ -2,8 +2,10 @@
 
 import dagster as dg
 
+FULL_BUILD_JOB = "crm360_full_build"  # also what `crm360 run` executes, so the UI lists its runs
+
 all_assets_job = dg.define_asset_job(
-    "crm360_full_build",
+    FULL_BUILD_JOB,
     selection=dg.AssetSelection.all(),
     description="Land every feed, then build everything downstream of it.",
 )

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.config import load_settings
+from pipelines.defs.resources import LandingResource
 from sources.feeds import FEEDS
 from sources.ingest.files import discover
 
@@ -39,10 +39,9 @@ def new_files(previous: dict[str, list[str]], current: dict[str, list[str]]) -> 
     default_status=dg.DefaultSensorStatus.STOPPED,
     description="Requests a load of every feed that received new landing files.",
 )
-def landing_files_sensor(context: dg.SensorEvaluationContext):
-    landing = load_settings().landing_dir
+def landing_files_sensor(context: dg.SensorEvaluationContext, landing: LandingResource):
     previous = json.loads(context.cursor) if context.cursor else {}
-    current = landing_snapshot(landing)
+    current = landing_snapshot(Path(landing.landing_dir))
     fresh = new_files(previous, current)
     context.update_cursor(json.dumps(current))
     if not fresh:

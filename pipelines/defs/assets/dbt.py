@@ -1,5 +1,6 @@
 """dbt models as Dagster assets: staging before identity resolution, then core, then the marts."""
 
+import functools
 import json
 import os
 import shutil
@@ -14,8 +15,6 @@ from pipelines.defs.dbt_project import MANIFEST_PATH, dbt_project, ensure_manife
 from pipelines.defs.kpi_resource import KpiResource
 from pipelines.defs.resources import WAREHOUSE_POOL, DbtResource, WarehouseResource
 from quality.results import dbt_results_to_check_results, record_results
-
-MANIFEST = ensure_manifest()
 
 # Identity resolution is Python between the two: staging and its inputs are built first, then
 # core and marts read core.customer_identity_map. Two dbt ops keep the asset graph acyclic.
@@ -108,44 +107,38 @@ def _build(
         )
 
 
-@dbt_assets(
-    manifest=MANIFEST,
-    project=dbt_project,
-    select=PRE_IDENTITY,
-    name="dbt_staging",
-    dagster_dbt_translator=translator,
-    pool=WAREHOUSE_POOL,
-)
-def dbt_staging_assets(
-    context: dg.AssetExecutionContext, dbt: DbtResource, warehouse: WarehouseResource, kpi: KpiResource
-):
-    yield from _build(context, dbt, warehouse, kpi)
+@functools.cache
+def build_dbt_assets() -> tuple[dg.AssetsDefinition, dg.AssetsDefinition, dg.AssetsDefinition]:
+    """The three dbt multi-assets (staging, warehouse, marts), built once per process.
 
+    dagster-dbt reads the manifest when `@dbt_assets` is applied, so the manifest is prepared here,
+    when definitions are built (`dbt parse` if a project file is newer), never when a module is imported.
+    """
+    manifest = ensure_manifest()
+    project = dbt_project()
 
-@dbt_assets(
-    manifest=MANIFEST,
-    project=dbt_project,
-    select="fqn:*",
-    exclude=f"{PRE_IDENTITY} {MARTS}",
-    name="dbt_warehouse",
-    dagster_dbt_translator=translator,
-    pool=WAREHOUSE_POOL,
-)
-def dbt_warehouse_assets(
-    context: dg.AssetExecutionContext, dbt: DbtResource, warehouse: WarehouseResource, kpi: KpiResource
-):
-    yield from _build(context, dbt, warehouse, kpi)
+    def multi_asset(name: str, select: str, exclude: str | None = None) -> dg.AssetsDefinition:
+        @dbt_assets(
+            manifest=manifest,
+            project=project,
+            select=select,
+            exclude=exclude,
+            name=name,
+            dagster_dbt_translator=translator,
+            pool=WAREHOUSE_POOL,
+        )
+        def _dbt(
+            context: dg.AssetExecutionContext,
+            dbt: DbtResource,
+            warehouse: WarehouseResource,
+            kpi: KpiResource,
+        ):
+            yield from _build(context, dbt, warehouse, kpi)
 
+        return _dbt
 
-@dbt_assets(
-    manifest=MANIFEST,
-    project=dbt_project,
-    select=MARTS,
-    name="dbt_marts",
-    dagster_dbt_translator=translator,
-    pool=WAREHOUSE_POOL,
-)
-def dbt_marts_assets(
-    context: dg.AssetExecutionContext, dbt: DbtResource, warehouse: WarehouseResource, kpi: KpiResource
-):
-    yield from _build(context, dbt, warehouse, kpi)
+    return (
+        multi_asset("dbt_staging", PRE_IDENTITY),
+        multi_asset("dbt_warehouse", "fqn:*", exclude=f"{PRE_IDENTITY} {MARTS}"),
+        multi_asset("dbt_marts", MARTS),
+    )

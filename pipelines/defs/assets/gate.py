@@ -46,14 +46,3 @@ def build_gate_asset(guarded: list[dg.AssetKey]) -> dg.AssetsDefinition:
         return dg.MaterializeResult(metadata={"checks_this_run": dg.MetadataValue.int(seen[0])})
 
     return quality_gate
-
-
-def _core_keys() -> list[dg.AssetKey]:
-    from pipelines.defs.assets.dbt import dbt_warehouse_assets
-    from pipelines.defs.assets.identity import customer_identity_map
-
-    keys = [k for k in dbt_warehouse_assets.keys if k.path[0] == "core"]
-    return sorted([*keys, customer_identity_map.key], key=lambda k: k.to_user_string())
-
-
-quality_gate = build_gate_asset(_core_keys())

@@ -1,18 +1,25 @@
 """Identity resolution asset: contact records of every feed -> one stable customer key per person."""
 
 import logging
+from dataclasses import replace
 
 import dagster as dg
 
-from pipelines.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from pipelines.defs.resources import WAREHOUSE_POOL, IdentityResource, WarehouseResource
 from pipelines.identity import IdentitySettings, resolve_identities
 
 
 class IdentityConfig(dg.Config):
-    """Run-time knobs; defaults come from CRM360_IDENTITY_* (pipelines/config.py)."""
+    """Run-time knobs of one run (launchpad); unset, the `identity` resource's settings hold."""
 
     match_threshold: float | None = None
     retrain_model: bool = False
+
+
+def run_settings(base: IdentitySettings, config: IdentityConfig) -> IdentitySettings:
+    """The resource's settings with this run's config applied (a threshold given, retraining asked)."""
+    threshold = config.match_threshold if config.match_threshold is not None else base.match_threshold
+    return replace(base, match_threshold=threshold, retrain_model=config.retrain_model or base.retrain_model)
 
 
 @dg.asset(
@@ -28,18 +35,12 @@ class IdentityConfig(dg.Config):
     ),
 )
 def customer_identity_map(
-    context: dg.AssetExecutionContext, config: IdentityConfig, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    config: IdentityConfig,
+    warehouse: WarehouseResource,
+    identity: IdentityResource,
 ) -> dg.MaterializeResult:
-    from pipelines.config import load_settings
-
-    base = load_settings().identity
-    settings = IdentitySettings(
-        **{
-            **base.__dict__,
-            **({"match_threshold": config.match_threshold} if config.match_threshold is not None else {}),
-            "retrain_model": config.retrain_model or base.retrain_model,
-        }
-    )
+    settings = run_settings(identity.settings(), config)
     # Splink logs every untrained comparison level as a warning; the summary says what matters.
     logging.getLogger("splink").setLevel(logging.ERROR)
     with warehouse.connect(memory_limit=settings.duckdb_memory_limit) as con:

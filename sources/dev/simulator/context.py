@@ -12,6 +12,7 @@ import polars as pl
 from sources.dev.simulator.catalog import Catalog
 from sources.dev.simulator.params import Params
 from sources.dev.simulator.population import Population, Stores
+from sources.dev.simulator.season import utc_offset_minutes
 
 
 @dataclass
@@ -75,3 +76,10 @@ def schedule(due: dict[int, list[pl.DataFrame]], frame: pl.DataFrame | None, day
         return
     for (day,), part in frame.partition_by(day_col, as_dict=True, maintain_order=True).items():
         due[int(day)].append(part.drop(day_col))
+
+
+def store_offsets(ctx: Ctx, d: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per store: the UTC offset its till writes today (0 for tills writing UTC), and its real one."""
+    day = ctx.date(d)
+    off = np.array([utc_offset_minutes(day, tz) for tz in ctx.stores.tz])
+    return np.where(ctx.stores.writes_local, off, 0), off

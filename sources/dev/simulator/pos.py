@@ -8,11 +8,11 @@ import numpy as np
 import polars as pl
 
 from sources.dev.simulator import writers as w
-from sources.dev.simulator.context import Ctx
+from sources.dev.simulator.context import Ctx, store_offsets
 from sources.dev.simulator.dirt import Profile, contacts_by_group
 from sources.dev.simulator.rand import pick
 from sources.dev.simulator.returns import build_returns, schedule_returns
-from sources.dev.simulator.season import HOURS, factor, peak, sale_day, store_offsets
+from sources.dev.simulator.season import HOURS, factor, peak, sale_day
 
 CHANNELS = ("store", "online", "phone")
 PAY = {

@@ -6,10 +6,10 @@ import numpy as np
 import polars as pl
 
 from sources.dev.simulator import writers as w
-from sources.dev.simulator.context import Ctx, schedule
+from sources.dev.simulator.context import Ctx, schedule, store_offsets
 from sources.dev.simulator.dirt import Profile, contacts_by_group
 from sources.dev.simulator.rand import pick
-from sources.dev.simulator.season import HOURS, factor, store_offsets
+from sources.dev.simulator.season import HOURS, factor
 
 REASONS = ("returns", "recall", "repair", "repackaging", "recycling")
 # Shares among non-recall returns; recalls only hit the catalogue's recalled SKUs.

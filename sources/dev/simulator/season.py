@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from sources.dev.simulator.context import Ctx
 
 # Mid-month yearly level (Jan..Dec), linearly interpolated between months so there are no steps.
 # December is the peak (x1.6 before the Christmas boost below); February the trough.
@@ -110,10 +106,3 @@ def peak(d: date) -> bool:
     """Peak trading: warehouses and carriers are slower (more late and short deliveries)."""
     bf = black_friday(d.year)
     return bf <= d <= date(d.year, 12, 24)
-
-
-def store_offsets(ctx: Ctx, d: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per store: the UTC offset its till writes today (0 for tills writing UTC), and its real one."""
-    day = ctx.date(d)
-    off = np.array([utc_offset_minutes(day, tz) for tz in ctx.stores.tz])
-    return np.where(ctx.stores.writes_local, off, 0), off
