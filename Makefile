@@ -42,6 +42,7 @@ dagster: setup
 docs: setup
 	$(BIN)/python -m sources.contracts_doc > docs/sources.md
 	$(BIN)/python -m pipelines.config_doc > docs/configuration.md
+	$(BIN)/python -m pipelines.defs.graph_snapshot > tests/snapshots/asset_graph.json
 
 clean:
 	rm -rf data .pytest_cache .ruff_cache dbt_project/target dbt_project/logs
