@@ -1,4 +1,5 @@
-# crm360: `make run` sets up, simulates demo data and runs the pipeline; `make test` runs every test.
+# crm360: `make run` sets up, simulates demo data and runs the pipeline; `make test` runs every test,
+# `make test-fast` all but the integration tests.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -10,7 +11,7 @@ SEED ?= 42
 # Three scales for the growth curve; `make bench BENCH_CUSTOMERS=1000000` for one (docs/performance.md).
 BENCH_CUSTOMERS ?= 100000,300000,1000000
 
-.PHONY: setup run test lint bench dagster docs clean
+.PHONY: setup run test test-fast lint bench dagster docs clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +30,10 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest
 
+# Everything but the tests marked `integration` (real dbt builds, whole pipeline runs): minutes, not tens.
+test-fast: setup
+	$(BIN)/python -m pytest -m "not integration"
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -43,6 +48,7 @@ dagster: setup
 docs: setup
 	$(BIN)/python -m sources.contracts_doc > docs/sources.md
 	$(BIN)/python -m pipelines.config_doc > docs/configuration.md
+	$(BIN)/python -m pipelines.defs.graph_snapshot > tests/snapshots/asset_graph.json
 
 clean:
 	rm -rf data .pytest_cache .ruff_cache dbt_project/target dbt_project/logs

@@ -17,6 +17,8 @@ from quality.results import dbt_results_to_check_results, record_results
 from tests.dbt_helpers import DbtRun, _dbt, _rows
 from tests.dbt_staging_fixtures import LOAD_1, LOAD_2, Rows, _make_warehouse
 
+pytestmark = pytest.mark.integration  # real dbt builds of staging and core
+
 # --- a warehouse fed a shop's own customer numbers --------------------------------------------
 
 

@@ -11,6 +11,8 @@ from pipelines.kpi.dashboard import render_dashboard
 from pipelines.kpi.dashboard.queries import chart_data
 from tests.dbt_core_fixtures import Built
 
+pytestmark = pytest.mark.integration  # marts built by real dbt (tests/dbt_core_fixtures.py)
+
 
 def _one(built: Built, sql: str, *params: object) -> Any:
     return built.con.execute(sql, list(params)).fetchone()[0]

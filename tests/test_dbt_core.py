@@ -6,10 +6,13 @@ from collections import defaultdict
 from typing import Any
 
 import duckdb
+import pytest
 import yaml
 
 from tests.dbt_core_fixtures import OWN_MODELS, RETURN_LINE, SESSION_GAP, Built
 from tests.dbt_helpers import DBT_PROJECT_DIR, _rows
+
+pytestmark = pytest.mark.integration  # real dbt builds (tests/dbt_core_fixtures.py)
 
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str) -> Any:

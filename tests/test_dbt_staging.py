@@ -29,6 +29,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.Duc
     con.close()
 
 
+@pytest.mark.integration
 def test_build_runs_models_data_tests_and_unit_tests(built: tuple[duckdb.DuckDBPyConnection, DbtRun]) -> None:
     _, run = built
     by_kind: dict[str, int] = {}
@@ -41,6 +42,7 @@ def test_build_runs_models_data_tests_and_unit_tests(built: tuple[duckdb.DuckDBP
     assert by_kind.get("test", 0) >= 50
 
 
+@pytest.mark.integration
 def test_models_land_in_verbatim_schemas(built: tuple[duckdb.DuckDBPyConnection, DbtRun]) -> None:
     con, _ = built
     found = {
@@ -64,6 +66,7 @@ def test_models_land_in_verbatim_schemas(built: tuple[duckdb.DuckDBPyConnection,
     assert not any(s.startswith("main_") for s in schemas)
 
 
+@pytest.mark.integration
 def test_dedupe_keeps_latest_load(built: tuple[duckdb.DuckDBPyConnection, DbtRun]) -> None:
     con, _ = built
     web = _rows(con, "select event_id, occurred_at, load_id from staging.stg_web__events order by event_id")
@@ -84,6 +87,7 @@ def test_dedupe_keeps_latest_load(built: tuple[duckdb.DuckDBPyConnection, DbtRun
     assert audience[0]["load_id"] == "L-002"
 
 
+@pytest.mark.integration
 def test_contact_values_are_normalized(built: tuple[duckdb.DuckDBPyConnection, DbtRun]) -> None:
     con, _ = built
     # every notation of the same London number, in every feed, ends as one E.164 value
@@ -123,6 +127,7 @@ def test_contact_values_are_normalized(built: tuple[duckdb.DuckDBPyConnection, D
     assert types["started_at"] == "TIMESTAMP" and types["loaded_at"] == "TIMESTAMP"
 
 
+@pytest.mark.integration
 def test_contact_records_interface(built: tuple[duckdb.DuckDBPyConnection, DbtRun]) -> None:
     con, _ = built
     columns = [
@@ -182,6 +187,7 @@ def test_contact_records_interface(built: tuple[duckdb.DuckDBPyConnection, DbtRu
     ]
 
 
+@pytest.mark.integration
 def test_documented_columns_match_built_columns(built: tuple[duckdb.DuckDBPyConnection, DbtRun]) -> None:
     """Every model's yml lists exactly the columns the model builds, in order, each described."""
     con, run = built

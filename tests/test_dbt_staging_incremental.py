@@ -6,9 +6,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.dbt_helpers import _dbt, _rows
 from tests.dbt_staging_fixtures import LOAD_2, RAW_ROWS, _insert, _make_warehouse
+
+pytestmark = pytest.mark.integration  # two real dbt builds per test
 
 
 def test_incremental_web_events_keep_latest_load(tmp_path: Path) -> None:

@@ -15,6 +15,8 @@ from pipelines.defs.runner import run_pipeline
 from pipelines.identity import evaluate
 from sources.dev.simulator import simulate
 
+pytestmark = pytest.mark.integration  # the pipeline through dbt staging and identity, twice
+
 UP_TO_IDENTITY = dg.AssetSelection.assets(dg.AssetKey(["core", "customer_identity_map"])).upstream()
 
 

@@ -14,6 +14,8 @@ from sources.dev.simulator import simulate
 from sources.feeds import FEEDS
 from tests.ingest_helpers import assert_reconciled
 
+pytestmark = pytest.mark.integration  # the pipeline's raw layer, twice, on a simulated population
+
 
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory: pytest.TempPathFactory) -> Path:

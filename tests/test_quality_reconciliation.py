@@ -92,6 +92,7 @@ def _core_stand_ins(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
+@pytest.mark.integration
 def test_clean_warehouse_reconciles_and_says_core_is_skipped(wh: duckdb.DuckDBPyConnection) -> None:
     run = reconcile(wh, "rec-1", feeds=None)
     assert [(r.check_name, r.sample) for r in run.results if not r.passed] == []
@@ -106,6 +107,7 @@ def test_clean_warehouse_reconciles_and_says_core_is_skipped(wh: duckdb.DuckDBPy
     assert recorded.fetchone() == (len(run.results), True)
 
 
+@pytest.mark.integration
 def test_resent_rows_are_explained_not_failed(wh: duckdb.DuckDBPyConnection) -> None:
     run = reconcile(wh, "rec-1", feeds=[], assets=[STG_POS])
     amount = _by_name(run.results)["reconcile_pos_amount_raw_vs_staging"]
@@ -121,6 +123,7 @@ def test_resent_rows_are_explained_not_failed(wh: duckdb.DuckDBPyConnection) -> 
     ]
 
 
+@pytest.mark.integration
 def test_row_deleted_from_raw_breaks_load_reconciliation(wh: duckdb.DuckDBPyConnection) -> None:
     wh.execute("DELETE FROM raw.pos WHERE transaction_id = 'T-R2'")
     run = reconcile(wh, "rec-2", feeds=["pos", "callcenter"], assets=[STG_POS])
@@ -142,6 +145,7 @@ def test_row_deleted_from_raw_breaks_load_reconciliation(wh: duckdb.DuckDBPyConn
     assert row == [("audit.load_ledger.rows_loaded", "raw.pos", 2, 1, 1)]
 
 
+@pytest.mark.integration
 def test_staging_total_that_differs_fails_raw_vs_staging(wh: duckdb.DuckDBPyConnection) -> None:
     wh.execute(f"UPDATE {STG_POS} SET amount = amount + 1 WHERE transaction_id = 'T-R1'")
     run = reconcile(wh, "rec-3", assets=[STG_POS])
@@ -155,6 +159,7 @@ def test_staging_total_that_differs_fails_raw_vs_staging(wh: duckdb.DuckDBPyConn
     assert failed.fetchall() == [("reconcile_pos_amount_raw_vs_staging",)]
 
 
+@pytest.mark.integration
 def test_core_layer_reconciles_and_catches_lost_or_doubled_rows(wh: duckdb.DuckDBPyConnection) -> None:
     _core_stand_ins(wh)
     core = ["core.fct_order_lines", "core.fct_interactions"]
@@ -176,6 +181,7 @@ def test_core_layer_reconciles_and_catches_lost_or_doubled_rows(wh: duckdb.DuckD
     assert broken["reconcile_interactions_staging_vs_core"].failing_rows == 1
 
 
+@pytest.mark.integration
 def test_dbt_run_results_become_check_results(built: Built, wh: duckdb.DuckDBPyConnection) -> None:
     results = dbt_results_to_check_results(built.run_results, "dbt-run", manifest=built.manifest)
     tests = [r for r in built.run_results["results"] if r["unique_id"].startswith(("test.", "unit_test."))]
@@ -208,6 +214,7 @@ def test_dbt_run_results_become_check_results(built: Built, wh: duckdb.DuckDBPyC
     assert failed.fetchone()[0] == 3
 
 
+@pytest.mark.integration
 def test_dagster_layer_check_reports_each_comparison(built: Built, wh: duckdb.DuckDBPyConnection) -> None:
     from pipelines.defs.checks.reconciliation import layer_checks
     from pipelines.defs.resources import WarehouseResource
