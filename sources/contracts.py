@@ -18,10 +18,6 @@ CONTACT_COLUMN_NAMES = (
     "date_of_birth",
 )
 
-# Metadata columns the loader adds to every raw row; the underscore keeps them apart
-# from feed columns (POS has its own `line_number`).
-METADATA_COLUMNS = ("_load_id", "_source_file", "_source_line", "_loaded_at", "_extra")
-
 
 @dataclass(frozen=True)
 class Column:
@@ -32,6 +28,39 @@ class Column:
     allowed: tuple[str, ...] | None = None
     example: str = ""
     bounds: str | None = None  # plausibility bounds, a key of PLAUSIBILITY (sources/ingest/validate.py)
+
+
+# Metadata columns the loader adds to every raw row; the underscore keeps them apart from feed
+# columns (POS has its own `line_number`). Required ones are NOT NULL in the raw tables
+# (sources/ingest/schema.py); dbt's _sources.yml describes them (sources/dbt_sources.py).
+METADATA = (
+    Column(
+        "_load_id",
+        "VARCHAR",
+        "Id of the landing file this row was loaded from (one per file); joins audit.load_ledger.load_id.",
+        required=True,
+    ),
+    Column(
+        "_source_file",
+        "VARCHAR",
+        "Landing file the row came from, relative to the landing root.",
+        required=True,
+    ),
+    Column(
+        "_source_line",
+        "BIGINT",
+        "Physical line of the file where the record starts (header = 1).",
+        required=True,
+    ),
+    Column(
+        "_loaded_at",
+        "TIMESTAMPTZ",
+        "When the loader committed the file; source freshness is measured on it.",
+        required=True,
+    ),
+    Column("_extra", "JSON", "Columns the contract does not know, kept as {name: text}."),
+)
+METADATA_COLUMNS = tuple(c.name for c in METADATA)
 
 
 # Oldest plausible age of a person at load time: an older date of birth is a typing error.
