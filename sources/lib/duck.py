@@ -20,10 +20,15 @@ def open_warehouse(
     return con
 
 
-def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    """Whether schema.table exists (a table or a view) in the connection's current database."""
+def table_exists(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, database: str | None = None
+) -> bool:
+    """Whether schema.table exists (a table or a view) in `database`, by default the connection's
+    current one (information_schema lists every attached database). The one catalogue lookup of
+    the project: use it rather than querying information_schema or duckdb_tables()."""
     row = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, table],
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_catalog = coalesce(?, current_database()) AND table_schema = ? AND table_name = ?",
+        [database, schema, table],
     ).fetchone()
     return bool(row and row[0])
