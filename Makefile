@@ -42,6 +42,7 @@ dagster: setup
 docs: setup
 	$(BIN)/python -m sources.contracts_doc > docs/sources.md
 	$(BIN)/python -m sources.dbt_sources > dbt_project/models/staging/_sources.yml
+	$(BIN)/python -m pipelines.kpi.dbt_vars --write
 	$(BIN)/python -m pipelines.config_doc > docs/configuration.md
 
 clean:

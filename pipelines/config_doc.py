@@ -8,8 +8,9 @@ INTRO = """# Configuration
 
 Every setting is a `CRM360_*` environment variable, read in one place (`pipelines/config.py`);
 CLI flags such as `crm360 run --data-dir` override them. Unset or empty means the default.
-The KPI settings (`kpi.*`) reach dbt as `--vars` on every marts build; `dbt_project/dbt_project.yml`
-holds the same defaults for analysts running dbt by hand.
+The KPI settings (`kpi.*`) reach dbt as `--vars` on every marts build; for analysts running dbt by
+hand, `dbt_project/dbt_project.yml` holds their defaults in a block generated from the same dataclass
+(`python -m pipelines.kpi.dbt_vars --write`).
 
 This file is generated: `python -m pipelines.config_doc > docs/configuration.md` (`make docs`).
 """
