@@ -7,13 +7,15 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pipelines.customer_refs import RefPatterns, parse_ref_patterns
 from pipelines.feeds import FeedRule, parse_feed_rules
 from pipelines.identity.settings import IdentitySettings
 from pipelines.kpi.settings import KpiSettings
 from quality.calibration import DISTRIBUTION_ENV, DistributionSettings, distribution_settings
-from sources.connectors.web_api import PAGE_SIZE_ENV, URL_ENV
+from sources.connectors.web_api import PAGE_SIZE, PAGE_SIZE_ENV, URL_ENV
+from sources.lib.duck import MEMORY_LIMIT
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -159,8 +161,8 @@ class Settings:
     landing_dir: Path
     warehouse_path: Path
     web_api_url: str | None = None
-    web_api_page_size: int = 5000
-    duckdb_memory_limit: str = "4GB"
+    web_api_page_size: int = PAGE_SIZE
+    duckdb_memory_limit: str = MEMORY_LIMIT
     duckdb_threads: int | None = None
     identity: IdentitySettings = field(default_factory=IdentitySettings)
     customer_ref_patterns: dict[str, RefPatterns] = field(default_factory=lambda: parse_ref_patterns(None))
@@ -194,6 +196,11 @@ class Settings:
         return replace(self, **given)
 
 
+def _default(name: str) -> Any:
+    """The default Settings declares for one of its plain fields: the env parsing never repeats it."""
+    return next(f.default for f in fields(Settings) if f.name == name)
+
+
 def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = None) -> Settings:
     """Build settings from the environment; `data_dir` wins over CRM360_DATA_DIR."""
     env = dict(os.environ if env is None else env)
@@ -208,13 +215,13 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
         if warehouse
         else root / "warehouse" / "crm360.duckdb",
         web_api_url=env.get("CRM360_WEB_API_URL") or None,
-        web_api_page_size=int(env.get("CRM360_WEB_API_PAGE_SIZE", "5000")),
-        duckdb_memory_limit=env.get("CRM360_DUCKDB_MEMORY_LIMIT", "4GB"),
+        web_api_page_size=int(env.get("CRM360_WEB_API_PAGE_SIZE") or _default("web_api_page_size")),
+        duckdb_memory_limit=env.get("CRM360_DUCKDB_MEMORY_LIMIT") or _default("duckdb_memory_limit"),
         duckdb_threads=int(threads) if threads else None,
         identity=_identity_settings(env),
         customer_ref_patterns=parse_ref_patterns(env.get("CRM360_CUSTOMER_REF_PATTERNS")),
         kpi=_kpi_settings(env),
-        gx_max_batches=int(env.get("CRM360_GX_MAX_BATCHES", "25")),
+        gx_max_batches=int(env.get("CRM360_GX_MAX_BATCHES") or _default("gx_max_batches")),
         dbt_unit_tests=env.get("CRM360_DBT_UNIT_TESTS", "").lower() in ("1", "true", "yes"),
         feeds=parse_feed_rules(env.get("CRM360_FEEDS")),
         distribution=distribution_settings(env),
@@ -247,8 +254,8 @@ def _identity_settings(env: dict[str, str]) -> IdentitySettings:
     defaults = IdentitySettings()
     return replace(
         defaults,
-        match_threshold=float(env.get("CRM360_IDENTITY_MATCH_THRESHOLD", defaults.match_threshold)),
-        seed=int(env.get("CRM360_IDENTITY_SEED", defaults.seed)),
+        match_threshold=float(env.get("CRM360_IDENTITY_MATCH_THRESHOLD") or defaults.match_threshold),
+        seed=int(env.get("CRM360_IDENTITY_SEED") or defaults.seed),
         duckdb_memory_limit=_identity_memory_limit(env, defaults.duckdb_memory_limit),
         retrain_model=env.get("CRM360_IDENTITY_RETRAIN", "").lower() in ("1", "true", "yes"),
     )

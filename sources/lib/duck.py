@@ -6,9 +6,12 @@ from pathlib import Path
 
 import duckdb
 
+# DuckDB memory_limit of the pipeline's connections unless CRM360_DUCKDB_MEMORY_LIMIT says otherwise.
+MEMORY_LIMIT = "4GB"
+
 
 def open_warehouse(
-    path: Path, memory_limit: str = "4GB", threads: int | None = None
+    path: Path, memory_limit: str = MEMORY_LIMIT, threads: int | None = None
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse read-write with the settings every writer shares."""
     path.parent.mkdir(parents=True, exist_ok=True)
