@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 CONTACT_COLUMN_NAMES = (
     "first_name",
@@ -65,11 +66,13 @@ METADATA_COLUMNS = tuple(c.name for c in METADATA)
 
 # Oldest plausible age of a person at load time: an older date of birth is a typing error.
 MAX_AGE_YEARS = 120
+# Earliest plausible sale date unless CRM360_SALES_SINCE says otherwise.
+SALES_SINCE = date(2000, 1, 1)
 # Plausibility bounds a column may carry, as documented in docs/sources.md; the SQL is in
 # sources/ingest/validate.py. The earliest sale date is the setting CRM360_SALES_SINCE.
 PLAUSIBILITY = {
-    "sale_time": "not before CRM360_SALES_SINCE (default 2000-01-01), not after the load time (1 h of "
-    "clock skew allowed)",
+    "sale_time": f"not before CRM360_SALES_SINCE (default {SALES_SINCE.isoformat()}), not after the load "
+    "time (1 h of clock skew allowed)",
     "birth_date": f"an age of 0 to {MAX_AGE_YEARS} years at the load time (not in the future)",
 }
 

@@ -41,3 +41,33 @@ def test_shared_defaults_are_the_constants_of_their_layer() -> None:
     assert DECLARED["duckdb_memory_limit"] == MEMORY_LIMIT
     assert inspect.signature(open_warehouse).parameters["memory_limit"].default == MEMORY_LIMIT
     assert WarehouseResource.model_fields["memory_limit"].default == MEMORY_LIMIT
+
+
+def test_configuration_doc_reads_every_default_from_the_dataclasses() -> None:
+    from pipelines.config import ENV_VARS
+    from pipelines.config_doc import default_text, render_configuration_markdown, setting_default
+
+    rendered = render_configuration_markdown()
+    shown = {name: setting_default(name) for name in ENV_VARS}
+    for name, (var, text) in ENV_VARS.items():
+        if shown[name] is None:
+            continue
+        assert "(default" not in text, f"{name}: the description repeats its default"
+        assert f"| `{var}` | `{name}` | {text} Default: `{default_text(shown[name])}`. |" in rendered
+    # every knob of the KPI and identity settings shows the dataclass's own value
+    knobs = [n for n in ENV_VARS if n.startswith(("kpi.", "identity.")) and n != "kpi.clv_calibration_end"]
+    for name in knobs:
+        group, attr = name.split(".")
+        holder = KpiSettings() if group == "kpi" else IdentitySettings()
+        assert shown[name] == getattr(holder, attr), name
+    assert shown["gx_max_batches"] == DECLARED["gx_max_batches"]
+
+
+def test_load_time_bounds_have_one_default(monkeypatch) -> None:
+    from sources.contracts import MAX_AGE_YEARS, PLAUSIBILITY, SALES_SINCE
+    from sources.ingest.validate import max_age_years, sales_since
+
+    monkeypatch.delenv("CRM360_SALES_SINCE", raising=False)
+    monkeypatch.delenv("CRM360_MAX_AGE_YEARS", raising=False)
+    assert sales_since() == SALES_SINCE and max_age_years() == MAX_AGE_YEARS
+    assert SALES_SINCE.isoformat() in PLAUSIBILITY["sale_time"]

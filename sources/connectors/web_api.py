@@ -25,7 +25,7 @@ URL_ENV = (
     "Base URL of the web analytics API; when set, web events are also pulled from it.",
 )
 PAGE_SIZE = 5000  # events asked per page unless CRM360_WEB_API_PAGE_SIZE says otherwise
-PAGE_SIZE_ENV = ("CRM360_WEB_API_PAGE_SIZE", f"Events per page asked of the web API (default {PAGE_SIZE}).")
+PAGE_SIZE_ENV = ("CRM360_WEB_API_PAGE_SIZE", "Events per page asked of the web API.")  # default: PAGE_SIZE
 
 API_SUBDIR = Path("web") / "api"  # under the landing root: the web feed's loader picks the pages up there
 FILE_PREFIX = "web_api_"
