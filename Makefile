@@ -47,6 +47,8 @@ dagster: setup
 
 docs: setup
 	$(BIN)/python -m sources.contracts_doc > docs/sources.md
+	$(BIN)/python -m sources.dbt_sources > dbt_project/models/staging/_sources.yml
+	$(BIN)/python -m pipelines.dbt_vars --write
 	$(BIN)/python -m pipelines.config_doc > docs/configuration.md
 	$(BIN)/python -m pipelines.defs.graph_snapshot > tests/snapshots/asset_graph.json
 

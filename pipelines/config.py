@@ -7,18 +7,21 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pipelines.customer_refs import RefPatterns, parse_ref_patterns
 from pipelines.feeds import FeedRule, parse_feed_rules
 from pipelines.identity.settings import IdentitySettings
 from pipelines.kpi.settings import KpiSettings
 from quality.calibration import DISTRIBUTION_ENV, DistributionSettings, distribution_settings
-from sources.connectors.web_api import PAGE_SIZE_ENV, URL_ENV
+from sources.connectors.web_api import PAGE_SIZE, PAGE_SIZE_ENV, URL_ENV
+from sources.lib.duck import MEMORY_LIMIT
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
-# name -> (env var, description); docs/configuration.md is generated from it (pipelines/config_doc.py).
+# name -> (env var, description); docs/configuration.md is generated from it (pipelines/config_doc.py),
+# which appends each default it can read from the dataclasses: descriptions do not repeat them.
 ENV_VARS: dict[str, tuple[str, str]] = {
     "data_dir": ("CRM360_DATA_DIR", "Data directory (default ./data in the repository)."),
     "landing_dir": ("CRM360_LANDING_DIR", "Landing location of the feeds (default <data_dir>/landing)."),
@@ -28,36 +31,36 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     ),
     "web_api_url": URL_ENV,
     "web_api_page_size": PAGE_SIZE_ENV,
-    "duckdb_memory_limit": ("CRM360_DUCKDB_MEMORY_LIMIT", "DuckDB memory_limit (default 4GB)."),
+    "duckdb_memory_limit": ("CRM360_DUCKDB_MEMORY_LIMIT", "DuckDB memory_limit."),
     "duckdb_threads": ("CRM360_DUCKDB_THREADS", "DuckDB threads (default: all cores)."),
     "sales_since": (
         "CRM360_SALES_SINCE",
-        "Earliest plausible sale date, YYYY-MM-DD (default 2000-01-01): a POS line dated before it or "
+        "Earliest plausible sale date, YYYY-MM-DD: a POS line dated before it or "
         "after the load time is quarantined with the reason (sources/ingest/validate.py, "
         "docs/sources.md).",
     ),
     "max_age_years": (
         "CRM360_MAX_AGE_YEARS",
-        "Oldest plausible age at load time (default 120): a date of birth giving an older age, or in "
+        "Oldest plausible age at load time: a date of birth giving an older age, or in "
         "the future, is quarantined with the reason.",
     ),
     "gx_max_batches": (
         "CRM360_GX_MAX_BATCHES",
-        "Landed files per feed validated by Great Expectations in one run (default 25; the rest wait).",
+        "Landed files per feed validated by Great Expectations in one run (the rest wait).",
     ),
     "dbt_unit_tests": (
         "CRM360_DBT_UNIT_TESTS",
-        "Also run dbt's unit tests in the pipeline's dbt builds (default false: they check model "
-        "logic on fixed fixture rows, `make test` runs them, and a run's new data gives them nothing new).",
+        "Also run dbt's unit tests in the pipeline's dbt builds (off by default: they check model logic "
+        "on fixed fixture rows, `make test` runs them, and a run's new data gives them nothing new).",
     ),
     "customer_ref_patterns": (
         "CRM360_CUSTOMER_REF_PATTERNS",
         "Which `customer_ref` of a feed is an account id and which a loyalty card: JSON "
         '`{"pos": {"account_id": "^[0-9]{6}$", "loyalty_card": ""}}`, regexes on the upper-cased '
         'reference, `""` = the feed sends none; feeds (pos, callcenter) and kinds not named keep '
-        "the defaults `^ACC-` and `^LC-`. Any other reference is kept as the feed's own customer "
-        "number (`local_ref`, `pos:100234`) and links that feed's records; a warn check counts them "
-        "(docs/sources.md).",
+        f"the defaults `{RefPatterns().account_id}` and `{RefPatterns().loyalty_card}`. Any other "
+        "reference is kept as the feed's own customer number (`local_ref`, `pos:100234`) and links "
+        "that feed's records; a warn check counts them (docs/sources.md).",
     ),
     "feeds": (
         "CRM360_FEEDS",
@@ -69,84 +72,84 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     ),
     "identity.match_threshold": (
         "CRM360_IDENTITY_MATCH_THRESHOLD",
-        "Splink match probability from which two records are linked (default 0.95).",
+        "Splink match probability from which two records are linked.",
     ),
-    "identity.seed": ("CRM360_IDENTITY_SEED", "Seed of Splink's u-estimation sampling (default 42)."),
+    "identity.seed": ("CRM360_IDENTITY_SEED", "Seed of Splink's u-estimation sampling."),
     "identity.duckdb_memory_limit": (
         "CRM360_IDENTITY_MEMORY_LIMIT",
-        "DuckDB memory_limit during identity resolution (default 3GB, or CRM360_DUCKDB_MEMORY_LIMIT "
-        "when that is lower; Python arrays sit beside it).",
+        "DuckDB memory_limit during identity resolution (Python arrays sit beside it); "
+        "CRM360_DUCKDB_MEMORY_LIMIT instead when that is lower than the default.",
     ),
     "identity.retrain_model": (
         "CRM360_IDENTITY_RETRAIN",
-        "Retrain the Splink model instead of reusing the stored one (default false).",
+        "Retrain the Splink model instead of reusing the stored one.",
     ),
     "kpi.clv_calibration_end": (
         "CRM360_CLV_CALIBRATION_END",
-        "Last day (YYYY-MM-DD) of the CLV calibration window (default: 91 days before the last order).",
+        "Last day (YYYY-MM-DD) of the CLV calibration window (default: CRM360_CLV_HOLDOUT_DAYS days "
+        "before the last order).",
     ),
     "kpi.clv_holdout_days": (
         "CRM360_CLV_HOLDOUT_DAYS",
-        "Days of holdout after the default calibration end (default 91).",
+        "Days of holdout after the default calibration end.",
     ),
     "kpi.clv_time_unit": (
         "CRM360_CLV_TIME_UNIT",
-        "Time unit of the CLV models: weeks or days (default weeks).",
+        "Time unit of the CLV models: weeks or days.",
     ),
-    "kpi.clv_horizon": ("CRM360_CLV_HORIZON", "CLV horizon in time units (default 52)."),
-    "kpi.clv_discount_rate": ("CRM360_CLV_DISCOUNT_RATE", "Annual discount rate of CLV (default 0.10)."),
+    "kpi.clv_horizon": ("CRM360_CLV_HORIZON", "CLV horizon in time units."),
+    "kpi.clv_discount_rate": ("CRM360_CLV_DISCOUNT_RATE", "Annual discount rate of CLV."),
     "kpi.clv_min_repeat_customers": (
         "CRM360_CLV_MIN_REPEAT_CUSTOMERS",
         "Customers with a repeat purchase BG/NBD needs to price customers; with fewer, or a fit that "
-        "did not converge, CLV is the historical rate (`clv_model`, default 10).",
+        "did not converge, CLV is the historical rate (`clv_model`).",
     ),
     "kpi.clv_max_missing_share": (
         "CRM360_CLV_MAX_MISSING_SHARE",
         "Share of customers with a repeat purchase that may have a NULL or non-finite CLV before the "
-        "blocking check on marts.customer_clv fails (default 0).",
+        "blocking check on marts.customer_clv fails.",
     ),
     "kpi.churn_days": (
         "CRM360_CHURN_DAYS",
-        "Days without a purchase after which a customer has churned (default 180).",
+        "Days without a purchase after which a customer has churned.",
     ),
     "kpi.lapsed_days": (
         "CRM360_LAPSED_DAYS",
-        "Days without a purchase that fire the lapsed trigger (default 90).",
+        "Days without a purchase that fire the lapsed trigger.",
     ),
     "kpi.large_return_amount": (
         "CRM360_LARGE_RETURN_AMOUNT",
-        "Refund amount from which a return fires the large-return trigger (default 200).",
+        "Refund amount from which a return fires the large-return trigger.",
     ),
     "kpi.service_level_seconds": (
         "CRM360_SERVICE_LEVEL_SECONDS",
-        "Call-centre service-level threshold: answered within this many seconds (default 20).",
+        "Call-centre service-level threshold: answered within this many seconds.",
     ),
-    "kpi.fcr_days": ("CRM360_FCR_DAYS", "First-contact resolution window in days (default 7)."),
+    "kpi.fcr_days": ("CRM360_FCR_DAYS", "First-contact resolution window in days."),
     "kpi.conversion_window_days": (
         "CRM360_CONVERSION_WINDOW_DAYS",
-        "Days after a campaign response in which a purchase counts as a conversion (default 30).",
+        "Days after a campaign response in which a purchase counts as a conversion.",
     ),
     "kpi.strategic_clv_share": (
         "CRM360_STRATEGIC_CLV_SHARE",
-        "Top share of customers by predicted CLV marked strategically significant (default 0.05).",
+        "Top share of customers by predicted CLV marked strategically significant.",
     ),
     "kpi.basket_min_pair_baskets": (
         "CRM360_BASKET_MIN_PAIR_BASKETS",
-        "Baskets a product pair needs to enter marts.kpi_product_pairs (default 5).",
+        "Baskets a product pair needs to enter marts.kpi_product_pairs.",
     ),
     "kpi.bundle_min_support": (
         "CRM360_BUNDLE_MIN_SUPPORT",
-        "Support (share of baskets) a pair needs to be a bundle candidate (default 0.002).",
+        "Support (share of baskets) a pair needs to be a bundle candidate.",
     ),
     "kpi.acquisition_warm_up_days": (
         "CRM360_ACQUISITION_WARM_UP_DAYS",
-        "Days from the start of the history whose new customers may be older ones, flagged warm-up "
-        "(default 90).",
+        "Days from the start of the history whose new customers may be older ones, flagged warm-up.",
     ),
-    "kpi.forecast_weeks": ("CRM360_FORECAST_WEEKS", "Weeks of revenue forecast (default 12)."),
+    "kpi.forecast_weeks": ("CRM360_FORECAST_WEEKS", "Weeks of revenue forecast."),
     "kpi.forecast_backtest_weeks": (
         "CRM360_FORECAST_BACKTEST_WEEKS",
-        "Last weeks of history held out to measure forecast error (default 8).",
+        "Last weeks of history held out to measure forecast error.",
     ),
     # --- calibrated distribution rules (quality/calibration.py, docs/quality.md) ---
     **{f"distribution.{attr}": entry for attr, entry in DISTRIBUTION_ENV.items()},
@@ -159,8 +162,8 @@ class Settings:
     landing_dir: Path
     warehouse_path: Path
     web_api_url: str | None = None
-    web_api_page_size: int = 5000
-    duckdb_memory_limit: str = "4GB"
+    web_api_page_size: int = PAGE_SIZE
+    duckdb_memory_limit: str = MEMORY_LIMIT
     duckdb_threads: int | None = None
     identity: IdentitySettings = field(default_factory=IdentitySettings)
     customer_ref_patterns: dict[str, RefPatterns] = field(default_factory=lambda: parse_ref_patterns(None))
@@ -194,6 +197,11 @@ class Settings:
         return replace(self, **given)
 
 
+def _default(name: str) -> Any:
+    """The default Settings declares for one of its plain fields: the env parsing never repeats it."""
+    return next(f.default for f in fields(Settings) if f.name == name)
+
+
 def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = None) -> Settings:
     """Build settings from the environment; `data_dir` wins over CRM360_DATA_DIR."""
     env = dict(os.environ if env is None else env)
@@ -208,13 +216,13 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
         if warehouse
         else root / "warehouse" / "crm360.duckdb",
         web_api_url=env.get("CRM360_WEB_API_URL") or None,
-        web_api_page_size=int(env.get("CRM360_WEB_API_PAGE_SIZE", "5000")),
-        duckdb_memory_limit=env.get("CRM360_DUCKDB_MEMORY_LIMIT", "4GB"),
+        web_api_page_size=int(env.get("CRM360_WEB_API_PAGE_SIZE") or _default("web_api_page_size")),
+        duckdb_memory_limit=env.get("CRM360_DUCKDB_MEMORY_LIMIT") or _default("duckdb_memory_limit"),
         duckdb_threads=int(threads) if threads else None,
         identity=_identity_settings(env),
         customer_ref_patterns=parse_ref_patterns(env.get("CRM360_CUSTOMER_REF_PATTERNS")),
         kpi=_kpi_settings(env),
-        gx_max_batches=int(env.get("CRM360_GX_MAX_BATCHES", "25")),
+        gx_max_batches=int(env.get("CRM360_GX_MAX_BATCHES") or _default("gx_max_batches")),
         dbt_unit_tests=env.get("CRM360_DBT_UNIT_TESTS", "").lower() in ("1", "true", "yes"),
         feeds=parse_feed_rules(env.get("CRM360_FEEDS")),
         distribution=distribution_settings(env),
@@ -247,8 +255,8 @@ def _identity_settings(env: dict[str, str]) -> IdentitySettings:
     defaults = IdentitySettings()
     return replace(
         defaults,
-        match_threshold=float(env.get("CRM360_IDENTITY_MATCH_THRESHOLD", defaults.match_threshold)),
-        seed=int(env.get("CRM360_IDENTITY_SEED", defaults.seed)),
+        match_threshold=float(env.get("CRM360_IDENTITY_MATCH_THRESHOLD") or defaults.match_threshold),
+        seed=int(env.get("CRM360_IDENTITY_SEED") or defaults.seed),
         duckdb_memory_limit=_identity_memory_limit(env, defaults.duckdb_memory_limit),
         retrain_model=env.get("CRM360_IDENTITY_RETRAIN", "").lower() in ("1", "true", "yes"),
     )

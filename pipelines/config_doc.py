@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from pipelines.config import ENV_VARS
+from dataclasses import MISSING, fields
+from datetime import date
+
+from pipelines.config import ENV_VARS, Settings
+from sources.contracts import MAX_AGE_YEARS, SALES_SINCE
+
+# Settings that sources/ingest/validate.py reads itself, not through Settings: their default constants.
+OUTSIDE_SETTINGS: dict[str, object] = {"sales_since": SALES_SINCE, "max_age_years": MAX_AGE_YEARS}
 
 INTRO = """# Configuration
 
 Every setting is a `CRM360_*` environment variable, read in one place (`pipelines/config.py`);
-CLI flags such as `crm360 run --data-dir` override them. Unset or empty means the default.
-The KPI settings (`kpi.*`) reach dbt as `--vars` on every marts build; `dbt_project/dbt_project.yml`
-holds the same defaults for analysts running dbt by hand.
+CLI flags such as `crm360 run --data-dir` override them. Unset or empty means the default, which
+is read from the settings' dataclasses (`pipelines/config.py`, `pipelines/kpi/settings.py`,
+`pipelines/identity/settings.py`, `quality/calibration.py`).
+The KPI settings (`kpi.*`) reach dbt as `--vars` on every marts build; for analysts running dbt by
+hand, `dbt_project/dbt_project.yml` holds their defaults in a block generated from the same dataclass
+(`python -m pipelines.dbt_vars --write`).
 
 This file is generated: `python -m pipelines.config_doc > docs/configuration.md` (`make docs`).
 """
@@ -46,9 +56,43 @@ mistyped `--data-dir` is not a deployment without feeds. An empty landing folder
 """
 
 
+def setting_default(name: str) -> object:
+    """The default of setting `name` (`kpi.churn_days`) as its dataclass declares it; None where it
+    has no single value of its own (derived from another setting, or a structure the text explains)."""
+    if name in OUTSIDE_SETTINGS:
+        return OUTSIDE_SETTINGS[name]
+    head, _, attr = name.partition(".")
+    field = {f.name: f for f in fields(Settings)}[head]
+    if field.default is not MISSING:
+        value = field.default
+    elif field.default_factory is not MISSING:
+        value = field.default_factory()
+    else:
+        return None
+    value = getattr(value, attr) if attr else value
+    return value if isinstance(value, bool | int | float | str | date) else None
+
+
+def default_text(value: object) -> str:
+    """A default as a user sets it: `false`, `0.1`, `200`, `2000-01-01`."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def meaning(name: str, text: str) -> str:
+    """The description, followed by the default read from the dataclass where there is one."""
+    value = setting_default(name)
+    return text if value is None else f"{text} Default: `{default_text(value)}`."
+
+
 def render_configuration_markdown() -> str:
     lines = [INTRO, "| Variable | Setting | Meaning |", "|---|---|---|"]
-    lines += [f"| `{var}` | `{name}` | {text} |" for name, (var, text) in ENV_VARS.items()]
+    lines += [f"| `{var}` | `{name}` | {meaning(name, text)} |" for name, (var, text) in ENV_VARS.items()]
     return "\n".join(lines) + "\n" + FEEDS_SECTION
 
 

@@ -13,6 +13,8 @@ from typing import Any, Protocol
 
 import duckdb
 
+from sources.lib.duck import table_exists
+
 # Exit statuses of `crm360 run` (README.md, "Exit status").
 EXIT_OK = 0  # everything selected was built, no file was rejected
 EXIT_NOT_BUILT = 1  # a step or a blocking check failed: something selected was not built
@@ -91,18 +93,9 @@ def run_log_path(logs_dir: Path, name: str, now: datetime | None = None, pid: in
     return logs_dir / f"{name}-{stamp}-{pid if pid is not None else os.getpid()}.log"
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-    )
-
-
 def rejected_files(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
     """'feed: file: reason' for every landing file of this run that was not loaded and not a duplicate."""
-    if not _has_table(con, "audit", "load_events"):
+    if not table_exists(con, "audit", "load_events"):
         return []
     rows = con.execute(
         f"""
@@ -122,7 +115,7 @@ def check_lines(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[list[str],
 
     A dbt test dbt skipped (its model was not built) proved nothing either way: counted, not failed.
     """
-    if not _has_table(con, "audit", "check_results"):
+    if not table_exists(con, "audit", "check_results"):
         return [], 0
     rows = con.execute(
         """

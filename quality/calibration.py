@@ -43,31 +43,28 @@ class DistributionSettings:
 DISTRIBUTION_ENV: dict[str, tuple[str, str]] = {
     "severity": (
         "CRM360_DISTRIBUTION_SEVERITY",
-        "Severity of the distribution rules (anonymous share, daily revenue band): warn (default) "
+        "Severity of the distribution rules (anonymous share, daily revenue band): warn "
         "reports them, error lets a failure with a big enough sample close the quality gate.",
     ),
     "max_anonymous_share": (
         "CRM360_MAX_ANONYMOUS_SHARE",
-        "Share of the lines in core.fct_order_lines without a customer above which `anonymous_share` "
-        "fails (default 0.6).",
+        "Share of the lines in core.fct_order_lines without a customer above which `anonymous_share` fails.",
     ),
     "anonymous_share_min_lines": (
         "CRM360_ANONYMOUS_SHARE_MIN_LINES",
-        "Sale lines `anonymous_share` needs before it can fail (default 200).",
+        "Sale lines `anonymous_share` needs before it can fail.",
     ),
     "revenue_band_low": (
         "CRM360_REVENUE_BAND_LOW",
-        "A day's revenue below this multiple of the trailing 28-day median fails `daily_revenue_band` "
-        "(default 0.1).",
+        "A day's revenue below this multiple of the trailing 28-day median fails `daily_revenue_band`.",
     ),
     "revenue_band_high": (
         "CRM360_REVENUE_BAND_HIGH",
-        "A day's revenue above this multiple of the trailing 28-day median fails `daily_revenue_band` "
-        "(default 10).",
+        "A day's revenue above this multiple of the trailing 28-day median fails `daily_revenue_band`.",
     ),
     "revenue_band_min_prior_days": (
         "CRM360_REVENUE_BAND_MIN_PRIOR_DAYS",
-        "Days with sales among the 28 before a day that `daily_revenue_band` needs to judge it (default 7).",
+        "Days with sales among the 28 before a day that `daily_revenue_band` needs to judge it.",
     ),
 }
 

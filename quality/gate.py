@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import duckdb
 
 from quality.results import ERROR, CheckResult
+from sources.lib.duck import table_exists
 
 GATE_CHECK = "quality_gate:before_marts"
 # Checks on these layers guard the marts; marts' own checks (customer_360 pandera, dbt tests on marts)
@@ -56,11 +57,7 @@ def failed_checks(
 
     Reads only (the CLI calls it on a read-only connection): no audit table means no checks ran.
     """
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_schema = 'audit' AND table_name = 'check_results'"
-    ).fetchone()[0]
-    if not exists:
+    if not table_exists(con, "audit", "check_results"):
         return []
     like = " OR ".join("asset LIKE ?" for _ in prefixes)
     rows = con.execute(
@@ -74,11 +71,6 @@ def failed_checks(
     return [
         FailedCheck(name, asset, failing, _first_example(sample)) for name, asset, failing, sample in rows
     ]
-
-
-def _has_check_results(con: duckdb.DuckDBPyConnection) -> bool:
-    sql = "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'audit' AND table_name = 'check_results'"
-    return bool(con.execute(sql).fetchone()[0])
 
 
 def _load_present(con: duckdb.DuckDBPyConnection, asset: str, load_id: str) -> bool:
@@ -104,7 +96,7 @@ def open_failures(
     The latest result per (check, asset, sample.load_id) since the gate last passed decides (skipped
     dbt tests do not count); a failure about a load whose rows left its raw table is closed. Reads only.
     """
-    if not _has_check_results(con):
+    if not table_exists(con, "audit", "check_results"):
         return []
     like = " OR ".join("asset LIKE ?" for _ in prefixes)
     rows = con.execute(

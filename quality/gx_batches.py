@@ -17,6 +17,7 @@ from quality.gx_context import EXAMPLES, feed_checkpoint, gx_context
 from quality.results import ERROR, WARN, CheckResult, ensure_check_results, record_results
 from sources.contracts import FeedContract
 from sources.feeds import FEEDS
+from sources.lib.duck import table_exists
 from sources.lib.sqltext import ident, to_utc_sql
 
 # Measured on 2 cores with the POS suite (34 expectations): 50k rows 0.85 s, a 500k-row file
@@ -96,11 +97,6 @@ def fetch_batch(
         sample = f"USING SAMPLE reservoir({int(sample_rows)} ROWS) REPEATABLE ({SAMPLE_SEED})"
         sql = f"SELECT * FROM ({sql}) {sample}"
     return con.execute(sql + " ORDER BY _source_line", [load_id]).df(), total
-
-
-def _has_ledger(con: duckdb.DuckDBPyConnection) -> bool:
-    sql = "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'audit' AND table_name = 'load_ledger'"
-    return bool(con.execute(sql).fetchone()[0])
 
 
 def pending_batches(
@@ -237,7 +233,7 @@ def validate_new_batches(
 
     ensure_check_results(con)
     con.execute(GX_VALIDATED_DDL)
-    if not _has_ledger(con):  # nothing was ever loaded: nothing to validate
+    if not table_exists(con, "audit", "load_ledger"):  # nothing was ever loaded: nothing to validate
         return GxRun(batches=[], docs_index=None)
     context, done, doc_ids, pending = None, [], [], 0
     for name in feeds or FEEDS:

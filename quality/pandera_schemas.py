@@ -17,12 +17,12 @@ from quality.pandera_rules import (
     _cols,
     _types,
 )
+from sources.feeds.pos import RETURN_REASONS
 
 # Rounding: amount, unit_price and discount are DECIMAL(12,2); a POS that rounds per line can be
 # off by a cent or two, so 0.02 separates rounding from a wrong amount.
 AMOUNT_TOLERANCE = 0.02
 TRAILING_DAYS = 28  # the revenue band's window; its bounds are DistributionSettings
-RETURN_REASONS = ("returns", "recall", "repair", "repackaging", "recycling")
 
 
 def _ref(t: ir.Table, schema: str, table: str) -> ir.Table:

@@ -11,6 +11,7 @@ import duckdb
 from quality.recon_layers import COMPARISONS, Comparison, Layer
 from quality.results import ERROR, CheckResult, record_results
 from sources.feeds import FEEDS
+from sources.lib.duck import table_exists
 
 EXAMPLES = 5  # mismatching keys shown in check_results.sample
 
@@ -56,14 +57,8 @@ class ReconciliationRun:
         self.skipped += other.skipped
 
 
-def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    schema, name = qualified.split(".", 1)
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            [schema, name],
-        ).fetchone()[0]
-    )
+def _exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    return table_exists(con, *qualified.split(".", 1))
 
 
 # Per load: what the ledger says, what raw and audit.quarantine hold. Keys from all three sides,
@@ -112,7 +107,7 @@ def reconcile_loads(con: duckdb.DuckDBPyConnection, feed: str) -> Reconciliation
     """rows read = rows loaded + rows quarantined per load, and both counts are what the tables hold."""
     check, raw = f"reconcile_loads_{feed}", FEEDS[feed].raw_table
     out = ReconciliationRun()
-    if not table_exists(con, raw) or not table_exists(con, "audit.load_ledger"):
+    if not _exists(con, raw) or not table_exists(con, "audit", "load_ledger"):
         out.skipped.append(f"{check}: {raw} or audit.load_ledger does not exist yet (feed never loaded)")
         return out
     bad = con.execute(_LOAD_SQL.format(raw=raw), {"feed": feed}).fetchall()
@@ -143,7 +138,7 @@ def _totals_sql(a: Layer, b: Layer, measure: str) -> str:
 
 
 def _missing(con: duckdb.DuckDBPyConnection, layers: Iterable[Layer]) -> list[str]:
-    return [t for layer in layers for t in layer.tables if not table_exists(con, t)]
+    return [t for layer in layers for t in layer.tables if not _exists(con, t)]
 
 
 def compare(con: duckdb.DuckDBPyConnection, comp: Comparison) -> ReconciliationRun:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 CONTACT_COLUMN_NAMES = (
     "first_name",
@@ -18,10 +19,6 @@ CONTACT_COLUMN_NAMES = (
     "date_of_birth",
 )
 
-# Metadata columns the loader adds to every raw row; the underscore keeps them apart
-# from feed columns (POS has its own `line_number`).
-METADATA_COLUMNS = ("_load_id", "_source_file", "_source_line", "_loaded_at", "_extra")
-
 
 @dataclass(frozen=True)
 class Column:
@@ -34,13 +31,48 @@ class Column:
     bounds: str | None = None  # plausibility bounds, a key of PLAUSIBILITY (sources/ingest/validate.py)
 
 
+# Metadata columns the loader adds to every raw row; the underscore keeps them apart from feed
+# columns (POS has its own `line_number`). Required ones are NOT NULL in the raw tables
+# (sources/ingest/schema.py); dbt's _sources.yml describes them (sources/dbt_sources.py).
+METADATA = (
+    Column(
+        "_load_id",
+        "VARCHAR",
+        "Id of the landing file this row was loaded from (one per file); joins audit.load_ledger.load_id.",
+        required=True,
+    ),
+    Column(
+        "_source_file",
+        "VARCHAR",
+        "Landing file the row came from, relative to the landing root.",
+        required=True,
+    ),
+    Column(
+        "_source_line",
+        "BIGINT",
+        "Physical line of the file where the record starts (header = 1).",
+        required=True,
+    ),
+    Column(
+        "_loaded_at",
+        "TIMESTAMPTZ",
+        "When the loader committed the file; source freshness is measured on it.",
+        required=True,
+    ),
+    Column("_extra", "JSON", "Columns the contract does not know, kept as {name: text}."),
+)
+METADATA_COLUMNS = tuple(c.name for c in METADATA)
+
+
 # Oldest plausible age of a person at load time: an older date of birth is a typing error.
 MAX_AGE_YEARS = 120
+# Earliest plausible sale date unless CRM360_SALES_SINCE says otherwise.
+SALES_SINCE = date(2000, 1, 1)
 # Plausibility bounds a column may carry, as documented in docs/sources.md; the SQL is in
 # sources/ingest/validate.py. The earliest sale date is the setting CRM360_SALES_SINCE.
 PLAUSIBILITY = {
-    "sale_time": "not before CRM360_SALES_SINCE (default 2000-01-01), not after the load time (1 h of "
-    "clock skew allowed)",
+    "sale_time": f"not before CRM360_SALES_SINCE (default {SALES_SINCE.isoformat()}), not after the load "
+    "time (1 h of clock skew allowed)",
     "birth_date": f"an age of 0 to {MAX_AGE_YEARS} years at the load time (not in the future)",
 }
 

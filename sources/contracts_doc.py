@@ -8,7 +8,7 @@ import json
 import re
 import sys
 
-from sources.connectors.web_api import API_SUBDIR, FILE_PREFIX, PAGE_SIZE_ENV, STATE_FILE, URL_ENV
+from sources.connectors.web_api import API_SUBDIR, FILE_PREFIX, PAGE_SIZE, PAGE_SIZE_ENV, STATE_FILE, URL_ENV
 from sources.contracts import CONTACT_COLUMN_NAMES, METADATA_COLUMNS, PLAUSIBILITY, Column, FeedContract
 from sources.feeds import FEEDS
 from sources.ingest.originals import ORIGINAL_MAX_BYTES
@@ -203,7 +203,7 @@ def web_api_section() -> list[str]:
         "## Web analytics HTTP API",
         "",
         f"Web events can also be pulled from an HTTP JSON API. `{url_var}`: {url_doc} "
-        f"`{size_var}`: {size_doc}",
+        f"`{size_var}`: {size_doc} Default: `{PAGE_SIZE}`.",
         "",
         "- Request: `GET {base_url}/events?cursor=<cursor>&limit=<n>`; the first request has no `cursor`.",
         '- Response: `{"events": [...], "next_cursor": "..."}`; each event is an object with the '

@@ -70,6 +70,24 @@ def test_allowed_values_follow_the_issue() -> None:
     assert FEEDS["callcenter"].formats == ("csv", "jsonl")
 
 
+def test_allowed_values_are_read_from_the_contracts_not_copied() -> None:
+    """One definition per rule: the pandera check and the simulator use the contracts' own tuples."""
+    from quality import pandera_schemas
+    from sources.dev.simulator import returns as sim_returns
+    from sources.dev.simulator import web as sim_web
+    from sources.feeds.pos import RETURN_REASONS
+    from sources.feeds.web import EVENT_TYPES
+
+    assert FEEDS["pos"].column("return_reason").allowed is RETURN_REASONS
+    assert FEEDS["web"].column("event_type").allowed is EVENT_TYPES
+    assert pandera_schemas.RETURN_REASONS is RETURN_REASONS
+    assert sim_returns.REASONS is RETURN_REASONS
+    assert sim_web.EVENTS is EVENT_TYPES
+    # the simulator's codes name the types they stand for, whatever the contract's order
+    assert EVENT_TYPES[sim_web.CART] == "add_to_cart" and EVENT_TYPES[sim_web.LOGOUT] == "logout"
+    assert RETURN_REASONS[sim_returns.RECALL] == "recall"
+
+
 def test_unknown_feed_names_the_known_ones() -> None:
     with pytest.raises(KeyError, match="known feeds: web, pos"):
         feed("crm")

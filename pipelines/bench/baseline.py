@@ -12,13 +12,15 @@ import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 from pipelines.identity import evaluate
+from pipelines.identity.settings import IdentitySettings
+from sources.lib.duck import MEMORY_LIMIT
 
 RECORDS = "bl_records"
 TRAIN = "bl_train"
 MAP = "bl_map"
 # The pipeline's match_threshold default; run_baseline takes the configured one, so both link at
 # the same probability.
-THRESHOLD = 0.95
+THRESHOLD = IdentitySettings().match_threshold
 # Splink's documentation recipe (the FEBRL and "fake_1000" tutorials): prediction blocks on
 # combinations of name, date of birth and postcode, plus the identifiers a CRM record carries.
 BLOCKING = [
@@ -146,7 +148,7 @@ def run_baseline(
     warehouse: Path,
     truth_records: Path,
     spill_dir: Path,
-    memory_limit: str = "4GB",
+    memory_limit: str = MEMORY_LIMIT,
     seed: int = 42,
     threshold: float = THRESHOLD,
 ) -> dict[str, Any]:

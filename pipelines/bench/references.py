@@ -18,7 +18,7 @@ from pipelines.defs.dbt_project import DBT_EXECUTABLE, ensure_manifest
 from sources.contracts import FeedContract
 from sources.feeds import FEEDS
 from sources.ingest.files import LandingFile, discover, read_header
-from sources.lib.duck import open_warehouse
+from sources.lib.duck import MEMORY_LIMIT, open_warehouse
 
 
 def _csv_sql(header: list[str]) -> str:
@@ -57,7 +57,7 @@ def scan_groups(landing: Path, contract: FeedContract) -> list[tuple[str | None,
     return list(groups.items())
 
 
-def floor_scan(landing: Path, memory_limit: str = "4GB") -> dict[str, Any]:
+def floor_scan(landing: Path, memory_limit: str = MEMORY_LIMIT) -> dict[str, Any]:
     """Seconds for DuckDB to read every landing file once (count only), per feed and in total."""
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{memory_limit}'")

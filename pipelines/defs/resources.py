@@ -17,7 +17,8 @@ from pipelines.config import Settings
 from pipelines.customer_refs import ref_patterns_dbt_vars
 from pipelines.feeds import rules_json
 from pipelines.identity.settings import IdentitySettings
-from sources.lib.duck import open_warehouse
+from sources.connectors.web_api import PAGE_SIZE
+from sources.lib.duck import MEMORY_LIMIT, open_warehouse
 
 # Every asset that writes the warehouse runs in this pool with a limit of 1: DuckDB allows one
 # read-write process per file, and dbt runs as a second process (STACK_NOTES, dagster#18746).
@@ -28,7 +29,7 @@ class WarehouseResource(dg.ConfigurableResource):
     """The DuckDB warehouse; `connect()` closes the file when the block ends so dbt can open it."""
 
     path: str
-    memory_limit: str = "4GB"
+    memory_limit: str = MEMORY_LIMIT
     threads: int | None = None
 
     @classmethod
@@ -54,7 +55,7 @@ class LandingResource(dg.ConfigurableResource):
 
     landing_dir: str
     web_api_url: str | None = None
-    web_api_page_size: int = 5000
+    web_api_page_size: int = PAGE_SIZE
     state_dir: str = ""
     feeds_json: str = ""  # Settings.feeds (CRM360_FEEDS) as pipelines.feeds.rules_json; "" = defaults
 

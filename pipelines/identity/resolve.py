@@ -21,7 +21,8 @@ from pipelines.identity.representatives import build_representatives
 from pipelines.identity.rules import build_rule_edges, create_macros
 from pipelines.identity.settings import IdentitySettings
 from pipelines.identity.stage import INPUT_TABLE, stage_records
-from pipelines.identity.store import publish, table_exists
+from pipelines.identity.store import publish
+from sources.lib.duck import table_exists
 
 log = logging.getLogger(__name__)
 SCRATCH = "identity_work"
@@ -46,7 +47,7 @@ def scratch_catalog(con: duckdb.DuckDBPyConnection) -> Iterator[str]:
 
 
 def _stored_model(con: duckdb.DuckDBPyConnection, db: str) -> dict[str, Any] | None:
-    if not table_exists(con, db, "core", "identity_model"):
+    if not table_exists(con, "core", "identity_model", database=db):
         return None
     row = con.execute(
         f'SELECT model FROM "{db}".core.identity_model ORDER BY trained_at DESC LIMIT 1'
@@ -168,8 +169,9 @@ def resolve_identities(
         con.execute(_record_match())
         lap("clustering")
         prev_map = f'"{db}".core.customer_identity_map'
-        has_prev = table_exists(con, db, "core", "customer_identity_map")
-        keys = f'"{db}".core.identity_keys' if table_exists(con, db, "core", "identity_keys") else None
+        has_prev = table_exists(con, "core", "customer_identity_map", database=db)
+        has_keys = table_exists(con, "core", "identity_keys", database=db)
+        keys = f'"{db}".core.identity_keys' if has_keys else None
         n_new = assign_keys(con, prev_map if has_prev else None, keys)
         build_changes(con, keys)
         summary = _summary(con, run_id, n_records, n_rule_edges, n_reps, cut_rules + cut_final, n_new)

@@ -36,13 +36,6 @@ CREATE TABLE IF NOT EXISTS {db}.audit.identity_runs (run_id VARCHAR, finished_at
 """
 
 
-def table_exists(con: duckdb.DuckDBPyConnection, db: str, schema: str, table: str) -> bool:
-    sql = (
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? AND table_name = ?"
-    )
-    return con.execute(sql, [db, schema, table]).fetchone()[0] > 0
-
-
 def _statements(db: str, run_id: str, model_json: str | None, summary_json: str) -> list[tuple[str, list]]:
     rec_key = "JOIN rec r USING (rid)"
     out: list[tuple[str, list]] = [(DDL.format(db=db), [])]

@@ -49,7 +49,8 @@ class KpiSettings:
     forecast_backtest_weeks: int = 8  # last weeks of history held out for MAPE / WAPE
 
     def dbt_vars(self) -> dict[str, Any]:
-        """The settings dbt models read with var(); defaults live in dbt_project.yml as well."""
+        """The settings dbt models read with var(); dbt_project.yml's KPI vars are generated from these
+        defaults (pipelines/dbt_vars.py)."""
         return {
             "churn_days": self.churn_days,
             "lapsed_days": self.lapsed_days,

@@ -24,7 +24,8 @@ URL_ENV = (
     "CRM360_WEB_API_URL",
     "Base URL of the web analytics API; when set, web events are also pulled from it.",
 )
-PAGE_SIZE_ENV = ("CRM360_WEB_API_PAGE_SIZE", "Events per page asked of the web API (default 5000).")
+PAGE_SIZE = 5000  # events asked per page unless CRM360_WEB_API_PAGE_SIZE says otherwise
+PAGE_SIZE_ENV = ("CRM360_WEB_API_PAGE_SIZE", "Events per page asked of the web API.")  # default: PAGE_SIZE
 
 API_SUBDIR = Path("web") / "api"  # under the landing root: the web feed's loader picks the pages up there
 FILE_PREFIX = "web_api_"
@@ -222,7 +223,7 @@ def pull_web_events(
     base_url: str,
     landing_dir: Path,
     state_path: Path,
-    page_size: int = 5000,
+    page_size: int = PAGE_SIZE,
     timeout: float = 30,
     max_retries: int = 4,
     *,

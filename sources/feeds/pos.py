@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from sources.contracts import Column, FeedContract, RowRule, contact_columns
 
+# Allowed values of return_reason (reverse logistics); the pandera rule on core.fct_returns and the
+# simulator read them from here.
+RETURN_REASONS = ("returns", "recall", "repair", "repackaging", "recycling")
+
 CONTRACT = FeedContract(
     name="pos",
     landing_subdir="pos",
@@ -85,7 +89,7 @@ CONTRACT = FeedContract(
             "return_reason",
             "VARCHAR",
             "On return lines: reverse-logistics reason.",
-            allowed=("returns", "recall", "repair", "repackaging", "recycling"),
+            allowed=RETURN_REASONS,
             example="returns",
         ),
         Column("damaged", "BOOLEAN", "On return lines: the goods arrived damaged.", example="false"),

@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from sources.contracts import Column, FeedContract, contact_columns
 
+# Allowed values of event_type; the simulator (sources/dev/simulator/web.py) emits these.
+EVENT_TYPES = (
+    "page_view",
+    "product_view",
+    "search",
+    "add_to_cart",
+    "checkout",
+    "login",
+    "signup",
+    "form_submit",
+    "logout",
+)
+
 CONTRACT = FeedContract(
     name="web",
     landing_subdir="web",
@@ -20,17 +33,7 @@ CONTRACT = FeedContract(
             "VARCHAR",
             "What happened.",
             required=True,
-            allowed=(
-                "page_view",
-                "product_view",
-                "search",
-                "add_to_cart",
-                "checkout",
-                "login",
-                "signup",
-                "form_submit",
-                "logout",
-            ),
+            allowed=EVENT_TYPES,
             example="page_view",
         ),
         Column(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from sources.contracts import FeedContract
+from sources.contracts import METADATA, FeedContract
 
 # audit.quarantine's columns in order, for INSERT ... BY NAME-free inserts that name them.
 QUARANTINE_COLUMNS = (
@@ -12,14 +12,8 @@ QUARANTINE_COLUMNS = (
     "original_bytes, original_length"
 )
 
-# Columns the loader adds to every raw row.
-RAW_METADATA_DDL = (
-    ("_load_id", "VARCHAR NOT NULL"),  # one id per loaded file, joins audit.load_ledger
-    ("_source_file", "VARCHAR NOT NULL"),  # path relative to the landing root
-    ("_source_line", "BIGINT NOT NULL"),  # physical line where the record starts, header = 1
-    ("_loaded_at", "TIMESTAMPTZ NOT NULL"),
-    ("_extra", "JSON"),  # columns the contract does not know, kept as {name: text}
-)
+# Columns the loader adds to every raw row (sources/contracts.py METADATA); required = NOT NULL.
+RAW_METADATA_DDL = tuple((c.name, f"{c.type} NOT NULL" if c.required else c.type) for c in METADATA)
 
 AUDIT_DDL = """
 CREATE SCHEMA IF NOT EXISTS audit;

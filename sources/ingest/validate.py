@@ -5,18 +5,17 @@ from __future__ import annotations
 import os
 from datetime import date
 
-from sources.contracts import MAX_AGE_YEARS, Column, FeedContract
+from sources.contracts import MAX_AGE_YEARS, SALES_SINCE, Column, FeedContract
 from sources.lib.sqltext import ident, lit
 
 SALES_SINCE_ENV = "CRM360_SALES_SINCE"  # documented in pipelines/config.py ENV_VARS
-SALES_SINCE_DEFAULT = date(2000, 1, 1)
 
 
 def sales_since() -> date:
-    """The earliest plausible sale date: CRM360_SALES_SINCE, default 2000-01-01."""
+    """The earliest plausible sale date: CRM360_SALES_SINCE, default SALES_SINCE (contracts)."""
     text = os.environ.get(SALES_SINCE_ENV, "").strip()
     try:
-        return date.fromisoformat(text) if text else SALES_SINCE_DEFAULT
+        return date.fromisoformat(text) if text else SALES_SINCE
     except ValueError:
         raise ValueError(f"{SALES_SINCE_ENV}={text!r} is not a date YYYY-MM-DD") from None
 
@@ -25,7 +24,7 @@ MAX_AGE_ENV = "CRM360_MAX_AGE_YEARS"  # documented in pipelines/config.py ENV_VA
 
 
 def max_age_years() -> int:
-    """The oldest plausible age at load time: CRM360_MAX_AGE_YEARS, default MAX_AGE_YEARS (120)."""
+    """The oldest plausible age at load time: CRM360_MAX_AGE_YEARS, default MAX_AGE_YEARS (contracts)."""
     text = os.environ.get(MAX_AGE_ENV, "").strip()
     try:
         years = int(text) if text else MAX_AGE_YEARS

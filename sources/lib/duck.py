@@ -6,9 +6,12 @@ from pathlib import Path
 
 import duckdb
 
+# DuckDB memory_limit of the pipeline's connections unless CRM360_DUCKDB_MEMORY_LIMIT says otherwise.
+MEMORY_LIMIT = "4GB"
+
 
 def open_warehouse(
-    path: Path, memory_limit: str = "4GB", threads: int | None = None
+    path: Path, memory_limit: str = MEMORY_LIMIT, threads: int | None = None
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse read-write with the settings every writer shares."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -20,10 +23,15 @@ def open_warehouse(
     return con
 
 
-def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    """Whether schema.table exists (a table or a view) in the connection's current database."""
+def table_exists(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, database: str | None = None
+) -> bool:
+    """Whether schema.table exists (a table or a view) in `database`, by default the connection's
+    current one (information_schema lists every attached database). The one catalogue lookup of
+    the project: use it rather than querying information_schema or duckdb_tables()."""
     row = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, table],
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_catalog = coalesce(?, current_database()) AND table_schema = ? AND table_name = ?",
+        [database, schema, table],
     ).fetchone()
     return bool(row and row[0])

@@ -15,6 +15,7 @@ from pipelines.defs.resources import WAREHOUSE_POOL, LandingResource, WarehouseR
 from pipelines.feeds import FeedRule, Freshness, freshness_verdict, parse_feed_rules
 from quality.results import CheckResult, record_results
 from sources.feeds import FEEDS
+from sources.lib.duck import table_exists
 
 CHECK_NAME = "source_freshness"  # the Dagster check on each raw asset
 CHECK_PREFIX = "source_freshness"  # audit.check_results: source_freshness:raw.<feed>
@@ -22,11 +23,7 @@ CHECK_PREFIX = "source_freshness"  # audit.check_results: source_freshness:raw.<
 
 def last_loaded_at(con: duckdb.DuckDBPyConnection, feed: str) -> datetime | None:
     """max(_loaded_at) of raw.<feed>; None when the table is missing or empty (never delivered)."""
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = ?",
-        [feed],
-    ).fetchone()[0]
-    if not exists:
+    if not table_exists(con, "raw", feed):
         return None
     return con.execute(f'SELECT max(_loaded_at) FROM raw."{feed}"').fetchone()[0]
 

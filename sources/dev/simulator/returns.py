@@ -10,11 +10,17 @@ from sources.dev.simulator.context import Ctx, schedule, store_offsets
 from sources.dev.simulator.dirt import Profile, contacts_by_group
 from sources.dev.simulator.rand import pick
 from sources.dev.simulator.season import HOURS, factor
+from sources.feeds.pos import RETURN_REASONS
 
-REASONS = ("returns", "recall", "repair", "repackaging", "recycling")
+# Reason codes are positions in the POS contract's return reasons, looked up by name.
+REASONS = RETURN_REASONS
+RETURNS, RECALL, REPAIR, REPACKAGING = (
+    REASONS.index(r) for r in ("returns", "recall", "repair", "repackaging")
+)
 # Shares among non-recall returns; recalls only hit the catalogue's recalled SKUs.
 REASON_W = {"returns": 0.80, "repair": 0.08, "repackaging": 0.06, "recycling": 0.06}
-DAMAGED = np.array([0.06, 0.10, 0.55, 0.35, 0.45])  # P(damaged) per reason, in REASONS order
+P_DAMAGED = {"returns": 0.06, "recall": 0.10, "repair": 0.55, "repackaging": 0.35, "recycling": 0.45}
+DAMAGED = np.array([P_DAMAGED[r] for r in REASONS])  # P(damaged) per reason code
 BY_POST = Profile(name=0.95, email=0.6, phone=0.3, address=1.0, dob=0.0, nick=0.2)
 AT_DESK = Profile(name=0.4, email=1.0, phone=0.1, address=0.0, dob=0.0, nick=0.2)
 
@@ -24,7 +30,7 @@ def _delay(rng: np.random.Generator, reason: np.ndarray) -> np.ndarray:
     the notice, repairs within ~5 weeks, repackaging within days, recycling ~3 weeks (take-back)."""
     n = len(reason)
     d = np.select(
-        [reason == 0, reason == 1, reason == 2, reason == 3],
+        [reason == RETURNS, reason == RECALL, reason == REPAIR, reason == REPACKAGING],
         [
             1 + rng.geometric(0.15, n),
             3 + rng.exponential(20, n),
@@ -58,13 +64,11 @@ def schedule_returns(
     if not back.any():
         return
     k = np.flatnonzero(back)
-    names = list(REASON_W)
-    reason = np.where(
-        recall[k], 1, np.array([REASONS.index(x) for x in names])[pick(rng, list(REASON_W.values()), len(k))]
-    )
+    not_recall = np.array([REASONS.index(x) for x in REASON_W])
+    reason = np.where(recall[k], RECALL, not_recall[pick(rng, list(REASON_W.values()), len(k))])
     base = np.where(chan[k] == 0, d, np.maximum(delivered_day[k], d))
     due = base + _delay(rng, reason)
-    q = np.where((reason == 0) & (rng.random(len(k)) < 0.8), qty[k], 1)
+    q = np.where((reason == RETURNS) & (rng.random(len(k)) < 0.8), qty[k], 1)
     # The refund is the net price actually paid: unit_price carries it and discount is 0, so
     # amount = quantity * unit_price - discount holds on return lines too.
     net = np.round((qty[k] * price[k] - disc[k]) / qty[k]).astype(np.int64)

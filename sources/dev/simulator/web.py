@@ -10,19 +10,26 @@ from sources.dev.simulator.context import Ctx
 from sources.dev.simulator.dirt import Profile, contacts_by_group
 from sources.dev.simulator.rand import hex12, mix64, pick
 from sources.dev.simulator.season import HOURS, factor
+from sources.feeds.web import EVENT_TYPES
 
-EVENTS = (
-    "page_view",
-    "product_view",
-    "search",
-    "add_to_cart",
-    "checkout",
-    "login",
-    "signup",
-    "form_submit",
-    "logout",
+# Event codes are positions in the web contract's event types, looked up by name.
+EVENTS = EVENT_TYPES
+PV, PRODUCT, SEARCH, CART, CHECKOUT, LOGIN, SIGNUP, FORM, LOGOUT = (
+    EVENTS.index(name)
+    for name in (
+        "page_view",
+        "product_view",
+        "search",
+        "add_to_cart",
+        "checkout",
+        "login",
+        "signup",
+        "form_submit",
+        "logout",
+    )
 )
-PV, PRODUCT, SEARCH, CART, CHECKOUT, LOGIN, SIGNUP, FORM, LOGOUT = range(len(EVENTS))
+BROWSING = np.array([PV, PRODUCT, SEARCH, CART])  # event types of browsing, drawn with BROWSING_P
+BROWSING_P = [0.45, 0.35, 0.12, 0.08]
 SITE = "https://shop.example.com"
 PAGES = ("/", "/", "/sale", "/new", "/help", "/stores", "/account", "/delivery", "/returns")
 PATH = {CHECKOUT: "/checkout", LOGIN: "/account/login", SIGNUP: "/account/signup", LOGOUT: "/account/logout"}
@@ -104,7 +111,7 @@ def web_day(
     sess = np.repeat(np.arange(ns), ne)
     start = np.cumsum(ne) - ne
     pos = np.arange(total) - start[sess]
-    etype = pick(rng, [0.45, 0.35, 0.12, 0.08], total)
+    etype = BROWSING[pick(rng, BROWSING_P, total)]
     etype[start] = PV  # sessions land on a page
     etype[start[do_login] + 1] = LOGIN
     cursor = start + ne - 1
