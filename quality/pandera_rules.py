@@ -1,11 +1,15 @@
-"""The machinery behind the pandera gates: named rules, table specs, column types and their pandera form."""
+"""The machinery behind the pandera gates: named rules, table specs and their pandera form.
+
+A spec states only rules dbt does not: column types, not-null, unique keys, references and accepted
+values are the dbt contracts' and data tests' (docs/quality.md, "Who checks what";
+tests/test_quality_one_source.py fails when a rule here repeats one of them).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandera.ibis as pa
 
@@ -34,13 +38,12 @@ class Rule:
 
 @dataclass(frozen=True)
 class TableSpec:
-    """One warehouse table: column types, key and not-null columns, and the row/aggregate rules."""
+    """One warehouse table and its row/aggregate rules; `key` names a failing row in the samples
+    (that it is unique and not null is dbt's test, not this spec's)."""
 
     schema: str
     table: str
-    dtypes: dict[str, dt.DataType]
     key: str
-    not_null: tuple[str, ...] = ()
     rules: tuple[Rule, ...] = field(default_factory=tuple)
 
     @property
@@ -51,21 +54,6 @@ class TableSpec:
         return f"pandera:{self.table}:{suffix}"
 
 
-# DuckDB TIMESTAMP is microseconds: ibis reads it as timestamp(6), which plain timestamp does not match
-S, I32, D, TS, B = dt.string, dt.int32, dt.date, dt.Timestamp(scale=6), dt.boolean
-DEC12, DEC14 = dt.Decimal(12, 2), dt.Decimal(14, 2)
-_TYPES = {"S": S, "I32": I32, "D": D, "TS": TS, "B": B, "DEC12": DEC12, "DEC14": DEC14}
-
-
-def _cols(names: str) -> tuple[str, ...]:
-    return tuple(names.split())
-
-
-def _types(**columns_by_type: str) -> dict[str, dt.DataType]:
-    """_types(S="a b", I32="c") -> {"a": string, "b": string, "c": int32}."""
-    return {c: _TYPES[t] for t, cols in columns_by_type.items() for c in cols.split()}
-
-
 def _check(rule: Rule) -> pa.Check:
     if rule.ok is not None:
         ok = rule.ok
@@ -74,9 +62,8 @@ def _check(rule: Rule) -> pa.Check:
 
 
 def to_pandera(spec: TableSpec) -> pa.DataFrameSchema:
-    """The spec as a pandera DataFrameSchema: `schema.validate(ibis_table, lazy=True)` runs it all."""
-    columns = {
-        name: pa.Column(dtype, nullable=name not in spec.not_null, unique=name == spec.key)
-        for name, dtype in spec.dtypes.items()
-    }
-    return pa.DataFrameSchema(columns, checks=[_check(r) for r in spec.rules], name=spec.qualified)
+    """The spec as a pandera DataFrameSchema: `schema.validate(ibis_table, lazy=True)` runs every rule.
+
+    No columns: their types are the dbt contract's, their not-null and unique tests dbt's.
+    """
+    return pa.DataFrameSchema(checks=[_check(r) for r in spec.rules], name=spec.qualified)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pytest
 
@@ -107,3 +109,43 @@ def test_raw_tables_have_contract_types_and_metadata() -> None:
         for c in contract.columns:
             assert cols[c.name].replace(" ", "") == c.type.replace("TIMESTAMPTZ", "TIMESTAMPWITHTIMEZONE")
         assert {"_load_id", "_source_file", "_source_line", "_loaded_at", "_extra"} <= set(cols)
+
+
+def _accepted_values(
+    node: object, found: list[tuple[str, str, list]], path: str = "", column: str = ""
+) -> None:
+    """Every accepted_values test in a dbt yml tree, as (file/model, column, values)."""
+    if isinstance(node, dict):
+        column = node.get("name", column) if "data_tests" in node or "tests" in node else column
+        for key, value in node.items():
+            if key == "accepted_values" and isinstance(value, dict):
+                values = (value.get("arguments") or value).get("values")
+                found.append((path, column, values))
+            else:
+                _accepted_values(value, found, path, column)
+    elif isinstance(node, list):
+        for item in node:
+            _accepted_values(item, found, path, column)
+
+
+def test_dbt_accepted_values_of_a_contract_column_are_the_contracts() -> None:
+    """A staging, core or mart column that carries a feed column's allowed values carries all of them,
+    and no other: changing the list in the contract fails here until dbt's copy follows."""
+    import yaml
+
+    from sources.feeds import FEEDS
+
+    allowed: dict[str, list[set[str]]] = {}  # a name like `channel` has other values in other feeds
+    for feed in FEEDS.values():
+        for c in feed.columns:
+            if c.allowed:
+                allowed.setdefault(c.name, []).append(set(c.allowed))
+    models = Path(__file__).resolve().parent.parent / "dbt_project" / "models"
+    found: list[tuple[str, str, list]] = []
+    for yml in sorted(models.rglob("*.yml")):
+        _accepted_values(yaml.safe_load(yml.read_text()), found, str(yml.relative_to(models)))
+    # staging and core keep a feed column's name and meaning; marts rename (a mart's `channel` is the
+    # campaign channel), so they are left out
+    checked = [(p, c, v) for p, c, v in found if c in allowed and p.startswith(("staging/", "core/"))]
+    assert any(c == "return_reason" and "core" in p for p, c, _ in checked)  # the walk finds them
+    assert [(p, c, v) for p, c, v in checked if set(v) not in allowed[c]] == []

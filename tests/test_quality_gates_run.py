@@ -108,6 +108,14 @@ FROM_THE_FUTURE = _tamper(
     "UPDATE staging.stg_pos__transaction_lines SET transaction_at = loaded_at + INTERVAL 10 DAY "
     "WHERE rowid = (SELECT min(rowid) FROM staging.stg_pos__transaction_lines)"
 )
+# A return reason outside the list on a staged return line (a new file's would be quarantined at
+# ingestion; staging's own accepted_values only warns). Pandera no longer repeats the reason list: the
+# core dbt test, an error, fails the core dbt step, and the marts wait as they did for pandera.
+UNKNOWN_RETURN_REASON = _tamper(
+    "UPDATE staging.stg_pos__transaction_lines SET return_reason = 'lost' WHERE rowid = (SELECT min(rowid) "
+    "FROM staging.stg_pos__transaction_lines WHERE return_reason IS NOT NULL AND return_of_transaction_id "
+    "IS NOT NULL)"
+)
 ROW_LOST_FROM_RAW = _tamper("DELETE FROM raw.pos WHERE rowid = (SELECT min(rowid) FROM raw.pos)")
 FEED_STOPPED = _tamper("UPDATE raw.pos SET _loaded_at = _loaded_at - INTERVAL 10 DAY")
 
@@ -119,6 +127,12 @@ VIOLATIONS = [
     pytest.param(CSAT_OUT_OF_RANGE, "gx:expect_column_values_to_be_between:csat", "raw.callcenter", id="gx"),
     pytest.param(
         FROM_THE_FUTURE, "dbt:pos_transaction_not_after_load", "staging.stg_pos__transaction_lines", id="dbt"
+    ),
+    pytest.param(
+        UNKNOWN_RETURN_REASON,
+        "dbt:accepted_values_fct_returns_return_reason__returns__recall__repair__repackaging__recycling",
+        "core.fct_returns",
+        id="dbt-core",
     ),
     pytest.param(ROW_LOST_FROM_RAW, "reconcile_loads_pos", "raw.pos", id="reconciliation"),
     pytest.param(FEED_STOPPED, "source_freshness:raw.pos", "raw.pos", id="freshness"),

@@ -1,4 +1,5 @@
-"""Blocking pandera asset checks on the core star schema and marts.customer_360 (audit.check_results)."""
+"""Blocking pandera asset checks on the core facts and marts.customer_360 (audit.check_results): the
+rules dbt does not check (quality/pandera_schemas.py); types, keys and references are dbt's tests."""
 
 import json
 
@@ -12,19 +13,10 @@ from quality.pandera_schemas import SPECS, specs
 from quality.results import ERROR, CheckResult, record_results, sample_json
 
 CHECK_NAME = "pandera"
-# The dimensions the referential-integrity rules read: the check waits for them in the same run.
-_DIMENSIONS = ("core.dim_customer", "core.dim_product")
 
 
 def _key(qualified: str) -> dg.AssetKey:
     return dg.AssetKey(qualified.split("."))  # asset keys are [schema, table] (pipelines/defs/dbt_project.py)
-
-
-def _deps(spec: TableSpec) -> list[dg.AssetKey]:
-    """Dimensions a rule reads (customer_sk_in_dim_customer ...), so the check runs after them."""
-    return [
-        _key(d) for d in _DIMENSIONS if any(r.name.endswith(f"_in_{d.split('.')[1]}") for r in spec.rules)
-    ]
 
 
 def summarize(spec: TableSpec, results: list[CheckResult]) -> dg.AssetCheckResult:
@@ -65,11 +57,10 @@ def build_pandera_check(qualified: str) -> dg.AssetChecksDefinition:
         name=CHECK_NAME,
         blocking=True,
         pool=WAREHOUSE_POOL,
-        additional_deps=_deps(spec),
         description=(
-            f"Pandera (ibis, inside DuckDB) on {qualified}: types, not-null and unique {spec.key}, {rules}. "
-            "Blocks downstream assets when an error rule fails; distribution rules are calibrated by "
-            "QualityResource (CRM360_DISTRIBUTION_SEVERITY ...) and warn by default."
+            f"Pandera (ibis, inside DuckDB) on {qualified}: {rules} (types, keys and references are "
+            "dbt's tests). Blocks downstream assets when an error rule fails; distribution rules are "
+            "calibrated by QualityResource (CRM360_DISTRIBUTION_SEVERITY ...) and warn by default."
         ),
     )
     def _check(
