@@ -136,8 +136,8 @@ def test_dbt_accepted_values_of_a_contract_column_are_the_contracts() -> None:
     from sources.feeds import FEEDS
 
     allowed: dict[str, list[set[str]]] = {}  # a name like `channel` has other values in other feeds
-    for feed in FEEDS.values():
-        for c in feed.columns:
+    for contract in FEEDS.values():
+        for c in contract.columns:
             if c.allowed:
                 allowed.setdefault(c.name, []).append(set(c.allowed))
     models = Path(__file__).resolve().parent.parent / "dbt_project" / "models"
