@@ -6,7 +6,9 @@ import dagster as dg
 
 
 def test_marts_are_their_own_dbt_step_after_core() -> None:
-    from pipelines.defs.assets.dbt import dbt_marts_assets, dbt_warehouse_assets
+    from pipelines.defs.assets.dbt import build_dbt_assets
+
+    _staging, dbt_warehouse_assets, dbt_marts_assets = build_dbt_assets()
 
     marts = {k.to_user_string() for k in dbt_marts_assets.keys}
     core = {k.to_user_string() for k in dbt_warehouse_assets.keys}

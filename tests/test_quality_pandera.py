@@ -240,7 +240,7 @@ def test_blocking_check_stops_downstream_and_records(tmp_path: Path) -> None:
         [fct_order_lines, downstream, check],
         resources={
             "warehouse": WarehouseResource(path=str(warehouse)),
-            "quality": QualityResource(reports_dir=str(tmp_path / "reports")),
+            "quality": QualityResource.from_settings(load_settings(tmp_path, env={})),
         },
         raise_on_error=False,
     )
