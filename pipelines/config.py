@@ -15,6 +15,8 @@ from pipelines.identity.settings import IdentitySettings
 from pipelines.kpi.settings import KpiSettings
 from quality.calibration import DISTRIBUTION_ENV, DistributionSettings, distribution_settings
 from sources.connectors.web_api import PAGE_SIZE, PAGE_SIZE_ENV, URL_ENV
+from sources.contracts import Plausibility
+from sources.ingest.validate import MAX_AGE_ENV, SALES_SINCE_ENV, parse_plausibility
 from sources.lib.duck import MEMORY_LIMIT
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -33,13 +35,13 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "web_api_page_size": PAGE_SIZE_ENV,
     "duckdb_memory_limit": ("CRM360_DUCKDB_MEMORY_LIMIT", "DuckDB memory_limit."),
     "duckdb_threads": ("CRM360_DUCKDB_THREADS", "DuckDB threads (default: all cores)."),
-    "sales_since": (
+    "plausibility.sales_since": (
         "CRM360_SALES_SINCE",
         "Earliest plausible sale date, YYYY-MM-DD: a POS line dated before it or "
         "after the load time is quarantined with the reason (sources/ingest/validate.py, "
         "docs/sources.md).",
     ),
-    "max_age_years": (
+    "plausibility.max_age_years": (
         "CRM360_MAX_AGE_YEARS",
         "Oldest plausible age at load time: a date of birth giving an older age, or in "
         "the future, is quarantined with the reason.",
@@ -176,6 +178,7 @@ class Settings:
     dbt_unit_tests: bool = False
     feeds: dict[str, FeedRule] = field(default_factory=lambda: parse_feed_rules(None))  # CRM360_FEEDS
     distribution: DistributionSettings = field(default_factory=DistributionSettings)  # quality/calibration.py
+    plausibility: Plausibility = field(default_factory=Plausibility)  # load-time bounds, sources/contracts.py
 
     @property
     def reports_dir(self) -> Path:
@@ -226,6 +229,7 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
         dbt_unit_tests=env.get("CRM360_DBT_UNIT_TESTS", "").lower() in ("1", "true", "yes"),
         feeds=parse_feed_rules(env.get("CRM360_FEEDS")),
         distribution=distribution_settings(env),
+        plausibility=parse_plausibility(env.get(SALES_SINCE_ENV), env.get(MAX_AGE_ENV)),
     )
 
 

@@ -6,10 +6,6 @@ from dataclasses import MISSING, fields
 from datetime import date
 
 from pipelines.config import ENV_VARS, Settings
-from sources.contracts import MAX_AGE_YEARS, SALES_SINCE
-
-# Settings that sources/ingest/validate.py reads itself, not through Settings: their default constants.
-OUTSIDE_SETTINGS: dict[str, object] = {"sales_since": SALES_SINCE, "max_age_years": MAX_AGE_YEARS}
 
 INTRO = """# Configuration
 
@@ -59,8 +55,6 @@ mistyped `--data-dir` is not a deployment without feeds. An empty landing folder
 def setting_default(name: str) -> object:
     """The default of setting `name` (`kpi.churn_days`) as its dataclass declares it; None where it
     has no single value of its own (derived from another setting, or a structure the text explains)."""
-    if name in OUTSIDE_SETTINGS:
-        return OUTSIDE_SETTINGS[name]
     head, _, attr = name.partition(".")
     field = {f.name: f for f in fields(Settings)}[head]
     if field.default is not MISSING:

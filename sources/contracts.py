@@ -70,6 +70,17 @@ MAX_AGE_YEARS = 120
 SALES_SINCE = date(2000, 1, 1)
 # Plausibility bounds a column may carry, as documented in docs/sources.md; the SQL is in
 # sources/ingest/validate.py. The earliest sale date is the setting CRM360_SALES_SINCE.
+
+
+@dataclass(frozen=True)
+class Plausibility:
+    """The load-time bounds of a deployment (CRM360_SALES_SINCE, CRM360_MAX_AGE_YEARS): passed to
+    load_feed from the `landing` resource, carried by the contract into its SQL checks."""
+
+    sales_since: date = SALES_SINCE
+    max_age_years: int = MAX_AGE_YEARS
+
+
 PLAUSIBILITY = {
     "sale_time": f"not before CRM360_SALES_SINCE (default {SALES_SINCE.isoformat()}), not after the load "
     "time (1 h of clock skew allowed)",
@@ -96,6 +107,7 @@ class FeedContract:
     description: str
     columns: tuple[Column, ...] = field(default_factory=tuple)
     row_rules: tuple[RowRule, ...] = ()
+    plausibility: Plausibility = Plausibility()  # the deployment's bounds (load_feed sets them)
 
     @property
     def raw_table(self) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from sources.contracts import Plausibility
 from sources.feeds import FEEDS
 from sources.ingest.loader import load_feed
 from sources.ingest.results import FeedLoad
@@ -40,8 +41,14 @@ def web_event(event_id: str, **extra: object) -> str:
     return json.dumps(event)
 
 
-def load(con: duckdb.DuckDBPyConnection, feed: str, landing: Path, run_id: str = "test") -> FeedLoad:
-    return load_feed(con, FEEDS[feed], landing, run_id)
+def load(
+    con: duckdb.DuckDBPyConnection,
+    feed: str,
+    landing: Path,
+    run_id: str = "test",
+    plausibility: Plausibility | None = None,
+) -> FeedLoad:
+    return load_feed(con, FEEDS[feed], landing, run_id, plausibility=plausibility)
 
 
 def counts(con: duckdb.DuckDBPyConnection, feed: str) -> tuple[int, int]:

@@ -199,3 +199,38 @@ def test_importing_does_no_work() -> None:
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+# Who may touch os.environ: config reads the settings; the others hand an environment to a process
+# they start (dbt, dagster dev, the benchmark's references) or switch off GX's analytics.
+ENVIRON_ALLOWED = (
+    "pipelines.config",
+    "pipelines.cli",
+    "pipelines.defs.assets.dbt",
+    "pipelines.defs.dbt_project",
+    "quality.gx_context",
+    "pipelines.bench",
+    "sources.dev",
+)
+
+
+def environ_users(mods: dict[str, Path]) -> set[str]:
+    """Modules that mention os.environ or os.getenv."""
+    found = set()
+    for name, path in mods.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("environ", "getenv")
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "os"
+            ):
+                found.add(name)
+    return found
+
+
+def test_settings_are_read_from_the_environment_in_one_place() -> None:
+    """Everything else gets its settings from Settings, through a resource or an argument."""
+    users = environ_users(modules())
+    assert "pipelines.config" in users  # the check sees a real reader
+    assert sorted(u for u in users if not u.startswith(ENVIRON_ALLOWED)) == []

@@ -64,10 +64,9 @@ def test_configuration_doc_reads_every_default_from_the_dataclasses() -> None:
 
 
 def test_load_time_bounds_have_one_default(monkeypatch) -> None:
+    from pipelines.config import load_settings
     from sources.contracts import MAX_AGE_YEARS, PLAUSIBILITY, SALES_SINCE
-    from sources.ingest.validate import max_age_years, sales_since
 
-    monkeypatch.delenv("CRM360_SALES_SINCE", raising=False)
-    monkeypatch.delenv("CRM360_MAX_AGE_YEARS", raising=False)
-    assert sales_since() == SALES_SINCE and max_age_years() == MAX_AGE_YEARS
+    bounds = load_settings(env={}).plausibility
+    assert (bounds.sales_since, bounds.max_age_years) == (SALES_SINCE, MAX_AGE_YEARS)
     assert SALES_SINCE.isoformat() in PLAUSIBILITY["sale_time"]

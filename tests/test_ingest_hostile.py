@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sources.ingest.validate import max_age_years
+from pipelines.config import load_settings
+from pipelines.defs.resources import LandingResource
 from tests.ingest_helpers import POS_HEADER, assert_reconciled, counts, load, pos_line, web_event, write
 
 
@@ -119,8 +120,8 @@ def _pos_file(landing: Path, rows: list[str], extra: str = "") -> None:
     write(landing / "pos" / "p.csv", POS_HEADER + extra + "\n" + "\n".join(rows) + "\n")
 
 
-def test_implausible_sale_dates_are_quarantined_with_the_reason(con, landing: Path, monkeypatch) -> None:
-    monkeypatch.setenv("CRM360_SALES_SINCE", "2020-01-01")
+def test_implausible_sale_dates_are_quarantined_with_the_reason(con, landing: Path) -> None:
+    bounds = load_settings(landing.parent, env={"CRM360_SALES_SINCE": "2020-01-01"}).plausibility
     rows = [
         pos_line("T1"),
         pos_line("T2").replace("2025-01-01T10:00", "1900-01-01T10:00"),
@@ -128,7 +129,7 @@ def test_implausible_sale_dates_are_quarantined_with_the_reason(con, landing: Pa
         pos_line("T4").replace("2025-01-01T10:00", "2099-01-01T10:00"),
     ]
     _pos_file(landing, rows)
-    [f] = load(con, "pos", landing).files
+    [f] = load(con, "pos", landing, plausibility=bounds).files
     assert (f.rows_read, f.rows_loaded, f.rows_quarantined) == (4, 1, 3)
     got = con.execute("SELECT source_line, column_name, reason FROM audit.quarantine ORDER BY 1").fetchall()
     assert got == [
@@ -211,10 +212,15 @@ def test_landing_sensor_lists_a_dangling_symlink_without_following_it(landing: P
 
 
 def test_the_oldest_plausible_age_is_a_setting(con, landing: Path, monkeypatch) -> None:
-    monkeypatch.setenv("CRM360_MAX_AGE_YEARS", "150")
+    monkeypatch.setenv("CRM360_MAX_AGE_YEARS", "150")  # the loader never reads it: settings do, once
     _pos_file(landing, [pos_line("T1") + ",1900-01-01"], ",date_of_birth")
     load(con, "pos", landing)
-    assert counts(con, "pos") == (1, 0)
-    monkeypatch.setenv("CRM360_MAX_AGE_YEARS", "old")
+    assert counts(con, "pos") == (0, 1)
+    bounds = load_settings(landing.parent, env={"CRM360_MAX_AGE_YEARS": "150"}).plausibility
+    assert LandingResource.from_settings(load_settings(landing.parent)).plausibility() == bounds
+    (landing / "pos" / "p.csv").rename(landing / "pos" / "p2.csv")
+    _pos_file(landing, [pos_line("T2") + ",1900-01-01"], ",date_of_birth")
+    load(con, "pos", landing, plausibility=bounds)
+    assert counts(con, "pos") == (1, 1)
     with pytest.raises(ValueError, match="CRM360_MAX_AGE_YEARS"):
-        max_age_years()
+        load_settings(landing.parent, env={"CRM360_MAX_AGE_YEARS": "old"})

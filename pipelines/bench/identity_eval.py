@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -41,22 +38,7 @@ class Benchmark:
     data_dir: Path
     truth_file: Path
     facts: dict[str, Any]
-    env: dict[str, str] = field(default_factory=dict)  # CRM360_* settings its run needs
-
-
-@contextmanager
-def environ(env: dict[str, str]) -> Iterator[None]:
-    """os.environ with `env` set for the block, as it was afterwards (the loader reads its bounds there)."""
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    env: dict[str, str] = field(default_factory=dict)  # CRM360_* settings its run needs (load_settings)
 
 
 def prepare(name: str, work_dir: Path, limit: int | None = None) -> Benchmark:
@@ -100,10 +82,9 @@ def meets_target(fig: dict[str, Any]) -> bool:
 
 def evaluate_one(bench: Benchmark, reference: bool = True) -> dict[str, Any]:
     """Run the pipeline up to identity on the benchmark's feeds; score it and the Splink reference."""
-    settings = load_settings(data_dir=bench.data_dir, env={})
+    settings = load_settings(data_dir=bench.data_dir, env=bench.env)
     t0 = time.perf_counter()
-    with environ(bench.env):
-        summary = run_pipeline(settings, selection=UP_TO_IDENTITY, log_name=f"identity-eval-{bench.name}")
+    summary = run_pipeline(settings, selection=UP_TO_IDENTITY, log_name=f"identity-eval-{bench.name}")
     seconds = time.perf_counter() - t0
     if not summary.success:
         failures = "; ".join(str(f) for f in summary.failures)

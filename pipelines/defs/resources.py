@@ -18,6 +18,8 @@ from pipelines.customer_refs import ref_patterns_dbt_vars
 from pipelines.feeds import rules_json
 from pipelines.identity.settings import IdentitySettings
 from sources.connectors.web_api import PAGE_SIZE
+from sources.contracts import Plausibility
+from sources.ingest.validate import parse_plausibility
 from sources.lib.duck import MEMORY_LIMIT, open_warehouse
 
 # Every asset that writes the warehouse runs in this pool with a limit of 1: DuckDB allows one
@@ -58,6 +60,9 @@ class LandingResource(dg.ConfigurableResource):
     web_api_page_size: int = PAGE_SIZE
     state_dir: str = ""
     feeds_json: str = ""  # Settings.feeds (CRM360_FEEDS) as pipelines.feeds.rules_json; "" = defaults
+    # Settings.plausibility (CRM360_SALES_SINCE, CRM360_MAX_AGE_YEARS); "" / None = the contracts' defaults
+    sales_since: str = ""
+    max_age_years: int | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LandingResource:
@@ -67,7 +72,13 @@ class LandingResource(dg.ConfigurableResource):
             web_api_url=settings.web_api_url,
             web_api_page_size=settings.web_api_page_size,
             state_dir=str(settings.data_dir / "state"),
+            sales_since=settings.plausibility.sales_since.isoformat(),
+            max_age_years=settings.plausibility.max_age_years,
         )
+
+    def plausibility(self) -> Plausibility:
+        """The load-time bounds every raw asset passes to load_feed."""
+        return parse_plausibility(self.sales_since, str(self.max_age_years or ""))
 
 
 class DbtResource(DbtCliResource):

@@ -6,12 +6,13 @@ import hashlib
 import logging
 import zlib
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
 import duckdb
 
-from sources.contracts import FeedContract
+from sources.contracts import FeedContract, Plausibility
 from sources.ingest.batch import Batch, BatchError, Committed, Pending
 from sources.ingest.csv_batch import csv_batch_full, shared_read_key, stage_csv_files
 from sources.ingest.events import empty_file, record_event, reject_file, unreadable
@@ -216,6 +217,7 @@ def load_feed(
     landing_root: Path,
     run_id: str,
     on_file: Callable[[FileLoad], None] | None = None,
+    plausibility: Plausibility | None = None,
 ) -> FeedLoad:
     """Load every landing file of a feed not yet in the ledger; a failed file does not stop the rest.
 
@@ -223,7 +225,10 @@ def load_feed(
     as a batch (sources/ingest/jsonl_batch.py, csv_batch.py). A file that is a duplicate or that
     a shared read cannot take (see csv_batch.shared_read_key) takes the one-file path, which names its
     problem. Batches are committed in landing order, so a later file's rows always load later.
+    `plausibility`: the deployment's load-time bounds (the `landing` resource); None keeps the contract's.
     """
+    if plausibility is not None:
+        contract = replace(contract, plausibility=plausibility)
     ensure_schema(con, [contract])
     con.execute("SET TimeZone = 'UTC'")
     con.execute("ATTACH IF NOT EXISTS ':memory:' AS scratch")

@@ -2,51 +2,43 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 
-from sources.contracts import MAX_AGE_YEARS, SALES_SINCE, Column, FeedContract
+from sources.contracts import MAX_AGE_YEARS, SALES_SINCE, Column, FeedContract, Plausibility
 from sources.lib.sqltext import ident, lit
 
 SALES_SINCE_ENV = "CRM360_SALES_SINCE"  # documented in pipelines/config.py ENV_VARS
+MAX_AGE_ENV = "CRM360_MAX_AGE_YEARS"
 
 
-def sales_since() -> date:
-    """The earliest plausible sale date: CRM360_SALES_SINCE, default SALES_SINCE (contracts)."""
-    text = os.environ.get(SALES_SINCE_ENV, "").strip()
+def parse_plausibility(sales_since: str | None, max_age_years: str | None) -> Plausibility:
+    """Plausibility from the two settings' text (pipelines/config.py); empty means the default."""
+    since, years = (sales_since or "").strip(), (max_age_years or "").strip()
     try:
-        return date.fromisoformat(text) if text else SALES_SINCE
+        day = date.fromisoformat(since) if since else SALES_SINCE
     except ValueError:
-        raise ValueError(f"{SALES_SINCE_ENV}={text!r} is not a date YYYY-MM-DD") from None
-
-
-MAX_AGE_ENV = "CRM360_MAX_AGE_YEARS"  # documented in pipelines/config.py ENV_VARS
-
-
-def max_age_years() -> int:
-    """The oldest plausible age at load time: CRM360_MAX_AGE_YEARS, default MAX_AGE_YEARS (contracts)."""
-    text = os.environ.get(MAX_AGE_ENV, "").strip()
+        raise ValueError(f"{SALES_SINCE_ENV}={since!r} is not a date YYYY-MM-DD") from None
     try:
-        years = int(text) if text else MAX_AGE_YEARS
+        oldest = int(years) if years else MAX_AGE_YEARS
     except ValueError:
-        raise ValueError(f"{MAX_AGE_ENV}={text!r} is not a whole number of years") from None
-    if not 1 <= years <= 150:
-        raise ValueError(f"{MAX_AGE_ENV}={years}: expected 1 to 150 years")
-    return years
+        raise ValueError(f"{MAX_AGE_ENV}={years!r} is not a whole number of years") from None
+    if not 1 <= oldest <= 150:
+        raise ValueError(f"{MAX_AGE_ENV}={oldest}: expected 1 to 150 years")
+    return Plausibility(sales_since=day, max_age_years=oldest)
 
 
-def bound_rules(c: Column) -> list[tuple[str, str]]:
+def bound_rules(c: Column, bounds: Plausibility) -> list[tuple[str, str]]:
     """(SQL condition that breaks it, message suffix) per plausibility bound of a column."""
     col = ident(c.name)
     if c.bounds == "sale_time":
-        since = sales_since().isoformat()
+        since = bounds.sales_since.isoformat()
         ts = f"TRY_CAST({col} AS TIMESTAMPTZ)"
         return [
             (f"{ts} < CAST({lit(since)} AS TIMESTAMPTZ)", f"' is before {since} ({SALES_SINCE_ENV})"),
             (f"{ts} > now() + INTERVAL 1 HOUR", "' is after the load time"),
         ]
     if c.bounds == "birth_date":
-        d, years = f"TRY_CAST({col} AS DATE)", max_age_years()
+        d, years = f"TRY_CAST({col} AS DATE)", bounds.max_age_years
         return [
             (f"{d} > current_date", "' is in the future"),
             (f"{d} < current_date - INTERVAL {years} YEAR", f"' gives an age over {years} ({MAX_AGE_ENV})"),
@@ -83,7 +75,7 @@ def violations(contract: FeedContract) -> list[tuple[str, str, str]]:
                     f"{prefix} || {col} || {suffix}",
                 )
             )
-        for cond, suffix in bound_rules(c):
+        for cond, suffix in bound_rules(c, contract.plausibility):
             rules.append((c.name, f"{col} IS NOT NULL AND {cond}", f"{prefix} || {col} || {lit(suffix)}"))
     rules += [(r.column, r.broken, lit(r.message)) for r in contract.row_rules]
     return rules

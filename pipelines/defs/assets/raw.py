@@ -78,7 +78,14 @@ def build_raw_asset(contract: FeedContract) -> dg.AssetsDefinition:
                     context.log.warning(message)
 
         with warehouse.connect() as con:
-            result = load_feed(con, contract, Path(landing.landing_dir), context.run.run_id, on_file=report)
+            result = load_feed(
+                con,
+                contract,
+                Path(landing.landing_dir),
+                context.run.run_id,
+                on_file=report,
+                plausibility=landing.plausibility(),
+            )
         # A rejected file (symlink, damaged, nothing loadable) is named and recorded in
         # audit.load_events but does not stop the feed's other files nor the feeds downstream.
         if result.failed:
