@@ -216,9 +216,10 @@ def test_landing_snapshot_names_every_feed_and_each_files_size_and_mtime(landing
 
     assert landing_snapshot(landing) == {name: [] for name in FEEDS}
     path = write(landing / "pos" / "d1.csv", f"{POS_HEADER}\n{pos_line('T1')}\n")
-    os.utime(path, (1_700_000_000, 1_700_000_000.7))
+    os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_700_000_000))
     snapshot = landing_snapshot(landing)
-    assert snapshot["pos"] == [f"pos/d1.csv:{path.stat().st_size}:1700000000"]
+    # nanoseconds: a file re-sent within the same second is a changed file
+    assert snapshot["pos"] == [f"pos/d1.csv:{path.stat().st_size}:1700000000700000000"]
     assert all(snapshot[name] == [] for name in FEEDS if name != "pos")
 
 
@@ -232,11 +233,11 @@ def test_a_file_with_a_new_size_or_mtime_is_new(landing: Path) -> None:
     assert new_files(first, landing_snapshot(landing)) == {}
     os.utime(path, (1_700_000_060, 1_700_000_060))  # rewritten with the same size
     touched = landing_snapshot(landing)
-    assert new_files(first, touched) == {"pos": [f"pos/d1.csv:{path.stat().st_size}:1700000060"]}
+    assert new_files(first, touched) == {"pos": [f"pos/d1.csv:{path.stat().st_size}:1700000060000000000"]}
     write(path, f"{POS_HEADER}\n{pos_line('T1')}\n{pos_line('T2')}\n")
     os.utime(path, (1_700_000_060, 1_700_000_060))  # grown, same mtime
     grown = landing_snapshot(landing)
-    assert new_files(touched, grown) == {"pos": [f"pos/d1.csv:{path.stat().st_size}:1700000060"]}
+    assert new_files(touched, grown) == {"pos": [f"pos/d1.csv:{path.stat().st_size}:1700000060000000000"]}
 
 
 def test_a_deleted_file_is_not_new_and_other_feeds_stay_quiet(landing: Path) -> None:
@@ -259,5 +260,5 @@ def test_a_symlink_is_listed_with_its_own_size_not_its_targets(landing: Path) ->
     os.utime(link, (1_600_000_000, 1_600_000_000), follow_symlinks=False)
     [entry] = landing_snapshot(landing)["pos"]
     # lstat: the link's length (of "/etc/passwd") and its own mtime, the target is never opened
-    assert entry == f"pos/p.csv:{len('/etc/passwd')}:1600000000"
+    assert entry == f"pos/p.csv:{len('/etc/passwd')}:1600000000000000000"
     assert Path("/etc/passwd").stat().st_size != len("/etc/passwd")

@@ -15,7 +15,8 @@ import duckdb
 import pytest
 
 from pipelines.config import load_settings
-from pipelines.defs.runner import RunSummary, run_pipeline
+from pipelines.defs.run_summary import RunSummary
+from pipelines.defs.runner import run_pipeline
 from sources.dev.simulator import simulate
 
 pytestmark = pytest.mark.integration

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipelines import cli
-from pipelines.defs.runner import RunSummary
+from pipelines.defs.run_summary import RunSummary
 from pipelines.run_report import (
     EXIT_NOT_BUILT,
     EXIT_OK,

@@ -5,51 +5,29 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import dagster as dg
-import duckdb
 from rich.console import Console
-from rich.table import Table
 
 from pipelines.config import Settings
+from pipelines.defs.build_state import build_inputs, unchanged_since, write_state
 from pipelines.defs.definitions import FULL_BUILD_JOB, build_definitions
 from pipelines.defs.instance import cli_run_tags, open_instance, release_dead_runs
+from pipelines.defs.run_summary import RunSummary, landed_by_feed, read_audit
 from pipelines.feeds import check_landing_dir
 from pipelines.run_report import (
-    check_lines,
-    exit_code,
     group_failures,
     is_skip_notice,
-    rejected_files,
     root_cause,
     run_log_path,
 )
-from sources.lib.duck import table_exists
 
 console = Console(stderr=True)
 
 
-@dataclass
-class RunSummary:
-    run_id: str
-    success: bool
-    seconds: float
-    feeds: list[tuple[str, int, int, int, int]] = field(default_factory=list)  # feed, files, read, loaded, q
-    failures: list[str] = field(default_factory=list)
-    failed_checks: list[str] = field(default_factory=list)  # error-severity checks, rule + table
-    materialized: set[str] = field(default_factory=set)  # "schema.table" built in this run
-    unbuilt: list[str] = field(default_factory=list)  # selected assets this run did not build
-    log_path: Path | None = None
-    rejected_files: list[str] = field(default_factory=list)  # "feed: file: reason", this run's
-    skipped_checks: int = 0  # error checks not run because what they test was not built
-    skipped_steps: list[str] = field(default_factory=list)  # steps not executed (an upstream failed)
-
-    @property
-    def exit_code(self) -> int:
-        """`crm360 run`'s status: 0 clean, 3 built with rejected files, 1 not built (README.md)."""
-        return exit_code(self.success, self.rejected_files)
+# What a run with nothing new executes: every feed's load (none is new) with its checks (GX has no
+# batch to validate, reconciliation and freshness read the ledger); nothing downstream.
+NOTHING_NEW_SELECTION = "group:raw"
 
 
 class SelectionError(ValueError):
@@ -136,6 +114,7 @@ def run_pipeline(
     selection: str | dg.AssetSelection | None = None,
     instance: dg.DagsterInstance | None = None,
     log_name: str = "run",
+    force: bool = False,
 ) -> RunSummary:
     """Execute the code location's full-build job (or a selection of it) in-process; never raises for
     a failed asset.
@@ -146,6 +125,12 @@ def run_pipeline(
     (the caller then owns it). Raises LandingMissing (pipelines.feeds) or SelectionError before anything runs.
     """
     check_landing_dir(settings.landing_dir)  # before Dagster loads: a wrong --data-dir fails in a second
+    # A whole run with no new landing file and the same settings and code only loads and checks the
+    # feeds (freshness keeps ageing); `force` builds everything anyway.
+    inputs = build_inputs(settings) if selection is None else None
+    nothing_new = unchanged_since(settings, inputs) if inputs and not force else None
+    if nothing_new:
+        selection = NOTHING_NEW_SELECTION
     started = time.perf_counter()
     defs = build_definitions(settings)
     validate_selection(selection, defs.resolve_asset_graph())
@@ -198,91 +183,7 @@ def run_pipeline(
     summary.unbuilt = sorted(planned - summary.materialized)
     summary.feeds = landed_by_feed(settings, result.run_id)
     read_audit(settings, summary)
+    summary.nothing_new_since = nothing_new
+    if inputs is not None and not nothing_new and summary.exit_code in (0, 3):
+        write_state(settings.data_dir, inputs, summary.run_id)
     return summary
-
-
-def read_audit(settings: Settings, summary: RunSummary) -> None:
-    """Fill the summary's failed checks, skipped-check count and rejected files from the audit tables."""
-    if not settings.warehouse_path.exists():
-        return
-    try:
-        con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    except duckdb.IOException as exc:
-        summary.failed_checks = [f"(cannot read audit.check_results: {' '.join(str(exc).split())})"]
-        return
-    try:
-        summary.failed_checks, summary.skipped_checks = check_lines(con, summary.run_id)
-        summary.rejected_files = rejected_files(con, summary.run_id)
-    except duckdb.Error:  # e.g. audit tables from an older layout: no verdict rather than a crash
-        pass
-    finally:
-        con.close()
-
-
-def landed_by_feed(settings: Settings, run_id: str) -> list[tuple[str, int, int, int, int]]:
-    """Files, rows read, loaded and quarantined per feed in this run, from audit.load_ledger."""
-    if not settings.warehouse_path.exists():
-        return []
-    try:
-        con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    except duckdb.IOException as exc:  # another process holds the write lock (STACK_NOTES)
-        console.print(f"[yellow]cannot read the load ledger: {exc}[/]")
-        return []
-    try:
-        exists = table_exists(con, "audit", "load_ledger")
-        if not exists:
-            return []
-        return con.execute(
-            """
-            SELECT feed, count(*), sum(rows_read), sum(rows_loaded), sum(rows_quarantined)
-            FROM audit.load_ledger WHERE run_id = ? GROUP BY feed ORDER BY feed
-            """,
-            [run_id],
-        ).fetchall()
-    finally:
-        con.close()
-
-
-def print_summary(summary: RunSummary) -> None:
-    table = Table(title=f"crm360 run {summary.run_id[:8]}: what landed")
-    for col in ("feed", "files", "rows read", "rows loaded", "quarantined"):
-        table.add_column(col, justify="left" if col == "feed" else "right")
-    for feed, files, read, loaded, quarantined in summary.feeds:
-        table.add_row(feed, f"{files:,}", f"{read:,}", f"{loaded:,}", f"{quarantined:,}")
-    if not summary.feeds:
-        table.add_row("(no new files)", "0", "0", "0", "0")
-    console.print(table)
-    status = {0: "[green]succeeded[/]", 3: "[yellow]built, with rejected files[/]"}.get(
-        summary.exit_code, "[red]FAILED[/]"
-    )
-    console.print(
-        f"run {status} in {summary.seconds:.1f} s (exit {summary.exit_code}); log: {summary.log_path}"
-    )
-    for failure in summary.failures:
-        console.print(f"[red]  {failure}[/]", soft_wrap=True)
-    if summary.skipped_steps:
-        console.print(
-            f"[yellow]  {len(summary.skipped_steps)} later steps not executed because of the failure above "
-            "(the log file lists them)[/]",
-            soft_wrap=True,
-        )
-    if summary.rejected_files:
-        console.print(f"[yellow]rejected files ({len(summary.rejected_files)}), in audit.load_events:[/]")
-        for line in summary.rejected_files:
-            console.print(f"[yellow]  {line}[/]", soft_wrap=True)
-    if summary.failed_checks:
-        console.print(f"[red]failed checks ({len(summary.failed_checks)}), all in audit.check_results:[/]")
-        for line in summary.failed_checks:
-            console.print(f"[red]  FAILED {line}[/]", soft_wrap=True)
-    if summary.skipped_checks:
-        console.print(
-            f"  {summary.skipped_checks} checks skipped (what they test was not built): not failures"
-        )
-    if not summary.success and summary.unbuilt:
-        marts = [a for a in summary.unbuilt if a.startswith(("marts.", "reports."))]
-        shown = ", ".join(marts[:8]) + (", ..." if len(marts) > 8 else "")
-        console.print(
-            f"[yellow]not built in this run: {len(summary.unbuilt)} assets, "
-            f"{len(marts)} of them marts/reports ({shown})[/]",
-            soft_wrap=True,
-        )

@@ -11,13 +11,14 @@ from sources.ingest.files import discover
 
 
 def landing_snapshot(landing_dir: Path) -> dict[str, list[str]]:
-    """Per feed, the landing files with size and mtime, so that a changed file also counts as new."""
+    """Per feed, the landing files with size and mtime (ns: a file re-sent within the same second
+    counts as changed), so that a changed file also counts as new."""
     snapshot = {}
     for name, contract in FEEDS.items():
         files = discover(landing_dir, contract)
         snapshot[name] = sorted(
             # lstat: a refused symlink (maybe dangling) is listed, never followed
-            f"{f.relative}:{f.path.lstat().st_size}:{int(f.path.lstat().st_mtime)}"
+            f"{f.relative}:{f.path.lstat().st_size}:{f.path.lstat().st_mtime_ns}"
             for f in files
         )
     return snapshot

@@ -1,0 +1,85 @@
+"""What the last complete build saw (landing files, settings, code), so that a run with nothing new
+does not rebuild the warehouse: it checks the feeds' loads and freshness and stops there."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pipelines.config import DBT_PROJECT_DIR, REPO_ROOT, Settings
+from pipelines.defs.sensors import landing_snapshot
+
+STATE_FILE = Path("state") / "last_build.json"  # under the data directory
+# What a build depends on besides the landing and the settings: the pipeline's code and the dbt project.
+CODE_DIRS = ("pipelines", "sources", "quality")
+DBT_DIRS = ("models", "macros", "tests", "seeds", "snapshots")
+
+
+@dataclass(frozen=True)
+class BuildInputs:
+    landing: str  # sha256 of every feed's landing files with size and mtime
+    config: str  # sha256 of the settings, the code and the dbt project
+
+
+def _digest(parts: list[str]) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def landing_fingerprint(landing_dir: Path) -> str:
+    return _digest([json.dumps(landing_snapshot(landing_dir), sort_keys=True)])
+
+
+def code_files() -> list[Path]:
+    files = [p for d in CODE_DIRS for p in (REPO_ROOT / d).rglob("*.py")]
+    files += [p for d in DBT_DIRS for p in (DBT_PROJECT_DIR / d).rglob("*") if p.is_file()]
+    files += [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    return sorted(p for p in files if p.exists() and "__pycache__" not in p.parts)
+
+
+def config_fingerprint(settings: Settings) -> str:
+    """Settings as they reach the resources, and the content of every code and dbt file."""
+    parts = [json.dumps(asdict(settings), sort_keys=True, default=str)]
+    for f in code_files():
+        name = f.relative_to(REPO_ROOT) if f.is_relative_to(REPO_ROOT) else f
+        parts.append(f"{name}:{hashlib.sha256(f.read_bytes()).hexdigest()}")
+    return _digest(parts)
+
+
+def build_inputs(settings: Settings) -> BuildInputs:
+    return BuildInputs(landing_fingerprint(settings.landing_dir), config_fingerprint(settings))
+
+
+def read_state(data_dir: Path) -> tuple[BuildInputs, str] | None:
+    """The inputs of the last complete build and its run id; None if there is none or it is unreadable."""
+    try:
+        saved = json.loads((data_dir / STATE_FILE).read_text())
+        return BuildInputs(saved["landing"], saved["config"]), saved["run_id"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_state(data_dir: Path, inputs: BuildInputs, run_id: str) -> None:
+    """Record a complete, successful build of `inputs` (atomic: a crash leaves the old state)."""
+    path = data_dir / STATE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({**asdict(inputs), "run_id": run_id}, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def unchanged_since(settings: Settings, inputs: BuildInputs) -> str | None:
+    """The run id of the last complete build when nothing it depends on changed, else None.
+
+    A configured web API may hold new events the landing does not show yet: then it is never
+    'nothing new'."""
+    if settings.web_api_url:
+        return None
+    state = read_state(settings.data_dir)
+    return state[1] if state is not None and state[0] == inputs else None

@@ -1,0 +1,98 @@
+"""Nothing new, nothing done: what a complete build depended on, and a run that finds it unchanged."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.config import load_settings
+from pipelines.defs import build_state
+from pipelines.defs.build_state import build_inputs, read_state, unchanged_since, write_state
+from pipelines.defs.runner import run_pipeline
+from sources.dev.simulator import simulate
+from tests.ingest_helpers import POS_HEADER, pos_line, write
+
+
+@pytest.fixture
+def settings(tmp_path: Path):
+    write(tmp_path / "landing" / "pos" / "d1.csv", POS_HEADER + "\n" + pos_line("T1") + "\n")
+    return load_settings(data_dir=tmp_path, env={})
+
+
+def test_unchanged_only_after_a_recorded_build_of_the_same_inputs(settings) -> None:
+    inputs = build_inputs(settings)
+    assert unchanged_since(settings, inputs) is None  # never built
+    write_state(settings.data_dir, inputs, "run-1")
+    assert read_state(settings.data_dir) == (inputs, "run-1")
+    assert unchanged_since(settings, build_inputs(settings)) == "run-1"
+
+
+def test_a_new_or_changed_landing_file_is_something_new(settings) -> None:
+    write_state(settings.data_dir, build_inputs(settings), "run-1")
+    landing = settings.landing_dir / "pos"
+    write(landing / "d2.csv", POS_HEADER + "\n" + pos_line("T2") + "\n")
+    assert unchanged_since(settings, build_inputs(settings)) is None
+    (landing / "d2.csv").unlink()
+    assert unchanged_since(settings, build_inputs(settings)) == "run-1"
+    write(landing / "d1.csv", POS_HEADER + "\n" + pos_line("T1", qty="2") + "\n")  # re-sent, corrected
+    assert unchanged_since(settings, build_inputs(settings)) is None
+
+
+def test_a_changed_setting_or_code_is_something_new(settings, tmp_path: Path, monkeypatch) -> None:
+    write_state(settings.data_dir, build_inputs(settings), "run-1")
+    churn = load_settings(data_dir=settings.data_dir, env={"CRM360_CHURN_DAYS": "120"})
+    assert unchanged_since(churn, build_inputs(churn)) is None
+    model = tmp_path / "model.sql"
+    model.write_text("select 1")
+    monkeypatch.setattr(build_state, "code_files", lambda: [model])
+    write_state(settings.data_dir, build_inputs(settings), "run-2")
+    assert unchanged_since(settings, build_inputs(settings)) == "run-2"
+    model.write_text("select 2")
+    assert unchanged_since(settings, build_inputs(settings)) is None
+
+
+def test_a_web_api_or_a_damaged_state_never_counts_as_nothing_new(settings) -> None:
+    write_state(settings.data_dir, build_inputs(settings), "run-1")
+    pulling = replace(settings, web_api_url="http://127.0.0.1:9")
+    assert unchanged_since(pulling, build_inputs(pulling)) is None  # the API may hold new events
+    (settings.data_dir / build_state.STATE_FILE).write_text("{not json")
+    assert unchanged_since(settings, build_inputs(settings)) is None
+
+
+def test_code_files_cover_python_and_the_dbt_project() -> None:
+    names = {p.name for p in build_state.code_files()}
+    assert {"runner.py", "loader.py", "gate.py", "dbt_project.yml", "customer_360.sql"} <= names
+    assert not any(p.suffix == ".pyc" for p in build_state.code_files())
+
+
+@pytest.mark.integration
+def test_a_run_with_nothing_new_loads_and_checks_the_feeds_and_stops(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    simulate(out=data / "landing", customers=120, days=10, seed=7)
+    settings = load_settings(data_dir=data, env={})
+    full = run_pipeline(settings)
+    assert full.success, full.failures
+    assert full.nothing_new_since is None and "marts.customer_360" in full.materialized
+    built = os.stat(data / "warehouse" / "crm360.duckdb").st_mtime_ns
+
+    again = run_pipeline(settings)
+    assert again.success and again.exit_code == 0
+    assert again.nothing_new_since == full.run_id
+    assert {m.split(".")[0] for m in again.materialized} == {"raw"}
+    with duckdb.connect(str(data / "warehouse" / "crm360.duckdb"), read_only=True) as con:
+        checks = {n for (n,) in con.execute(
+            "SELECT DISTINCT check_name FROM audit.check_results WHERE run_id = ?", [again.run_id]
+        ).fetchall()}  # fmt: skip
+        loads = con.execute("SELECT count(*) FROM audit.load_ledger WHERE run_id = ?", [again.run_id])
+        assert loads.fetchone()[0] == 0
+    assert "source_freshness:raw.pos" in checks  # freshness still ages and is checked
+    assert not any(c.startswith(("dbt:", "pandera:", "quality_gate")) for c in checks)
+    assert os.stat(data / "warehouse" / "crm360.duckdb").st_mtime_ns >= built
+
+    forced = run_pipeline(settings, force=True)
+    assert forced.success and forced.nothing_new_since is None
+    assert "marts.customer_360" in forced.materialized
