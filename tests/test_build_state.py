@@ -14,6 +14,7 @@ from pipelines.defs import build_state
 from pipelines.defs.build_state import build_inputs, read_state, unchanged_since, write_state
 from pipelines.defs.runner import run_pipeline
 from sources.dev.simulator import simulate
+from sources.feeds import FEEDS
 from tests.ingest_helpers import POS_HEADER, pos_line, write
 
 
@@ -67,6 +68,41 @@ def test_code_files_cover_python_and_the_dbt_project() -> None:
     names = {p.name for p in build_state.code_files()}
     assert {"runner.py", "loader.py", "gate.py", "dbt_project.yml", "customer_360.sql"} <= names
     assert not any(p.suffix == ".pyc" for p in build_state.code_files())
+
+
+def test_the_nightly_schedule_builds_what_changed(settings) -> None:
+    import dagster as dg
+
+    from pipelines.defs.build_state import BuildResource
+    from pipelines.defs.schedules import (
+        TAG_LANDING,
+        TAG_NOTHING_NEW,
+        completed_build,
+        nightly_request,
+        nightly_schedule,
+    )
+
+    build = BuildResource.from_settings(settings)
+    first = nightly_schedule(dg.build_schedule_context(resources={"build": build}))
+    assert first.asset_selection is None  # never built: the whole job
+    assert first.tags[TAG_LANDING] == build.inputs().landing and TAG_NOTHING_NEW not in first.tags
+    # the run succeeds; the run-status sensor records what it built from
+    run = dg.DagsterRun(job_name="crm360_full_build", run_id="run-1", tags=first.tags)
+    build.record(completed_build(run), run.run_id)
+    quiet = nightly_request(build)
+    assert quiet.tags[TAG_NOTHING_NEW] == "run-1"
+    assert quiet.asset_selection == [dg.AssetKey(["raw", f]) for f in FEEDS]
+    # a loads-only run records nothing; neither does a selection
+    assert completed_build(dg.DagsterRun(job_name="crm360_full_build", run_id="r2", tags=quiet.tags)) is None
+    subset = dg.DagsterRun(
+        job_name="crm360_full_build",
+        run_id="r3",
+        tags=first.tags,
+        asset_selection={dg.AssetKey(["raw", "pos"])},
+    )
+    assert completed_build(subset) is None
+    write(settings.landing_dir / "pos" / "d2.csv", POS_HEADER + "\n" + pos_line("T2") + "\n")
+    assert nightly_request(build).asset_selection is None  # a new file: the whole job again
 
 
 @pytest.mark.integration

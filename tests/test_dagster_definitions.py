@@ -26,7 +26,7 @@ def test_definitions_from_settings_validate_and_use_only_those_settings(
     dg.Definitions.validate_loadable(defs)  # every resource an asset or check asks for is there
     graph = defs.resolve_asset_graph()
     assert len(graph.get_all_asset_keys()) >= 70 and len(graph.asset_check_keys) >= 500
-    assert set(defs.resources) == {"dbt", "identity", "kpi", "landing", "quality", "warehouse"}
+    assert set(defs.resources) == {"build", "dbt", "identity", "kpi", "landing", "quality", "warehouse"}
     assert defs.resources["warehouse"].path == str(tmp_path / "data" / "warehouse" / "crm360.duckdb")
     assert defs.resources["landing"].landing_dir == str(tmp_path / "data" / "landing")
     assert defs.resources["quality"].reports_dir == str(settings.reports_dir)

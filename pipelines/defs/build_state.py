@@ -9,8 +9,10 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import dagster as dg
+
 from pipelines.config import DBT_PROJECT_DIR, REPO_ROOT, Settings
-from pipelines.defs.sensors import landing_snapshot
+from sources.ingest.files import landing_snapshot
 
 STATE_FILE = Path("state") / "last_build.json"  # under the data directory
 # What a build depends on besides the landing and the settings: the pipeline's code and the dbt project.
@@ -79,7 +81,37 @@ def unchanged_since(settings: Settings, inputs: BuildInputs) -> str | None:
 
     A configured web API may hold new events the landing does not show yet: then it is never
     'nothing new'."""
-    if settings.web_api_url:
-        return None
-    state = read_state(settings.data_dir)
+    return _unchanged(settings.data_dir, inputs, pulls_api=bool(settings.web_api_url))
+
+
+def _unchanged(data_dir: Path, inputs: BuildInputs, pulls_api: bool) -> str | None:
+    state = None if pulls_api else read_state(data_dir)
     return state[1] if state is not None and state[0] == inputs else None
+
+
+class BuildResource(dg.ConfigurableResource):
+    """The build state for the schedule and the sensors: the data directory, the landing, and the
+    fingerprint of the settings and code, taken when the definitions were built."""
+
+    data_dir: str
+    landing_dir: str
+    config_fingerprint: str
+    pulls_api: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BuildResource:
+        return cls(
+            data_dir=str(settings.data_dir),
+            landing_dir=str(settings.landing_dir),
+            config_fingerprint=config_fingerprint(settings),
+            pulls_api=bool(settings.web_api_url),
+        )
+
+    def inputs(self) -> BuildInputs:
+        return BuildInputs(landing_fingerprint(Path(self.landing_dir)), self.config_fingerprint)
+
+    def unchanged_since(self, inputs: BuildInputs) -> str | None:
+        return _unchanged(Path(self.data_dir), inputs, self.pulls_api)
+
+    def record(self, inputs: BuildInputs, run_id: str) -> None:
+        write_state(Path(self.data_dir), inputs, run_id)

@@ -12,12 +12,13 @@ from pipelines.defs.assets.forecast import forecast_assets
 from pipelines.defs.assets.gate import build_gate_asset
 from pipelines.defs.assets.identity import customer_identity_map
 from pipelines.defs.assets.raw import raw_assets
+from pipelines.defs.build_state import BuildResource
 from pipelines.defs.checks import all_checks as quality_checks
 from pipelines.defs.dbt_project import DBT_EXECUTABLE, dbt_project
 from pipelines.defs.kpi_resource import KpiResource
 from pipelines.defs.quality_resource import QualityResource
 from pipelines.defs.resources import DbtResource, IdentityResource, LandingResource, WarehouseResource
-from pipelines.defs.schedules import FULL_BUILD_JOB, all_assets_job, nightly_schedule
+from pipelines.defs.schedules import FULL_BUILD_JOB, all_assets_job, nightly_schedule, record_build
 from pipelines.defs.sensors import landing_files_sensor
 
 __all__ = ["FULL_BUILD_JOB", "all_assets", "all_checks", "build_definitions", "build_resources", "defs"]
@@ -63,6 +64,7 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
         "identity": IdentityResource.from_settings(settings),
         "kpi": KpiResource.from_settings(settings),
         "quality": QualityResource.from_settings(settings),
+        "build": BuildResource.from_settings(settings),
     }
 
 
@@ -78,7 +80,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         resources=build_resources(settings),
         jobs=[all_assets_job],
         schedules=[nightly_schedule],
-        sensors=[landing_files_sensor],
+        sensors=[landing_files_sensor, record_build],
     )
 
 

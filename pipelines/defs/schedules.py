@@ -1,8 +1,15 @@
-"""Schedules: the nightly build of the whole warehouse."""
+"""Schedules: the nightly build of what changed, and the record of every complete build."""
 
 import dagster as dg
 
+from pipelines.defs.build_state import BuildInputs, BuildResource
+from sources.feeds import FEEDS
+
 FULL_BUILD_JOB = "crm360_full_build"  # also what `crm360 run` executes, so the UI lists its runs
+# Tags of a scheduled run: the inputs it builds from (recorded when it succeeds), or that nothing changed.
+TAG_LANDING = "crm360/landing_fingerprint"
+TAG_CONFIG = "crm360/config_fingerprint"
+TAG_NOTHING_NEW = "crm360/nothing_new_since"
 
 all_assets_job = dg.define_asset_job(
     FULL_BUILD_JOB,
@@ -10,10 +17,47 @@ all_assets_job = dg.define_asset_job(
     description="Land every feed, then build everything downstream of it.",
 )
 
+
+def nightly_request(build: BuildResource) -> dg.RunRequest:
+    """The whole job, or, when nothing changed since the last complete build, the feeds' loads and
+    checks only (freshness keeps ageing), tagged with what it was decided on."""
+    inputs = build.inputs()
+    tags = {TAG_LANDING: inputs.landing, TAG_CONFIG: inputs.config}
+    since = build.unchanged_since(inputs)
+    if since:
+        raw = [dg.AssetKey(["raw", feed]) for feed in FEEDS]
+        return dg.RunRequest(asset_selection=raw, tags={**tags, TAG_NOTHING_NEW: since})
+    return dg.RunRequest(tags=tags)
+
+
 # 02:30 UTC: after the stores' end-of-day exports (about 01:00) and before analysts start.
-nightly_schedule = dg.ScheduleDefinition(
+@dg.schedule(
     name="crm360_nightly",
     job=all_assets_job,
     cron_schedule="30 2 * * *",
     execution_timezone="UTC",
+    description="The whole build when a landing file, a setting or the code changed; else loads and checks.",
 )
+def nightly_schedule(context: dg.ScheduleEvaluationContext, build: BuildResource) -> dg.RunRequest:
+    return nightly_request(build)
+
+
+def completed_build(run: dg.DagsterRun) -> BuildInputs | None:
+    """The inputs a successful run built the whole warehouse from, if it was a scheduled full build."""
+    tags = run.tags
+    if run.asset_selection is not None or TAG_NOTHING_NEW in tags or TAG_LANDING not in tags:
+        return None
+    return BuildInputs(tags[TAG_LANDING], tags.get(TAG_CONFIG, ""))
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[all_assets_job],
+    name="crm360_record_build",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Records the inputs of every successful scheduled full build (the next night compares).",
+)
+def record_build(context: dg.RunStatusSensorContext, build: BuildResource) -> None:
+    inputs = completed_build(context.dagster_run)
+    if inputs is not None:
+        build.record(inputs, context.dagster_run.run_id)

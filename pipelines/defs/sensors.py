@@ -6,22 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.defs.resources import LandingResource
-from sources.feeds import FEEDS
-from sources.ingest.files import discover
-
-
-def landing_snapshot(landing_dir: Path) -> dict[str, list[str]]:
-    """Per feed, the landing files with size and mtime (ns: a file re-sent within the same second
-    counts as changed), so that a changed file also counts as new."""
-    snapshot = {}
-    for name, contract in FEEDS.items():
-        files = discover(landing_dir, contract)
-        snapshot[name] = sorted(
-            # lstat: a refused symlink (maybe dangling) is listed, never followed
-            f"{f.relative}:{f.path.lstat().st_size}:{f.path.lstat().st_mtime_ns}"
-            for f in files
-        )
-    return snapshot
+from sources.ingest.files import landing_snapshot
 
 
 def new_files(previous: dict[str, list[str]], current: dict[str, list[str]]) -> dict[str, list[str]]:

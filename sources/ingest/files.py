@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sources.contracts import FeedContract
+from sources.feeds import FEEDS
 
 _SUFFIXES = {
     ".csv": "csv",
@@ -123,3 +124,17 @@ def read_header(path: Path, compressed: bool) -> bytes:
     with opener(path, "rb") as f:
         line = f.readline(1 << 20)
     return line.rstrip(b"\r\n")
+
+
+def landing_snapshot(landing_dir: Path) -> dict[str, list[str]]:
+    """Per feed, the landing files with size and mtime (ns: a file re-sent within the same second
+    counts as changed), so that a changed file also counts as new."""
+    snapshot = {}
+    for name, contract in FEEDS.items():
+        files = discover(landing_dir, contract)
+        snapshot[name] = sorted(
+            # lstat: a refused symlink (maybe dangling) is listed, never followed
+            f"{f.relative}:{f.path.lstat().st_size}:{f.path.lstat().st_mtime_ns}"
+            for f in files
+        )
+    return snapshot
