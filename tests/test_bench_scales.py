@@ -72,7 +72,9 @@ def _fake_phases(monkeypatch: pytest.MonkeyPatch, killed_in: str) -> None:
     fakes = {
         "simulated": lambda work, n, days, seed: (work / "sim" / f"c{n}-d{days}", {"days": days}),
         "link_landing": lambda src, dest: 5,
-        "run_timed": lambda settings: SimpleNamespace(success=True, rows_loaded=1000, failures=[]),
+        "run_timed": lambda settings: SimpleNamespace(
+            success=True, rows_loaded=1000, failures=[], nothing_new_since=None
+        ),
         "pipeline_figures": lambda timed, sampler: dict(figures),
         "copy_warehouse": lambda src, dest: dest,
         "evaluate": lambda snapshot, truth: None,
@@ -94,14 +96,15 @@ def test_a_kill_inside_a_scale_keeps_its_finished_phases(
         run.run_bench([100], run.BenchOptions(work_dir=tmp_path), saved.append)
     pending = [r["scales"][0]["phases_pending"] for r in saved]
     assert pending == [
-        ["one more day", "floor", "splink", "bare_sql"],
+        ["one more day", "no new files", "floor", "splink", "bare_sql"],
+        ["no new files", "floor", "splink", "bare_sql"],
         ["floor", "splink", "bare_sql"],
         ["splink", "bare_sql"],
         ["bare_sql"],
     ]
     # Each save holds what was measured by then, and later phases do not change an earlier save.
     assert "incremental" not in saved[0]["scales"][0] and saved[0]["scales"][0]["identity"] == {"f1": 0.99}
-    assert saved[2]["scales"][0]["references"].keys() == {"floor"}
+    assert saved[3]["scales"][0]["references"].keys() == {"floor"}
     last = saved[-1]["scales"][0]
     assert last["references"].keys() == {"floor", "splink"} and last["incremental"]["files_added"] == 5
     assert last["ratios"]["identity_over_splink_seconds"] == pytest.approx(0.1)  # 2 s against 20 s

@@ -230,6 +230,7 @@ def test_bench_references_and_ratios(smoke: SmokeRun) -> None:
         "dbt_over_bare_sql",
         "identity_over_splink_seconds",
         "incremental_over_full",
+        "no_new_files_over_full",
     ):
         assert ratios[name] is not None and ratios[name] > 0, name
     assert scale["ratios"]["identity_f1_minus_splink_f1"] == pytest.approx(
@@ -259,6 +260,19 @@ def test_bench_one_more_day(smoke: SmokeRun) -> None:
     assert inc["files_added"] == _files(after) - _files(before) > 0
     assert 0 < inc["rows_loaded"] < scale["pipeline"]["rows_loaded"]
     assert inc["new_row_share"] == pytest.approx(inc["rows_loaded"] / scale["pipeline"]["rows_loaded"])
+
+
+@pytest.mark.integration
+def test_bench_no_new_files(smoke: SmokeRun) -> None:
+    (scale,) = smoke.report["scales"]
+    quiet = scale["no_new_files"]
+    assert quiet["success"], quiet["failures"]
+    assert quiet["nothing_new_since"]  # the one-more-day run's id: it stopped at the feeds
+    assert quiet["rows_loaded"] == 0
+    assert scale["ratios"]["no_new_files_over_full"] == pytest.approx(
+        quiet["seconds"] / scale["pipeline"]["seconds"]
+    )
+    assert "no new files / full build" in smoke.stdout
 
 
 @pytest.mark.integration

@@ -32,6 +32,7 @@ class TimedRun:
     failed_checks: list[str] = field(default_factory=list)
     feeds: list[tuple[str, int, int, int, int]] = field(default_factory=list)  # as RunSummary.feeds
     log_path: Path | None = None
+    nothing_new_since: str | None = None  # set when the run found nothing new and stopped at the feeds
 
     @property
     def seconds(self) -> float:
@@ -116,4 +117,5 @@ def run_timed(settings: Settings) -> TimedRun:
         failed_checks=summary.failed_checks,
         feeds=summary.feeds,
         log_path=summary.log_path,
+        nothing_new_since=summary.nothing_new_since,
     )

@@ -62,6 +62,7 @@ def ratios(result: dict[str, Any]) -> dict[str, float | None]:
     bare = refs.get("bare_sql", {}).get("seconds")
     splink = refs.get("splink", {})
     inc = result.get("incremental", {})
+    quiet = result.get("no_new_files", {})
     f1 = result.get("identity", {}).get("f1")
     return {
         "pipeline_over_floor": _div(pipe["seconds"], floor),
@@ -72,6 +73,7 @@ def ratios(result: dict[str, Any]) -> dict[str, float | None]:
         "identity_over_splink_seconds": _div(pipe["stages"]["identity"], splink.get("seconds")),
         "identity_f1_minus_splink_f1": f1 - splink["f1"] if f1 is not None and "f1" in splink else None,
         "incremental_over_full": _div(inc.get("seconds"), pipe["seconds"]),
+        "no_new_files_over_full": _div(quiet.get("seconds"), pipe["seconds"]),
     }
 
 
@@ -182,6 +184,7 @@ def rows(report: dict[str, Any]) -> list[tuple[str, list[str], str]]:
         ("peak RSS, process tree", lambda r: r["pipeline"]["peak_rss_bytes"], _gb, ""),
         ("one more day (whole job)", lambda r: r["incremental"]["seconds"], secs, "incremental"),
         ("  new rows that day", lambda r: r["incremental"]["new_row_share"], "{:.2%}".format, ""),
+        ("no new files (whole run)", lambda r: r["no_new_files"]["seconds"], secs, ""),
         ("floor: DuckDB scans landing", ref("floor"), secs, "reference:floor"),
         ("bare SQL: dbt models + tests", ref("bare_sql"), secs, "reference:bare_sql"),
         ("dbt steps in Dagster", lambda r: r["pipeline"]["dbt_steps_seconds"], secs, ""),
@@ -198,6 +201,7 @@ def rows(report: dict[str, Any]) -> list[tuple[str, list[str], str]]:
         ("dbt's own run time / bare SQL", lambda r: r["ratios"]["dbt_inside_over_bare_sql"], ratio, ""),
         ("identity / Splink (time)", lambda r: r["ratios"]["identity_over_splink_seconds"], ratio, ""),
         ("one more day / full build", lambda r: r["ratios"]["incremental_over_full"], ratio, ""),
+        ("no new files / full build", lambda r: r["ratios"]["no_new_files_over_full"], ratio, ""),
     ]
     out += [(label, _cells(res, get, fmt), _k(sc, name) if name else "") for label, get, fmt, name in spec]
     return out

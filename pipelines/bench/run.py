@@ -142,7 +142,8 @@ def _reported(name: str, figures: dict[str, Any]) -> None:
 
 def phases(opts: BenchOptions) -> list[str]:
     """What one scale measures, in order: the names a partial report's phases_pending lists."""
-    return ["full build", *(["one more day"] if opts.incremental else []), *opts.references]
+    daily = ["one more day", "no new files"] if opts.incremental else []
+    return ["full build", *daily, *opts.references]
 
 
 def bench_scale(
@@ -195,6 +196,13 @@ def bench_scale(
                 "new_row_share": inc.rows_loaded / full.rows_loaded if full.rows_loaded else None,
             }
             done("one more day")
+            console.print("[bold]no new files[/]: the same landing again ...")
+            quiet = run_timed(settings)
+            out["no_new_files"] = {
+                **pipeline_figures(quiet, sampler),
+                "nothing_new_since": quiet.nothing_new_since,
+            }
+            done("no new files")
         refs: dict[str, Any] = {}
         out["references"] = refs
         if "floor" in opts.references:
