@@ -38,8 +38,11 @@ class RunSummary:
         return exit_code(self.success, self.rejected_files)
 
 
-def read_audit(settings: Settings, summary: RunSummary) -> None:
-    """Fill the summary's failed checks, skipped-check count and rejected files from the audit tables."""
+def read_audit(settings: Settings, summary: RunSummary, rejected_in: str | None = None) -> None:
+    """Fill the summary's failed checks, skipped-check count and rejected files from the audit tables.
+
+    `rejected_in`: the run whose rejected files still stand (a run with nothing new loads nothing, and
+    the last build's rejected files are still in the landing, unloaded)."""
     if not settings.warehouse_path.exists():
         return
     try:
@@ -49,7 +52,7 @@ def read_audit(settings: Settings, summary: RunSummary) -> None:
         return
     try:
         summary.failed_checks, summary.skipped_checks = check_lines(con, summary.run_id)
-        summary.rejected_files = rejected_files(con, summary.run_id)
+        summary.rejected_files = rejected_files(con, rejected_in or summary.run_id)
     except duckdb.Error:  # e.g. audit tables from an older layout: no verdict rather than a crash
         pass
     finally:
@@ -98,7 +101,7 @@ def print_summary(summary: RunSummary) -> None:
     if summary.nothing_new_since:
         console.print(
             f"nothing new since run {summary.nothing_new_since[:8]} (no new landing file; settings, code "
-            "and dbt project unchanged): feeds loaded and checked, staging to marts not run "
+            "and dbt project unchanged): the feeds' freshness checked, nothing loaded or built "
             "(`crm360 run --force` builds them anyway)",
             soft_wrap=True,
         )

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from pipelines.config import Settings
 from pipelines.defs.build_state import build_inputs, unchanged_since, write_state
+from pipelines.defs.checks.freshness import freshness_check_keys
 from pipelines.defs.definitions import FULL_BUILD_JOB, build_definitions
 from pipelines.defs.instance import cli_run_tags, open_instance, release_dead_runs
 from pipelines.defs.run_summary import RunSummary, landed_by_feed, read_audit
@@ -23,11 +24,6 @@ from pipelines.run_report import (
 )
 
 console = Console(stderr=True)
-
-
-# What a run with nothing new executes: every feed's load (none is new) with its checks (GX has no
-# batch to validate, reconciliation and freshness read the ledger); nothing downstream.
-NOTHING_NEW_SELECTION = "group:raw"
 
 
 class SelectionError(ValueError):
@@ -129,8 +125,6 @@ def run_pipeline(
     # feeds (freshness keeps ageing); `force` builds everything anyway.
     inputs = build_inputs(settings) if selection is None else None
     nothing_new = unchanged_since(settings, inputs) if inputs and not force else None
-    if nothing_new:
-        selection = NOTHING_NEW_SELECTION
     started = time.perf_counter()
     defs = build_definitions(settings)
     validate_selection(selection, defs.resolve_asset_graph())
@@ -138,7 +132,10 @@ def run_pipeline(
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     skipped: list[str] = []
     # Replace Dagster's console logger (a line per engine event) with one line per asset.
-    job_def = defs.resolve_job_def(FULL_BUILD_JOB).with_logger_defs({"progress": _progress_logger(skipped)})
+    job_def = defs.resolve_job_def(FULL_BUILD_JOB)
+    if nothing_new:  # the feeds' freshness only: every load and everything built from them is as it was
+        job_def = job_def.get_subset(asset_selection=set(), asset_check_selection=set(freshness_check_keys()))
+    job_def = job_def.with_logger_defs({"progress": _progress_logger(skipped)})
     # dagster-dbt echoes every dbt event to stdout; keep it and every step's log lines in the run's file.
     log_path = run_log_path(settings.data_dir / "logs", log_name)
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -182,7 +179,7 @@ def run_pipeline(
     }
     summary.unbuilt = sorted(planned - summary.materialized)
     summary.feeds = landed_by_feed(settings, result.run_id)
-    read_audit(settings, summary)
+    read_audit(settings, summary, rejected_in=nothing_new)
     summary.nothing_new_since = nothing_new
     if inputs is not None and not nothing_new and summary.exit_code in (0, 3):
         write_state(settings.data_dir, inputs, summary.run_id)

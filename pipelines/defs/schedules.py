@@ -3,7 +3,7 @@
 import dagster as dg
 
 from pipelines.defs.build_state import BuildInputs, BuildResource
-from sources.feeds import FEEDS
+from pipelines.defs.checks.freshness import freshness_check_keys
 
 FULL_BUILD_JOB = "crm360_full_build"  # also what `crm360 run` executes, so the UI lists its runs
 # Tags of a scheduled run: the inputs it builds from (recorded when it succeeds), or that nothing changed.
@@ -19,14 +19,15 @@ all_assets_job = dg.define_asset_job(
 
 
 def nightly_request(build: BuildResource) -> dg.RunRequest:
-    """The whole job, or, when nothing changed since the last complete build, the feeds' loads and
-    checks only (freshness keeps ageing), tagged with what it was decided on."""
+    """The whole job, or, when nothing changed since the last complete build, the feeds' freshness
+    checks only (ages keep growing), tagged with what it was decided on."""
     inputs = build.inputs()
     tags = {TAG_LANDING: inputs.landing, TAG_CONFIG: inputs.config}
     since = build.unchanged_since(inputs)
     if since:
-        raw = [dg.AssetKey(["raw", feed]) for feed in FEEDS]
-        return dg.RunRequest(asset_selection=raw, tags={**tags, TAG_NOTHING_NEW: since})
+        return dg.RunRequest(
+            asset_selection=[], asset_check_keys=freshness_check_keys(), tags={**tags, TAG_NOTHING_NEW: since}
+        )
     return dg.RunRequest(tags=tags)
 
 
@@ -36,7 +37,7 @@ def nightly_request(build: BuildResource) -> dg.RunRequest:
     job=all_assets_job,
     cron_schedule="30 2 * * *",
     execution_timezone="UTC",
-    description="The whole build when a landing file, a setting or the code changed; else loads and checks.",
+    description="The whole build when a landing file, a setting or the code changed; else freshness checks.",
 )
 def nightly_schedule(context: dg.ScheduleEvaluationContext, build: BuildResource) -> dg.RunRequest:
     return nightly_request(build)

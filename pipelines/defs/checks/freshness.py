@@ -21,6 +21,11 @@ CHECK_NAME = "source_freshness"  # the Dagster check on each raw asset
 CHECK_PREFIX = "source_freshness"  # audit.check_results: source_freshness:raw.<feed>
 
 
+def freshness_check_keys() -> list[dg.AssetCheckKey]:
+    """Every feed's freshness check: what a run with nothing new still executes (ages keep growing)."""
+    return [dg.AssetCheckKey(dg.AssetKey(["raw", feed]), CHECK_NAME) for feed in FEEDS]
+
+
 def last_loaded_at(con: duckdb.DuckDBPyConnection, feed: str) -> datetime | None:
     """max(_loaded_at) of raw.<feed>; None when the table is missing or empty (never delivered)."""
     if not table_exists(con, "raw", feed):
