@@ -112,14 +112,18 @@ def test_the_nightly_schedule_builds_what_changed(settings) -> None:
 def test_a_run_with_nothing_new_checks_freshness_and_stops(tmp_path: Path) -> None:
     data = tmp_path / "data"
     simulate(out=data / "landing", customers=120, days=10, seed=7)
+    # a file the loader rejects (a repeated column): the build exits 3 and names it
+    write(data / "landing" / "pos" / "bad.csv", POS_HEADER + ",sku\n" + pos_line("T1") + ",x\n")
     settings = load_settings(data_dir=data, env={})
     full = run_pipeline(settings)
     assert full.success, full.failures
+    assert full.exit_code == 3 and [f for f in full.rejected_files if "pos/bad.csv" in f]
     assert full.nothing_new_since is None and "marts.customer_360" in full.materialized
     built = os.stat(data / "warehouse" / "crm360.duckdb").st_mtime_ns
 
     again = run_pipeline(settings)
-    assert again.success and again.exit_code == 0
+    # still unloaded in the landing: named again, with the same status
+    assert again.success and again.exit_code == 3 and again.rejected_files == full.rejected_files
     assert again.nothing_new_since == full.run_id
     assert again.materialized == set() and again.unbuilt == []
     with duckdb.connect(str(data / "warehouse" / "crm360.duckdb"), read_only=True) as con:
