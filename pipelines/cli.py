@@ -70,7 +70,12 @@ def simulate(customers: int, days: int, seed: int, start_date, out: Path | None,
     is_flag=True,
     help="Build everything even when nothing changed since the last complete build.",
 )
-def run(data_dir: Path | None, selection: str | None, force: bool) -> None:
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Rebuild every incremental dbt model from raw (dbt --full-refresh); implies --force.",
+)
+def run(data_dir: Path | None, selection: str | None, force: bool, full_refresh: bool) -> None:
     """Materialize every asset in-process into <data dir>/warehouse/crm360.duckdb.
 
     With no new landing file and the same settings and code as the last complete build, only the
@@ -86,7 +91,7 @@ def run(data_dir: Path | None, selection: str | None, force: bool) -> None:
 
     settings = load_settings(data_dir=data_dir)
     try:
-        summary = run_pipeline(settings, selection=selection, force=force)
+        summary = run_pipeline(settings, selection=selection, force=force, full_refresh=full_refresh)
     except (LandingMissing, SelectionError) as exc:
         click.echo(f"crm360 run: {exc}", err=True)
         sys.exit(EXIT_REFUSED)

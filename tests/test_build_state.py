@@ -136,6 +136,8 @@ def test_a_run_with_nothing_new_checks_freshness_and_stops(tmp_path: Path) -> No
     assert checks == {f"source_freshness:raw.{f}" for f in FEEDS}
     assert os.stat(data / "warehouse" / "crm360.duckdb").st_mtime_ns >= built
 
-    forced = run_pipeline(settings, force=True)
-    assert forced.success and forced.nothing_new_since is None
-    assert "marts.customer_360" in forced.materialized
+    rebuilt = run_pipeline(settings, full_refresh=True)  # from raw: every incremental model again
+    assert rebuilt.success and rebuilt.nothing_new_since is None
+    assert "marts.customer_360" in rebuilt.materialized
+    commands = [ln for ln in rebuilt.log_path.read_text().splitlines() if "Running dbt command" in ln]
+    assert len(commands) == 3 and all("--full-refresh" in ln for ln in commands)

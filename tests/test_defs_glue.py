@@ -262,3 +262,15 @@ def test_a_symlink_is_listed_with_its_own_size_not_its_targets(landing: Path) ->
     # lstat: the link's length (of "/etc/passwd") and its own mtime, the target is never opened
     assert entry == f"pos/p.csv:{len('/etc/passwd')}:1600000000000000000"
     assert Path("/etc/passwd").stat().st_size != len("/etc/passwd")
+
+
+def test_a_full_refresh_run_adds_the_flag_to_dbt_build() -> None:
+    from pipelines.defs.assets.dbt import FULL_REFRESH_TAG, build_command
+    from pipelines.defs.kpi_resource import KpiResource
+    from pipelines.defs.resources import DbtResource
+
+    dbt = DbtResource(project_dir=str(DBT_PROJECT_DIR), dbt_executable=str(DBT_EXECUTABLE), unit_tests=True)
+    plain = build_command(KpiResource(), dbt, {})
+    assert plain[:2] == ["build", "--vars"] and "--full-refresh" not in plain
+    assert build_command(KpiResource(), dbt, {FULL_REFRESH_TAG: "true"}) == [*plain, "--full-refresh"]
+    assert "--full-refresh" not in build_command(KpiResource(), dbt, {FULL_REFRESH_TAG: "false"})

@@ -10,6 +10,7 @@ import dagster as dg
 from rich.console import Console
 
 from pipelines.config import Settings
+from pipelines.defs.assets.dbt import FULL_REFRESH_TAG
 from pipelines.defs.build_state import build_inputs, unchanged_since, write_state
 from pipelines.defs.checks.freshness import freshness_check_keys
 from pipelines.defs.definitions import FULL_BUILD_JOB, build_definitions
@@ -111,6 +112,7 @@ def run_pipeline(
     instance: dg.DagsterInstance | None = None,
     log_name: str = "run",
     force: bool = False,
+    full_refresh: bool = False,
 ) -> RunSummary:
     """Execute the code location's full-build job (or a selection of it) in-process; never raises for
     a failed asset.
@@ -124,7 +126,7 @@ def run_pipeline(
     # A whole run with no new landing file and the same settings and code only loads and checks the
     # feeds (freshness keeps ageing); `force` builds everything anyway.
     inputs = build_inputs(settings) if selection is None else None
-    nothing_new = unchanged_since(settings, inputs) if inputs and not force else None
+    nothing_new = unchanged_since(settings, inputs) if inputs and not (force or full_refresh) else None
     started = time.perf_counter()
     defs = build_definitions(settings)
     validate_selection(selection, defs.resolve_asset_graph())
@@ -152,7 +154,7 @@ def run_pipeline(
                 asset_selection=keys,
                 raise_on_error=False,
                 run_config={"loggers": {"progress": {}}},
-                tags=cli_run_tags(),
+                tags={**cli_run_tags(), **({FULL_REFRESH_TAG: "true"} if full_refresh else {})},
             )
     finally:
         if owned:

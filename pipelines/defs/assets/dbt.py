@@ -23,6 +23,8 @@ PRE_IDENTITY = "tag:pre_identity"
 # between core and marts: a failed gate leaves the marts of that run unbuilt.
 MARTS = "path:models/marts"
 PARTIAL_PARSE = "partial_parse.msgpack"
+# A run tagged so rebuilds every incremental dbt model from raw (dbt build --full-refresh).
+FULL_REFRESH_TAG = "crm360/full_refresh"
 
 
 @contextmanager
@@ -80,6 +82,13 @@ def keep_parse_state(target_path: Path) -> None:
                 shutil.rmtree(old, ignore_errors=True)
 
 
+def build_command(kpi: KpiResource, dbt: DbtResource, run_tags: dict[str, str]) -> list[str]:
+    """`dbt build` with the run's vars, the resource's options, and `--full-refresh` when the run asks
+    for a rebuild from raw (`crm360 run --full-refresh`, or the tag on a run launched from the UI)."""
+    refresh = ["--full-refresh"] if run_tags.get(FULL_REFRESH_TAG) == "true" else []
+    return ["build", *vars_args(kpi, dbt), *dbt.build_args(), *refresh]
+
+
 def _build(
     context: dg.AssetExecutionContext,
     dbt: DbtResource,
@@ -87,7 +96,7 @@ def _build(
     kpi: KpiResource,
 ):
     with dbt_environ(warehouse):
-        args = ["build", *vars_args(kpi, dbt), *dbt.build_args()]
+        args = build_command(kpi, dbt, dict(context.run.tags))
         invocation = dbt.cli(args, context=context, raise_on_error=False)
     yield from invocation.stream()
     keep_parse_state(invocation.target_path)
