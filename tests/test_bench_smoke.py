@@ -20,7 +20,7 @@ from pipelines.bench.memory import PAGE, descendants, tree_rss
 from pipelines.bench.model_profile import profile
 from pipelines.bench.references import model_order
 from pipelines.bench.report import fit_exponent, scaling
-from pipelines.bench.run import link_landing
+from pipelines.bench.landing import link_landing
 from pipelines.bench.stages import STAGES, StepTime, stage_of, stage_seconds
 
 CUSTOMERS, DAYS = 200, 10
