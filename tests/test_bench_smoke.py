@@ -16,11 +16,11 @@ from click.testing import CliRunner
 
 from pipelines.bench.baseline import identity_figures
 from pipelines.bench.cli import bench, parse_references, parse_scales
+from pipelines.bench.landing import link_landing
 from pipelines.bench.memory import PAGE, descendants, tree_rss
 from pipelines.bench.model_profile import profile
 from pipelines.bench.references import model_order
 from pipelines.bench.report import fit_exponent, scaling
-from pipelines.bench.landing import link_landing
 from pipelines.bench.stages import STAGES, StepTime, stage_of, stage_seconds
 
 CUSTOMERS, DAYS = 200, 10
