@@ -125,7 +125,7 @@ def test_crm360_run_exits_with_the_documented_status(
     import pipelines.defs.runner as runner
 
     summary = RunSummary(run_id="r1", success=success, seconds=1.0, rejected_files=rejected)
-    monkeypatch.setattr(runner, "run_pipeline", lambda settings, selection=None: summary)
+    monkeypatch.setattr(runner, "run_pipeline", lambda settings, selection=None, **_: summary)
     (tmp_path / "landing").mkdir()
     result = CliRunner().invoke(cli.main, ["run", "--data-dir", str(tmp_path)])
     assert result.exit_code == expected, result.output
