@@ -14,8 +14,9 @@ import duckdb
 from sources.contracts import FeedContract
 from sources.ingest.batch import BATCH_FILES
 from sources.ingest.files import LandingFile
+from sources.ingest.jsonl_sql import jsonl_records_sql
 from sources.ingest.loadable import has_required_sql
-from sources.ingest.readers import StagedFile, jsonl_records_sql
+from sources.ingest.readers import StagedFile
 from sources.lib.sqltext import lit, strip_cr_sql
 
 # Uncompressed bytes read together: 256 MB is ~650k simulated web events (~400 B each), about
