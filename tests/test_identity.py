@@ -40,6 +40,8 @@ class Runs:
     summary2: dict
     bridge: dict[str, object]
     conflict: dict[str, object]
+    since1: dict[tuple[str, str], object]
+    since2: dict[tuple[str, str], object]
 
 
 def _keys(db: Path) -> Keys:
@@ -51,6 +53,17 @@ def _keys(db: Path) -> Keys:
     finally:
         con.close()
     return {(s, r): k for s, r, k in rows}
+
+
+def _key_since(db: Path) -> dict[tuple[str, str], object]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT source_system, source_record_id, key_since FROM core.customer_identity_map"
+        ).fetchall()
+    finally:
+        con.close()
+    return {(s, r): t for s, r, t in rows}
 
 
 def _resolve(db: Path, run_id: str) -> dict:
@@ -71,14 +84,27 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     db, truth1 = tmp / "warehouse.duckdb", tmp / "records.csv"
     write_records(db, first, truth1)
     summary1 = _resolve(db, "run-1")
-    keys1 = _keys(db)
+    keys1, since1 = _keys(db), _key_since(db)
     a, b = bridge_persons(persons)
     c, d = conflict_persons(persons)
     bridge, conflict = bridge_record(a, b, 1), conflict_record(c, d, 2)
     write_records(db, [*records, bridge, conflict])
     write_truth(tmp / "records2.csv", [*records, bridge, conflict])
     summary2 = _resolve(db, "run-2")
-    return Runs(db, truth1, persons, first, keys1, _keys(db), summary1, summary2, bridge, conflict)
+    return Runs(
+        db,
+        truth1,
+        persons,
+        first,
+        keys1,
+        _keys(db),
+        summary1,
+        summary2,
+        bridge,
+        conflict,
+        since1,
+        _key_since(db),
+    )
 
 
 def _person_keys(runs: Runs, keys: Keys, person: Person) -> set[str]:
@@ -152,6 +178,18 @@ def test_keys_are_stable_and_changes_are_audited(runs: Runs) -> None:
     retired = next(iter((ka | kb) - {survivor}))
     assert ("merge", survivor, retired) in changes
     assert keys_status[retired] == "retired" and keys_status[survivor] == "active"
+
+
+def test_key_since_moves_only_with_the_key(runs: Runs) -> None:
+    """Incremental facts re-key the rows of records whose key_since is newer than their last build:
+    it must stay put while a record keeps its key and move when the record is new or changes key."""
+    first_run = max(runs.since1.values())
+    assert all(t is not None for t in runs.since2.values())
+    moved = [r for r in runs.keys2 if r not in runs.keys1 or runs.keys1[r] != runs.keys2[r]]
+    kept = [r for r in runs.keys1 if runs.keys2[r] == runs.keys1[r]]
+    assert moved and kept
+    assert all(runs.since2[r] > first_run for r in moved)
+    assert all(runs.since2[r] == runs.since1[r] for r in kept)
 
 
 def test_guard_stops_a_record_that_bridges_two_accounts(runs: Runs) -> None:

@@ -28,19 +28,28 @@ def greedy_assign(rows: list[tuple[int, str, int, int]]) -> dict[int, str]:
     return taken_comp
 
 
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    """Whether `table` ("db".schema.name) has `column`."""
+    return column in [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
+
+
 def assign_keys(con: duckdb.DuckDBPyConnection, prev_clusters: str | None, prev_keys: str | None) -> int:
-    """Create km_rec(rid, comp, old_key, customer_key, is_new_key); return the number of new keys.
+    """Create km_rec(rid, comp, old_key, old_key_since, customer_key, is_new_key); return the number
+    of new keys.
 
     prev_clusters is last run's core.customer_identity_map and prev_keys core.identity_keys (None on
     the first run). Uncontested components (one old key, which no other component claims) are assigned
     in SQL; the contested rest (merges and splits, usually < 0.1%) in Python.
     """
-    old = ""
+    old, old_cols = "", "NULL::VARCHAR AS old_key, NULL::TIMESTAMPTZ AS old_key_since"
     if prev_clusters:
         old = f"LEFT JOIN {prev_clusters} p USING (source_system, source_record_id)"
+        # A map written before key_since existed: every record counts as changed once.
+        since = "p.key_since" if _has_column(con, prev_clusters, "key_since") else "NULL::TIMESTAMPTZ"
+        old_cols = f"p.customer_key AS old_key, {since} AS old_key_since"
     con.execute(f"""
         CREATE OR REPLACE TABLE km_rec AS
-        SELECT f.rid, f.comp, {"p.customer_key" if prev_clusters else "NULL::VARCHAR"} AS old_key
+        SELECT f.rid, f.comp, {old_cols}
         FROM final_labels f JOIN rec r USING (rid) {old}
     """)
     seq = f"LEFT JOIN {prev_keys} k ON k.customer_key = o.old_key" if prev_keys else ""

@@ -10,7 +10,8 @@ DDL = """
 CREATE SCHEMA IF NOT EXISTS {db}.core;
 CREATE SCHEMA IF NOT EXISTS {db}.audit;
 -- core.customer_identity_map is replaced each run (CREATE OR REPLACE ... AS): one row per input
--- record (source_system, source_record_id, customer_key, match_probability, matched_by). It is also
+-- record (source_system, source_record_id, customer_key, match_probability, matched_by, key_since:
+-- when the record got its current key, which incremental facts use to re-key only moved records). It is also
 -- the persistent record -> key state the next run maps its clusters onto; every change of a record's
 -- key is appended to audit.identity_key_history.
 CREATE TABLE IF NOT EXISTS {db}.core.identity_keys (
@@ -77,7 +78,9 @@ def _statements(db: str, run_id: str, model_json: str | None, summary_json: str)
             f"""CREATE OR REPLACE TABLE {db}.core.customer_identity_map AS
         SELECT r.source_system, r.source_record_id, k.customer_key,
                CAST(m.match_probability AS DOUBLE) AS match_probability,
-               coalesce(m.matched_by, 'singleton') AS matched_by
+               coalesce(m.matched_by, 'singleton') AS matched_by,
+               CASE WHEN k.old_key IS NOT DISTINCT FROM k.customer_key AND k.old_key_since IS NOT NULL
+                    THEN k.old_key_since ELSE now() END AS key_since
         FROM km_rec k {rec_key} LEFT JOIN record_match m USING (rid)""",
             [],
         )
