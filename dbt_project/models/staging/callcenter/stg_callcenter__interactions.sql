@@ -1,8 +1,37 @@
 -- One row per call-center interaction: latest load of each interaction_id, contact details normalized.
+--
+-- Incremental like stg_pos__transaction_lines, so that fct_interactions, incremental too, can
+-- take only the interactions loaded since its last build (loaded_at) without this model
+-- restating every interaction each run: loads at or after the newest one staged replace their
+-- interaction_ids (delete+insert), and so do interactions staged under other customer_ref patterns.
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='interaction_id',
+        on_schema_change='append_new_columns'
+    )
+}}
 
 with source as (
 
-    select * from {{ latest_load_rows(source('raw', 'callcenter'), ['interaction_id']) }}
+    -- '>=' and delete+insert: see stg_web__events
+    {%- set new_loads -%}
+    _loaded_at >= coalesce(
+        (select timezone('UTC', max(loaded_at)) from {{ this }}), '-infinity'::timestamptz
+    )
+    {%- if is_incremental() %}
+    -- restaged from all their loads when the customer_ref patterns classify them otherwise
+    or interaction_id in (
+        select interaction_id from {{ this }}
+        where {{ customer_ref_outdated('customer_ref', 'callcenter', this) }}
+    )
+    {%- endif %}
+    {%- endset %}
+    select * from {{ latest_load_rows(
+        source('raw', 'callcenter'), ['interaction_id'], where=new_loads if is_incremental() else none
+    ) }}
 
 ),
 
