@@ -3,18 +3,46 @@
 -- hold; handle = talk + hold + wrap (after-contact work). Timings are null when the contact
 -- was never answered. The customer is the one identity resolution gave the interaction, else
 -- the customer of the transaction it is about (order_ref). Key: interaction_id.
+--
+-- Incremental (macros/core/incremental.sql, delete+insert by interaction_id): a run re-derives
+-- interactions loaded since the last build and those whose own record or order belongs to a
+-- customer whose key or golden versions changed.
 
-with interactions as (
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='interaction_id',
+        on_schema_change='append_new_columns'
+    )
+}}
+{{ incremental_fact_depends_on() }}
 
-    select * from {{ ref('stg_callcenter__interactions') }}
-
-),
-
-identity_map as (
+with identity_map as (
 
     select source_system, source_record_id, customer_key
     from {{ source('core', 'customer_identity_map') }}
     where source_system in ('callcenter', 'pos')
+
+),
+{%- if is_incremental() %}
+
+changed_records as (
+
+    select source_record_id from identity_map
+    where customer_key in {{ changed_customer_keys(fact_watermark()) }}
+
+),
+{%- endif %}
+
+interactions as (
+
+    select * from {{ ref('stg_callcenter__interactions') }}
+    {%- if is_incremental() %}
+    where loaded_at > {{ fact_watermark() }}
+        or interaction_id in (select source_record_id from changed_records)
+        or order_ref in (select source_record_id from changed_records)
+    {%- endif %}
 
 ),
 
@@ -63,6 +91,7 @@ select
     resolved.abandoned,
     resolved.resolved,
     resolved.csat,
-    resolved.nps
+    resolved.nps,
+    {{ fact_built_at() }} as _built_at
 from resolved
 {{ join_customer_version('customer_version', 'resolved.customer_key', 'resolved.started_at') }}

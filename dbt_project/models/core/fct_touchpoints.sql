@@ -3,14 +3,35 @@
 -- contact, a campaign message received (treatment cell only; the control cell got nothing) and
 -- a campaign response. value: net purchase amount, refunds negative; null where no money moved.
 -- Touchpoints without a customer (anonymous visits and sales) are left out. Key: touchpoint_key.
+--
+-- Incremental: the incremental facts it reads rewrite whole browsers, transactions and
+-- interactions and stamp them with _built_at; a run takes the groups they rewrote since this
+-- model's last build and replaces them (delete+insert on _source_group: a browser's sessions,
+-- a transaction, an interaction), so a session that a late event merged away disappears. Such a
+-- group is taken with its rows that lost their customer, to delete the old ones; the post-hook
+-- drops them. The campaign facts are tables rebuilt every run: their rows are replaced whole.
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='_source_group',
+        on_schema_change='append_new_columns',
+        post_hook="delete from {{ this }} where customer_key is null"
+    )
+}}
+
+{#- incremental: the rebuilt groups, with or without a customer; full: the known customers' rows #}
+{%- set rebuilt = '_built_at > ' ~ fact_watermark() if is_incremental() else 'customer_key is not null' %}
 
 with sessions as (
 
     select
         customer_key, session_started_at as touched_at, channel_key, 'web_session' as touchpoint_type,
-        'web' as source_system, session_id as source_record_id, null as value
+        'web' as source_system, session_id as source_record_id, null as value,
+        'web:' || anonymous_id as _source_group
     from {{ ref('fct_web_sessions') }}
-    where customer_key is not null
+    where {{ rebuilt }}
 
 ),
 
@@ -18,9 +39,9 @@ purchases as (
 
     select
         any_value(customer_key), min(transaction_at), arg_min(channel_key, line_number), 'purchase',
-        'pos', transaction_id, sum(amount)
+        'pos', transaction_id, sum(amount), 'purchase:' || transaction_id
     from {{ ref('fct_order_lines') }}
-    where customer_key is not null
+    where {{ rebuilt }}
     group by transaction_id
 
 ),
@@ -29,9 +50,9 @@ returns as (
 
     select
         any_value(customer_key), min(returned_at), arg_min(channel_key, line_number), 'return',
-        'pos', transaction_id, -sum(refund_amount)
+        'pos', transaction_id, -sum(refund_amount), 'return:' || transaction_id
     from {{ ref('fct_returns') }}
-    where customer_key is not null
+    where {{ rebuilt }}
     group by transaction_id
 
 ),
@@ -39,9 +60,10 @@ returns as (
 contacts as (
 
     select
-        customer_key, started_at, channel_key, 'service_contact', 'callcenter', interaction_id, null
+        customer_key, started_at, channel_key, 'service_contact', 'callcenter', interaction_id, null,
+        'callcenter:' || interaction_id
     from {{ ref('fct_interactions') }}
-    where customer_key is not null
+    where {{ rebuilt }}
 
 ),
 
@@ -49,7 +71,7 @@ campaign_messages as (
 
     select
         customer_key, launched_at, channel_key, 'campaign_sent', 'campaign_audience',
-        campaign_id || '/' || account_id, null
+        campaign_id || '/' || account_id, null, 'campaign_audience'
     from {{ ref('fct_campaign_audience') }}
     where customer_key is not null and is_treatment
 
@@ -58,7 +80,8 @@ campaign_messages as (
 campaign_responses as (
 
     select
-        customer_key, responded_at, channel_key, 'campaign_response', 'response_list', response_id, null
+        customer_key, responded_at, channel_key, 'campaign_response', 'response_list', response_id, null,
+        'response_list'
     from {{ ref('fct_campaign_responses') }}
     where customer_key is not null
 
@@ -84,5 +107,7 @@ select
     touchpoint_type,
     source_system,
     source_record_id,
-    cast(value as decimal(14, 2)) as value
+    cast(value as decimal(14, 2)) as value,
+    _source_group,
+    {{ fact_built_at() }} as _built_at
 from touchpoints

@@ -8,14 +8,35 @@
 -- starts a new session; exactly 30 minutes does not. session_id is derived from the browser and
 -- the session's first event time, so it stays the same while that first event does.
 --
--- A full rebuild every run, not incremental: customer keys follow the identity map, which is
--- rewritten by every identity run, and a late event can merge or split sessions around it.
+-- Incremental by browser (macros/core/incremental.sql): a run re-derives every event of each
+-- browser (anonymous_id) with an event loaded since the last build (a late event can merge or
+-- split sessions around it, also across midnight), whose events were attributed to a customer
+-- whose key changed, or whose login accounts now belong to such a customer, and replaces the
+-- browser's rows wholesale (delete+insert on the non-unique anonymous_id). Re-sessionising the
+-- browser's whole history keeps session_number right. Strategy measured: docs/performance.md.
 --
 -- Built per browser bucket (macro web_event_buckets: at most 5M events each, 10 at 1M customers),
 -- unioned: every join and window here is per browser, and one sort over all 50M events cost 26%
 -- more than ten of 5M.
 
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='anonymous_id',
+        on_schema_change='append_new_columns'
+    )
+}}
+{{ incremental_fact_depends_on() }}
+
 {%- set buckets = web_event_buckets() %}
+{%- if is_incremental() %}
+with changed_browsers as materialized (
+
+    {{ changed_web_browsers(fact_watermark()) }}
+
+)
+{%- endif %}
 {% for bucket in range(buckets) %}
 {% if not loop.first %}union all{% endif %}
 select * from (
@@ -26,7 +47,9 @@ with events as (
         event_id, anonymous_id, account_id, event_type, occurred_at, url, referrer,
         product_sku, utm_source, utm_medium, utm_campaign
     from {{ ref('stg_web__events') }}
-    {% if buckets > 1 %}where hash(anonymous_id) % {{ buckets }} = {{ bucket }}{% endif %}
+    where true
+    {% if buckets > 1 %}and hash(anonymous_id) % {{ buckets }} = {{ bucket }}{% endif %}
+    {% if is_incremental() %}and anonymous_id in (select anonymous_id from changed_browsers){% endif %}
 
 ),
 
@@ -55,7 +78,9 @@ browser_logins as (
         ) as login_order
     from {{ ref('int_web_anonymous_links') }} as links
     inner join accounts on accounts.account_id = links.account_id
-    {% if buckets > 1 %}where hash(links.anonymous_id) % {{ buckets }} = {{ bucket }}{% endif %}
+    where true
+    {% if buckets > 1 %}and hash(links.anonymous_id) % {{ buckets }} = {{ bucket }}{% endif %}
+    {% if is_incremental() %}and links.anonymous_id in (select anonymous_id from changed_browsers){% endif %}
 
 ),
 
@@ -127,7 +152,8 @@ select
     utm_source,
     utm_medium,
     utm_campaign,
-    case when utm_campaign is not null then {{ surrogate_key(['utm_campaign']) }} end as campaign_key
+    case when utm_campaign is not null then {{ surrogate_key(['utm_campaign']) }} end as campaign_key,
+    {{ fact_built_at() }} as _built_at
 from sessionized
 )
 {% endfor %}

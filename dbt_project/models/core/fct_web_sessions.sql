@@ -2,6 +2,20 @@
 -- 30 minutes (sessionized in fct_web_events). Traffic source = utm tags of the session's first
 -- event; converted = the session reached checkout. The customer is the last one known among
 -- the session's events. Key: session_id.
+--
+-- Incremental by browser, like fct_web_events: a run re-aggregates every browser whose events
+-- fct_web_events rewrote since this model's last build (it rewrites browsers whole) and
+-- replaces the browser's sessions (delete+insert on anonymous_id), so sessions that a late event
+-- merged or re-started disappear with their browser's old rows.
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='anonymous_id',
+        on_schema_change='append_new_columns'
+    )
+}}
 
 with events as (
 
@@ -10,6 +24,11 @@ with events as (
         -- event order within the session, for first / last values
         struct_pack(occurred_at, event_id) as event_order
     from {{ ref('fct_web_events') }}
+    {%- if is_incremental() %}
+    where anonymous_id in (
+        select anonymous_id from {{ ref('fct_web_events') }} where _built_at > {{ fact_watermark() }}
+    )
+    {%- endif %}
 
 ),
 
@@ -60,5 +79,6 @@ select
     first_event.utm_campaign as utm_campaign,
     case when first_event.utm_campaign is not null then {{ surrogate_key(['first_event.utm_campaign']) }} end
         as campaign_key,
-    'web' as channel_key
+    'web' as channel_key,
+    {{ fact_built_at() }} as _built_at
 from sessions
