@@ -9,7 +9,9 @@
 -- model's last build and replaces them (delete+insert on _source_group: a browser's sessions,
 -- a transaction, an interaction), so a session that a late event merged away disappears. Such a
 -- group is taken with its rows that lost their customer, to delete the old ones; the post-hook
--- drops them. The campaign facts are tables rebuilt every run: their rows are replaced whole.
+-- drops them (and, once, the rows of a table built before _source_group existed, which the
+-- first run re-derives whole). The campaign facts are tables rebuilt every run: their rows are
+-- replaced whole.
 
 {{
     config(
@@ -17,7 +19,7 @@
         incremental_strategy='delete+insert',
         unique_key='_source_group',
         on_schema_change='append_new_columns',
-        post_hook="delete from {{ this }} where customer_key is null"
+        post_hook="delete from {{ this }} where customer_key is null or _source_group is null"
     )
 }}
 
