@@ -93,7 +93,8 @@
 
 {#
     fct_web_events: the browsers (anonymous_id) to re-sessionise and re-attribute whole since
-    `since`: those with an event loaded since (new, late or corrected), those with an event that
+    `since`: those with an event loaded since (new, late or corrected) and the browser such an
+    event had before (a correction of anonymous_id), those with an event that
     is a contact record and got a new key, those with events attributed to a customer whose key
     changed (they may belong to another one now), and those whose login accounts belong to such a
     customer now (int_customer_account_keys votes by the account's records: a vote moves only
@@ -101,6 +102,10 @@
 #}
 {% macro changed_web_browsers(since) -%}
     select anonymous_id from {{ ref('stg_web__events') }} where loaded_at > {{ since }}
+    union
+    -- the browser a corrected event had before: its other events re-sessionise without it
+    select anonymous_id from {{ this }}
+    where event_id in (select event_id from {{ ref('stg_web__events') }} where loaded_at > {{ since }})
     union
     -- events that are contact records and got a new customer key
     select events.anonymous_id
@@ -115,4 +120,20 @@
     from {{ ref('int_web_anonymous_links') }} as links
     inner join {{ ref('int_customer_account_keys') }} as accounts on accounts.account_id = links.account_id
     where accounts.customer_key in {{ changed_customer_keys(since) }}
+{%- endmacro %}
+
+{#
+    fct_web_events' post-hook: an event whose anonymous_id a correction changed was just written
+    under its new browser; its row under the old browser is gone when that browser was rewritten
+    too, but not when the event was the old browser's last one (no batch row carries that browser).
+    Delete rows older than this run's whose event_id this run wrote.
+#}
+{% macro drop_moved_web_events() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where _built_at < (select max(_built_at) from {{ this }})
+        and event_id in (select event_id from {{ this }} where _built_at = (select max(_built_at) from {{ this }}))
+    {%- else -%}
+    select 1
+    {%- endif -%}
 {%- endmacro %}

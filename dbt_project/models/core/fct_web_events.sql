@@ -13,7 +13,8 @@
 -- split sessions around it, also across midnight), whose events were attributed to a customer
 -- whose key changed, or whose login accounts now belong to such a customer, and replaces the
 -- browser's rows wholesale (delete+insert on the non-unique anonymous_id). Re-sessionising the
--- browser's whole history keeps session_number right. Strategy measured: docs/performance.md.
+-- browser's whole history keeps session_number right; an event corrected to another browser is
+-- re-derived under both, and its old row dropped by the post-hook. Strategy: docs/performance.md.
 --
 -- Built per browser bucket (macro web_event_buckets: at most 5M events each, 10 at 1M customers),
 -- unioned: every join and window here is per browser, and one sort over all 50M events cost 26%
@@ -24,7 +25,8 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='anonymous_id',
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        post_hook="{{ drop_moved_web_events() }}"
     )
 }}
 {{ incremental_fact_depends_on() }}
