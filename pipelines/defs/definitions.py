@@ -83,6 +83,11 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         jobs=[all_assets_job],
         schedules=[nightly_schedule],
         sensors=[landing_files_sensor, record_build],
+        # Every step writes the one warehouse and the pool runs them one at a time, so a run gains
+        # nothing from a process per step and would pay Python, definitions and dbt start-up in
+        # each: every job (UI, schedule, sensor, crm360 run) executes its steps in one process,
+        # which also keeps one resident dbt process for all its dbt steps.
+        executor=dg.in_process_executor,
     )
 
 
