@@ -14,7 +14,7 @@ import pytest
 
 from pipelines.config import REPO_ROOT
 from pipelines.defs.dbt_worker import launcher
-from pipelines.defs.dbt_worker.protocol import socket_path
+from pipelines.defs.dbt_worker.protocol import log_path, socket_path
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
@@ -69,8 +69,8 @@ def test_one_resident_process_serves_every_command(env: dict[str, str], tmp_path
         code, events, _ = client(["run", "--select", "no_such_model"], env)
         assert code == 0 and events  # nothing selected: dbt warns and succeeds, as its CLI does
     finally:
-        launcher.stop(launcher._started.pop(os.getpid()))
-    assert not socket_path(os.getpid()).exists()
+        launcher.stop(launcher._started.pop(os.getpid()), os.getpid())
+    assert not socket_path(os.getpid()).exists() and not log_path(os.getpid()).exists()
 
 
 def test_client_without_a_resident_process_fails_clearly(env: dict[str, str], monkeypatch) -> None:
@@ -78,3 +78,9 @@ def test_client_without_a_resident_process_fails_clearly(env: dict[str, str], mo
     from pipelines.defs.dbt_worker.client import main
 
     assert main(["--version"]) == 2
+
+
+def test_a_resident_process_that_cannot_start_is_an_error_naming_its_log(env, monkeypatch) -> None:
+    monkeypatch.setattr(launcher.sys, "executable", "/bin/false")
+    with pytest.raises(RuntimeError, match="did not start"):
+        launcher.ensure_running(env)

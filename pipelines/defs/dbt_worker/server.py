@@ -148,14 +148,12 @@ def serve(path: Path, owner: int, idle: float = IDLE_SECONDS) -> None:
 def main() -> None:
     path, owner = Path(sys.argv[1]), int(sys.argv[2])
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # unwind: the socket file is removed
-    with open(log_path(owner), "a", encoding="utf-8") as log:
-        sys.stderr = log
-        import dbt.cli.main  # noqa: F401  (imported once, before the first request)
+    import dbt.cli.main  # noqa: F401  (imported once, before the socket opens for requests)
 
-        _track_environments()
-
+    _track_environments()
+    with contextlib.suppress(SystemExit):
         serve(path, owner)
-    # a clean stop leaves nothing behind; an error kept the log (and its traceback) in place
+    # a clean stop leaves nothing behind; a crash keeps the log (stderr, from the launcher)
     log_path(owner).unlink(missing_ok=True)
 
 
