@@ -55,6 +55,11 @@ ENV_VARS: dict[str, tuple[str, str]] = {
         "Also run dbt's unit tests in the pipeline's dbt builds (off by default: they check model logic "
         "on fixed fixture rows, `make test` runs them, and a run's new data gives them nothing new).",
     ),
+    "dbt_resident": (
+        "CRM360_DBT_RESIDENT",
+        "Serve every dbt step of a run from one resident dbt process (on by default; `false` starts "
+        "a `dbt` process per step, as dagster-dbt does by default).",
+    ),
     "customer_ref_patterns": (
         "CRM360_CUSTOMER_REF_PATTERNS",
         "Which `customer_ref` of a feed is an account id and which a loyalty card: JSON "
@@ -176,6 +181,8 @@ class Settings:
     # dbt unit tests in production runs cost a fixed 16-17 s per run at every scale (crm360 bench);
     # dbt's own guidance is to run them in development and CI, where make test does.
     dbt_unit_tests: bool = False
+    # One dbt process per run instead of one per dbt step: Python and dbt start once (docs/performance.md).
+    dbt_resident: bool = True
     feeds: dict[str, FeedRule] = field(default_factory=lambda: parse_feed_rules(None))  # CRM360_FEEDS
     distribution: DistributionSettings = field(default_factory=DistributionSettings)  # quality/calibration.py
     plausibility: Plausibility = field(default_factory=Plausibility)  # load-time bounds, sources/contracts.py
@@ -227,6 +234,7 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
         kpi=_kpi_settings(env),
         gx_max_batches=int(env.get("CRM360_GX_MAX_BATCHES") or _default("gx_max_batches")),
         dbt_unit_tests=env.get("CRM360_DBT_UNIT_TESTS", "").lower() in ("1", "true", "yes"),
+        dbt_resident=env.get("CRM360_DBT_RESIDENT", "true").lower() not in ("0", "false", "no"),
         feeds=parse_feed_rules(env.get("CRM360_FEEDS")),
         distribution=distribution_settings(env),
         plausibility=parse_plausibility(env.get(SALES_SINCE_ENV), env.get(MAX_AGE_ENV)),

@@ -208,6 +208,7 @@ ENVIRON_ALLOWED = (
     "pipelines.cli",
     "pipelines.defs.assets.dbt",
     "pipelines.defs.dbt_project",
+    "pipelines.defs.dbt_worker",
     "quality.gx_context",
     "pipelines.bench",
     "sources.dev",

@@ -104,3 +104,15 @@ def test_workspace_yaml_validates_with_the_dagster_cli() -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "All code locations passed validation" in proc.stdout + proc.stderr
+
+
+def test_every_job_runs_in_one_process_with_one_resident_dbt(tmp_path: Path) -> None:
+    """The launched job and the sensor's implicit asset jobs run their steps in one process, whose
+    dbt steps share one resident dbt process; CRM360_DBT_RESIDENT=false goes back to `dbt` per step."""
+    defs = build_definitions(load_settings(tmp_path, env={}))
+    assert defs.resolve_job_def("crm360_full_build").executor_def.name == "in_process"
+    assert defs.resolve_implicit_global_asset_job_def().executor_def.name == "in_process"
+    dbt = defs.resources["dbt"]
+    assert dbt.resident and Path(dbt.dbt_executable).name == "dbt" and "dbt_worker" in dbt.dbt_executable
+    plain = build_definitions(load_settings(tmp_path, env={"CRM360_DBT_RESIDENT": "false"})).resources["dbt"]
+    assert not plain.resident and "dbt_worker" not in plain.dbt_executable

@@ -157,6 +157,7 @@ def test_contact_records_interface(built: tuple[duckdb.DuckDBPyConnection, DbtRu
         "loyalty_card",
         "local_ref",
         "anonymous_id",
+        "loaded_at",  # the incremental watermark
     ]
     records = {
         (r["source_system"], r["source_record_id"]): r

@@ -18,13 +18,26 @@ pytestmark = pytest.mark.integration
 
 SIMULATION = {"customers": 300, "days": 6, "seed": 11}
 FIRST_DAYS = 3
-# Columns that differ by construction between two warehouses: run ids, load and build times (the
-# incremental facts' _built_at, the identity map's key_since), and the
-# customer keys, which stable-key mapping assigns in the order records arrived (the identity map is
-# compared as a partition of records instead).
-UNCOMPARED = ("run_id", "_run_id", "created_run_id", "_loaded_at", "loaded_at", "observed_at", "_load_id",
-              "load_id", "trained_at", "model", "valid_from", "valid_to", "_built_at",
-              "key_since")  # fmt: skip
+# Columns that differ by construction between two warehouses: run ids, load and build times, and key
+# sequence numbers, which stable-key mapping assigns in the order records arrived.
+UNCOMPARED = ("run_id", "_run_id", "created_run_id", "retired_run_id", "_loaded_at", "loaded_at",
+              "observed_at", "_load_id", "load_id", "trained_at", "model", "valid_from", "valid_to",
+              "key_seq", "key_since", "_built_at")  # fmt: skip
+# Customer keys differ between the two warehouses too (the order records arrived decides them), so
+# every customer_key is compared as its customer's canonical record (the smallest record id of its
+# cluster in that warehouse's identity map) and every customer_sk as that record plus the version's
+# first day. A fact left on a retired key, or on a customer's wrong version, then differs.
+CANON = """
+    CREATE OR REPLACE TEMP TABLE canon AS
+    SELECT customer_key, min(source_system || ':' || source_record_id) AS canon
+    FROM core.customer_identity_map GROUP BY customer_key;
+    CREATE OR REPLACE TEMP TABLE canon_sk AS
+    SELECT d.customer_sk, c.canon || '@' || d.valid_from AS canon
+    FROM core.dim_customer d LEFT JOIN canon c USING (customer_key);
+"""
+MAPPED = {"customer_key": "canon", "customer_sk": "canon_sk"}
+# Rows that exist by construction in one warehouse only: keys retired by a merge of a daily run.
+ROW_FILTERS = {"core.identity_keys": "status = 'active'"}
 
 
 def day_of(path: Path) -> str:
@@ -57,13 +70,14 @@ def partition(con: duckdb.DuckDBPyConnection) -> list[tuple[str, ...]]:
 
 
 def compared(column: str) -> bool:
-    c = column.lower()
-    return not (c in UNCOMPARED or "customer_key" in c or c.endswith("_sk") or c.endswith("_run_id"))
+    return column.lower() not in UNCOMPARED and not column.lower().endswith("_run_id")
 
 
 def table_signatures(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int]]:
     """Per staging, core and mart table: rows and an order-independent hash of the compared columns
-    (floating point to 9 significant digits: sums in another order differ in the last bits)."""
+    (floating point to 9 significant digits: sums in another order differ in the last bits), with
+    customer keys and versions canonicalised (CANON)."""
+    con.execute(CANON)
     out = {}
     tables = con.execute(
         "SELECT table_schema, table_name FROM information_schema.tables "
@@ -75,15 +89,49 @@ def table_signatures(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int
             "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
             [schema, table],
         ).fetchall()
-        exprs = [
-            f"printf('%.9g', \"{c}\")" if ty in ("DOUBLE", "FLOAT") else f'"{c}"'
-            for c, ty in cols
-            if compared(c)
-        ] or ["1"]
+        exprs, joins = [], []
+        for i, (c, ty) in enumerate(cols):
+            if not compared(c):
+                continue
+            if c.lower() in MAPPED:
+                joins.append(f'LEFT JOIN {MAPPED[c.lower()]} j{i} ON j{i}.{c.lower()} = t."{c}"')
+                exprs.append(f"j{i}.canon")
+            else:
+                exprs.append(f"printf('%.9g', t.\"{c}\")" if ty in ("DOUBLE", "FLOAT") else f't."{c}"')
+        where = ROW_FILTERS.get(f"{schema}.{table}", "true")
         out[f"{schema}.{table}"] = con.execute(
-            f'SELECT count(*), sum(hash({", ".join(exprs)})::HUGEINT) FROM "{schema}"."{table}"'
+            f'SELECT count(*), sum(hash({", ".join(exprs) or "1"})::HUGEINT) FROM "{schema}"."{table}" t '
+            f"{' '.join(joins)} WHERE {where}"
         ).fetchone()
     return out
+
+
+def test_canonical_keys_catch_a_fact_left_on_a_retired_key() -> None:
+    """The comparison must see a stale key: two warehouses equal up to key names compare equal, and
+    one whose fact still points at a merged-away key does not."""
+
+    def warehouse(keys: dict[str, str], fact_key: str) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect()
+        con.execute("CREATE SCHEMA core")
+        con.execute(
+            "CREATE TABLE core.customer_identity_map "
+            "(source_system VARCHAR, source_record_id VARCHAR, customer_key VARCHAR)"
+        )
+        con.executemany("INSERT INTO core.customer_identity_map VALUES ('pos', ?, ?)", list(keys.items()))
+        con.execute(
+            "CREATE TABLE core.dim_customer (customer_sk VARCHAR, customer_key VARCHAR, valid_from DATE)"
+        )
+        con.execute(
+            "CREATE TABLE core.fct_order_lines AS SELECT 't1' AS transaction_id, ? AS customer_key",
+            [fact_key],
+        )
+        return con
+
+    full = table_signatures(warehouse({"r1": "C1", "r2": "C1"}, "C1"))
+    renamed = table_signatures(warehouse({"r1": "C7", "r2": "C7"}, "C7"))
+    stale = table_signatures(warehouse({"r1": "C7", "r2": "C7"}, "C8"))
+    assert full == renamed
+    assert full["core.fct_order_lines"] != stale["core.fct_order_lines"]
 
 
 def test_day_by_day_runs_equal_a_full_rebuild(tmp_path: Path) -> None:

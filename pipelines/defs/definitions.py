@@ -15,6 +15,7 @@ from pipelines.defs.assets.raw import raw_assets
 from pipelines.defs.build_state import BuildResource
 from pipelines.defs.checks import all_checks as quality_checks
 from pipelines.defs.dbt_project import DBT_EXECUTABLE, dbt_project
+from pipelines.defs.dbt_worker.launcher import CLIENT as RESIDENT_CLIENT
 from pipelines.defs.kpi_resource import KpiResource
 from pipelines.defs.quality_resource import QualityResource
 from pipelines.defs.resources import DbtResource, IdentityResource, LandingResource, WarehouseResource
@@ -55,7 +56,8 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     return {
         "dbt": DbtResource(
             project_dir=dbt_project(),
-            dbt_executable=str(DBT_EXECUTABLE),
+            dbt_executable=str(RESIDENT_CLIENT if settings.dbt_resident else DBT_EXECUTABLE),
+            resident=settings.dbt_resident,
             unit_tests=settings.dbt_unit_tests,
             vars_json=DbtResource.settings_vars(settings),
         ),
@@ -81,6 +83,11 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         jobs=[all_assets_job],
         schedules=[nightly_schedule],
         sensors=[landing_files_sensor, record_build],
+        # Every step writes the one warehouse and the pool runs them one at a time, so a run gains
+        # nothing from a process per step and would pay Python, definitions and dbt start-up in
+        # each: every job (UI, schedule, sensor, crm360 run) executes its steps in one process,
+        # which also keeps one resident dbt process for all its dbt steps.
+        executor=dg.in_process_executor,
     )
 
 

@@ -85,6 +85,8 @@ class DbtResource(DbtCliResource):
     """dagster-dbt's CLI resource plus what the pipeline's dbt builds leave out."""
 
     unit_tests: bool = False  # Settings.dbt_unit_tests
+    # Settings.dbt_resident: dbt_executable is then the client of pipelines/defs/dbt_worker.
+    resident: bool = False
     # dbt vars from the pipeline's own settings, as JSON (the KPI vars come from KpiResource):
     # customer_ref_patterns (pipelines/customer_refs.py).
     vars_json: str = "{}"

@@ -31,3 +31,13 @@
         _source_line as source_line,
         {{ to_utc('_loaded_at') }} as loaded_at
 {%- endmacro %}
+
+
+{#- A row of intermediate.int_contact_records that identity resolution needs: it carries a customer
+    reference or any contact column (the rule each feed's branch of that model applies). -#}
+{% macro contact_bearing() -%}
+    coalesce(
+        account_id, loyalty_card, local_ref, first_name, last_name, email, email_canonical, phone,
+        address_line1, address_line2, city, postcode, region, country, cast(date_of_birth as varchar)
+    ) is not null
+{%- endmacro %}

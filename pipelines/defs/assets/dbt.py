@@ -4,6 +4,7 @@ import functools
 import json
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +12,9 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from pipelines.config import REPO_ROOT
 from pipelines.defs.dbt_project import MANIFEST_PATH, dbt_project, ensure_manifest, translator
+from pipelines.defs.dbt_worker.launcher import ensure_running
 from pipelines.defs.kpi_resource import KpiResource
 from pipelines.defs.resources import WAREHOUSE_POOL, DbtResource, WarehouseResource
 from quality.results import dbt_results_to_check_results, record_results
@@ -42,13 +45,20 @@ def _environ(**values: str) -> Iterator[None]:
 
 
 def dbt_environ(warehouse: WarehouseResource):
-    """The environment dbt's profile reads (profiles.yml): the warehouse file and its memory limit.
+    """The environment dbt's profile reads (profiles.yml): the warehouse file and its memory limit;
+    and where the resident dbt process's client finds Python and this code (pipelines/defs/dbt_worker).
 
-    dbt runs as a subprocess and the Python assets have closed their connections by now (one
+    dbt runs in another process and the Python assets have closed their connections by now (one
     writer at a time). dbt.cli copies os.environ when it starts the process; the context manager
     restores it right after so the path does not leak into later settings lookups in this process.
     """
-    return _environ(CRM360_WAREHOUSE=warehouse.path, CRM360_DUCKDB_MEMORY_LIMIT=warehouse.memory_limit)
+    path = os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    return _environ(
+        CRM360_WAREHOUSE=warehouse.path,
+        CRM360_DUCKDB_MEMORY_LIMIT=warehouse.memory_limit,
+        CRM360_PYTHON=sys.executable,
+        PYTHONPATH=path,
+    )
 
 
 def vars_args(kpi: KpiResource, dbt: DbtCliResource | None = None) -> list[str]:
@@ -96,6 +106,8 @@ def _build(
     kpi: KpiResource,
 ):
     with dbt_environ(warehouse):
+        if dbt.resident:
+            ensure_running(dict(os.environ))
         args = build_command(kpi, dbt, dict(context.run.tags))
         invocation = dbt.cli(args, context=context, raise_on_error=False)
     yield from invocation.stream()
