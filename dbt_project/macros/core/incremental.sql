@@ -20,16 +20,9 @@
 {%- endmacro %}
 
 {# The newest _built_at of the fact being built: rows newer than that are new to it. #}
-{#- A fact built before it had _built_at (a table of an older release) is rebuilt whole once. #}
+{#- A fact built before it had _built_at (a table of an older release) is re-derived whole once. #}
 {% macro fact_watermark() -%}
-    {#- in a unit test `this` is the name of its fixture, not a relation -#}
-    {%- set existing = load_relation(this) if execute and this is not string else none -%}
-    {%- if existing is not none
-          and '_built_at' not in (adapter.get_columns_in_relation(existing) | map(attribute='name') | list) -%}
-    '-infinity'::timestamp
-    {%- else -%}
-    (select coalesce(max(_built_at), '-infinity'::timestamp) from {{ this }})
-    {%- endif -%}
+    {{ watermark('_built_at') }}
 {%- endmacro %}
 
 {#
