@@ -56,7 +56,8 @@ OWN_MODELS = {
 def _identity_map_from_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> None:
     """core.customer_identity_map as identity resolution would write it, with the truth's persons.
 
-    One row per contact record; a record the truth does not name becomes its own customer.
+    One row per contact record; a record the truth does not name becomes its own customer. Every
+    record got its key now (key_since), as in a first identity run.
     """
     con.execute("create schema if not exists core")
     con.execute(
@@ -73,7 +74,8 @@ def _identity_map_from_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> Non
             coalesce('C' || truth.person_id,
                      'U-' || records.source_system || '-' || records.source_record_id) as customer_key,
             cast(1.0 as double) as match_probability,
-            case when truth.person_id is null then 'unmatched' else 'truth' end as matched_by
+            case when truth.person_id is null then 'unmatched' else 'truth' end as matched_by,
+            now() as key_since
         from intermediate.int_contact_records as records
         left join truth using (source_system, source_record_id)
         """
