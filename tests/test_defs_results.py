@@ -197,6 +197,7 @@ def test_raw_metadata_counts_files_by_outcome_and_sums_rows() -> None:
     )
     assert {k: v.value for k, v in _metadata(load).items()} == {
         "files_loaded": 2,
+        "files_unchanged": 0,
         "files_skipped_duplicate": 1,
         "files_failed": 1,
         "files_rejected": 1,
