@@ -1,4 +1,9 @@
-"""Great Expectations on every loaded batch (one landing file = one load_id), as a bounded pandas sample."""
+"""Great Expectations on every loaded batch (one landing file = one load_id), several loads per validation.
+
+Pending loads are validated in groups of up to `sample_rows` rows (quality/gx_groups.py), each group
+as one pandas DataFrame with a `_load_id` column; the results are split back per load
+(quality/gx_attribution.py), so audit.check_results and audit.gx_validated keep one entry per load.
+"""
 
 from __future__ import annotations
 
@@ -13,16 +18,19 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from quality.gx_context import EXAMPLES, feed_checkpoint, gx_context
-from quality.results import ERROR, WARN, CheckResult, ensure_check_results, record_results
+from quality.gx_attribution import BatchValidation, attribute
+from quality.gx_context import feed_checkpoint, gx_context
+from quality.gx_groups import LOAD_ID, PendingLoad, capped, plan_groups
+from quality.results import CheckResult, ensure_check_results, record_results
 from sources.contracts import FeedContract
 from sources.feeds import FEEDS
 from sources.lib.duck import table_exists
 from sources.lib.sqltext import ident, to_utc_sql
 
 # Measured on 2 cores with the POS suite (34 expectations): 50k rows 0.85 s, a 500k-row file
-# sampled to 50k 1.3 s, 2M sampled 2.2 s (the reservoir scan). Larger files are validated on a
-# reservoir sample, and their results say so (sample.sampled, rows_validated < rows_in_batch).
+# sampled to 50k 1.3 s, 2M sampled 2.2 s (the reservoir scan). A validation holds up to this many
+# rows (several small loads, or one larger load on a reservoir sample, whose results say so:
+# sample.sampled, rows_validated < rows_in_batch).
 SAMPLE_ROWS = 50_000
 SAMPLE_SEED = 42
 
@@ -43,23 +51,11 @@ CREATE TABLE IF NOT EXISTS audit.gx_validated (
 
 
 @dataclass
-class BatchValidation:
-    feed: str
-    load_id: str
-    source_file: str
-    rows_in_batch: int
-    rows_validated: int
-    success: bool | None
-    results: list[CheckResult] = field(default_factory=list)
-    docs_page: str | None = None
-    seconds: float = 0.0
-
-
-@dataclass
 class GxRun:
-    batches: list[BatchValidation]
+    batches: list[BatchValidation]  # one per load (landing file)
     docs_index: Path | None  # None when nothing was validated and no docs exist yet
-    pending: int = 0  # batches left for the next run (max_batches reached)
+    pending: int = 0  # loads left for the next run (max_batches GX validations reached)
+    validation_seconds: list[float] = field(default_factory=list)  # one per GX validation
 
     @property
     def results(self) -> list[CheckResult]:
@@ -72,7 +68,8 @@ class GxRun:
 
 def batch_select(contract: FeedContract) -> str:
     """Contract columns as GX should see them: allowed-value codes lower-cased (the loader checks
-    them case-insensitively) and timestamps as naive UTC; _source_line identifies example rows."""
+    them case-insensitively) and timestamps as naive UTC; _source_line and _load_id identify
+    example rows."""
     cols = []
     for c in contract.columns:
         if c.allowed:
@@ -81,130 +78,95 @@ def batch_select(contract: FeedContract) -> str:
             cols.append(f"{to_utc_sql(ident(c.name))} AS {ident(c.name)}")
         else:
             cols.append(ident(c.name))
-    return ", ".join([*cols, "_source_line"])
+    return ", ".join([*cols, "_source_line", LOAD_ID])
 
 
-def fetch_batch(
-    con: duckdb.DuckDBPyConnection, contract: FeedContract, load_id: str, sample_rows: int = SAMPLE_ROWS
-) -> tuple[pd.DataFrame, int]:
-    """(rows to validate, rows in the batch): the whole batch, or a reservoir sample of it."""
-    total = con.execute(
-        f"SELECT count(*) FROM {contract.raw_table} WHERE _load_id = ?", [load_id]
-    ).fetchone()[0]
-    sql = f"SELECT {batch_select(contract)} FROM {contract.raw_table} WHERE _load_id = ?"
-    if total > sample_rows:
-        # USING SAMPLE applies before WHERE, so the batch is filtered in a subquery first
+def pending_loads(con: duckdb.DuckDBPyConnection, contract: FeedContract) -> list[PendingLoad]:
+    """The feed's loads not validated yet, oldest first, with their rows in raw (one scan)."""
+    con.execute(GX_VALIDATED_DDL)
+    rows = con.execute(
+        f"""
+        WITH todo AS (
+            SELECT l.load_id, l.source_file, l.loaded_at FROM audit.load_ledger l
+            ANTI JOIN audit.gx_validated v USING (load_id) WHERE l.feed = ?
+        ),
+        counts AS (
+            SELECT _load_id AS load_id, count(*) AS n FROM {contract.raw_table}
+            WHERE _load_id IN (SELECT load_id FROM todo) GROUP BY ALL
+        )
+        SELECT t.load_id, t.source_file, coalesce(c.n, 0) FROM todo t LEFT JOIN counts c USING (load_id)
+        ORDER BY t.loaded_at, t.load_id
+        """,
+        [contract.name],
+    ).fetchall()
+    return [PendingLoad(*r) for r in rows]
+
+
+def fetch_group(
+    con: duckdb.DuckDBPyConnection,
+    contract: FeedContract,
+    group: list[PendingLoad],
+    sample_rows: int = SAMPLE_ROWS,
+) -> pd.DataFrame:
+    """The rows GX validates for a group: every row of its loads, or a reservoir sample of a load
+    that alone is larger than `sample_rows` (plan_groups gives such a load a group of its own)."""
+    sql = f"SELECT {batch_select(contract)} FROM {contract.raw_table} WHERE {LOAD_ID} IN (SELECT unnest(?))"
+    if sum(g.rows for g in group) > sample_rows:
+        # USING SAMPLE applies before WHERE, so the load is filtered in a subquery first
         sample = f"USING SAMPLE reservoir({int(sample_rows)} ROWS) REPEATABLE ({SAMPLE_SEED})"
         sql = f"SELECT * FROM ({sql}) {sample}"
-    return con.execute(sql + " ORDER BY _source_line", [load_id]).df(), total
+    return con.execute(sql + f" ORDER BY {LOAD_ID}, _source_line", [[g.load_id for g in group]]).df()
 
 
-def pending_batches(
-    con: duckdb.DuckDBPyConnection, feed: str, limit: int | None = None
-) -> list[tuple[str, str]]:
-    """(load_id, source_file) of the feed's loads not validated yet, oldest first."""
-    con.execute(GX_VALIDATED_DDL)
-    sql = """
-        SELECT l.load_id, l.source_file FROM audit.load_ledger l
-        ANTI JOIN audit.gx_validated v USING (load_id)
-        WHERE l.feed = ? ORDER BY l.loaded_at, l.load_id
-    """
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    return [(r[0], r[1]) for r in con.execute(sql, [feed]).fetchall()]
+def _run_name(group: list[PendingLoad]) -> str:
+    """The Data Docs page name: the group's first load, and how many loads it holds (URL-safe)."""
+    name = group[0].load_id + (f"__{len(group)}_loads" if len(group) > 1 else "")
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
-def _run_name(load_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", load_id)
-
-
-def _severity(cfg: Any) -> str:
-    """GX's WARNING severity is our warn; CRITICAL (the default) and INFO failures are errors."""
-    level = getattr(getattr(cfg, "severity", None), "value", getattr(cfg, "severity", "critical"))
-    return WARN if str(level).lower() == "warning" else ERROR
-
-
-def expectation_results(
-    suite_result: Any, contract: FeedContract, batch: BatchValidation
-) -> list[CheckResult]:
-    """One CheckResult per expectation of a batch's validation."""
-    from quality.gx_suites import rule_name
-
-    out = []
-    for er in suite_result.results:
-        cfg, res = er.expectation_config, er.result or {}
-        passed = bool(er.success)
-        unexpected = res.get("unexpected_count")
-        rows = res.get("partial_unexpected_index_list") or [
-            {"value": v} for v in res.get("partial_unexpected_list") or []
-        ]
-        sample: dict[str, Any] = {
-            "rows": rows[:EXAMPLES],
-            "load_id": batch.load_id,
-            "source_file": batch.source_file,
-            "rows_in_batch": batch.rows_in_batch,
-            "rows_validated": batch.rows_validated,
-            "sampled": batch.rows_validated < batch.rows_in_batch,
-        }
-        if "observed_value" in res:
-            sample["observed_value"] = res["observed_value"]
-        if er.exception_info and er.exception_info.get("raised_exception"):
-            sample["exception"] = str(er.exception_info.get("exception_message"))
-        out.append(
-            CheckResult(
-                check_name=rule_name(cfg.type, cfg.kwargs),
-                asset=contract.raw_table,
-                severity=_severity(cfg),
-                passed=passed,
-                failing_rows=int(unexpected) if unexpected is not None else (0 if passed else None),
-                sample=sample,
-            )
-        )
-    return out
-
-
-def validate_batch(
+def validate_group(
     con: duckdb.DuckDBPyConnection,
     checkpoint: Any,
     contract: FeedContract,
-    load_id: str,
-    source_file: str,
+    group: list[PendingLoad],
     sample_rows: int = SAMPLE_ROWS,
-) -> tuple[BatchValidation, Any]:
-    """Validate one load; returns the batch summary and GX's ValidationResultIdentifier (or None)."""
+) -> tuple[list[BatchValidation], Any, float]:
+    """Validate a group of loads in one GX validation: each load's outcome, GX's
+    ValidationResultIdentifier (its Data Docs page) and the seconds it took."""
     from great_expectations.core.run_identifier import RunIdentifier
 
     t0 = time.perf_counter()
-    df, total = fetch_batch(con, contract, load_id, sample_rows)
-    batch = BatchValidation(contract.name, load_id, source_file, total, len(df), None)
-    if df.empty:  # an empty file, or every row quarantined: nothing to validate
-        return batch, None
-    run_id = RunIdentifier(run_name=_run_name(load_id), run_time=datetime.now(UTC))
+    df = fetch_group(con, contract, group, sample_rows)
+    seen = df[LOAD_ID].value_counts().to_dict()
+    batches = [
+        BatchValidation(contract.name, g.load_id, g.source_file, g.rows, int(seen.get(g.load_id, 0)), None)
+        for g in group
+    ]
+    for b in batches:
+        b.loads_in_validation = len(group)
+    run_id = RunIdentifier(run_name=_run_name(group), run_time=datetime.now(UTC))
     cp_result = checkpoint.run(batch_parameters={"dataframe": df}, run_id=run_id)
     [(vr_id, suite_result)] = cp_result.run_results.items()
-    batch.success = bool(suite_result.success)
-    batch.results = expectation_results(suite_result, contract, batch)
-    batch.seconds = time.perf_counter() - t0
-    return batch, vr_id
+    attribute(suite_result, contract, batches)
+    return batches, vr_id, time.perf_counter() - t0
 
 
 def _mark_validated(con: duckdb.DuckDBPyConnection, batches: list[BatchValidation], run_id: str) -> None:
+    """One row per load, in one statement (a full build marks hundreds of loads per feed)."""
     if not batches:
         return
-    con.executemany(
-        "INSERT OR REPLACE INTO audit.gx_validated VALUES (?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+    con.execute(
+        "INSERT OR REPLACE INTO audit.gx_validated SELECT unnest(?), unnest(?), unnest(?), unnest(?), "
+        "unnest(?), unnest(?), unnest(?), ?, current_timestamp",
         [
-            (
-                b.load_id,
-                b.feed,
-                b.source_file,
-                b.rows_in_batch,
-                b.rows_validated,
-                b.success,
-                b.docs_page,
-                run_id,
-            )
-            for b in batches
+            [b.load_id for b in batches],
+            [b.feed for b in batches],
+            [b.source_file for b in batches],
+            [b.rows_in_batch for b in batches],
+            [b.rows_validated for b in batches],
+            [b.success for b in batches],
+            [b.docs_page for b in batches],
+            run_id,
         ],
     )
 
@@ -212,6 +174,38 @@ def _mark_validated(con: duckdb.DuckDBPyConnection, batches: list[BatchValidatio
 def _docs_url(context: Any, resource: Any = None) -> str | None:
     sites = context.get_docs_sites_urls(resource_identifier=resource, only_if_exists=False)
     return sites[0]["site_url"] if sites else None
+
+
+def _validate_feed(
+    con: duckdb.DuckDBPyConnection,
+    context: Any,
+    contract: FeedContract,
+    loads: list[PendingLoad],
+    sample_rows: int,
+    max_batches: int | None,
+) -> tuple[GxRun, list[Any]]:
+    """A feed's pending loads, grouped and validated; empty loads are marked without a validation."""
+    groups, waiting = capped(plan_groups(loads, sample_rows), max_batches)
+    run = GxRun(
+        batches=[
+            BatchValidation(contract.name, x.load_id, x.source_file, 0, 0, None) for x in loads if not x.rows
+        ],
+        docs_index=None,
+        pending=waiting,
+    )
+    if not groups:
+        return run, []
+    checkpoint = feed_checkpoint(context, contract)
+    doc_ids: list[Any] = []
+    for group in groups:
+        batches, vr_id, seconds = validate_group(con, checkpoint, contract, group, sample_rows)
+        page = _docs_url(context, vr_id)
+        for b in batches:
+            b.docs_page = page
+        run.batches += batches
+        run.validation_seconds.append(seconds)
+        doc_ids.append(vr_id)
+    return run, doc_ids
 
 
 def validate_new_batches(
@@ -224,10 +218,11 @@ def validate_new_batches(
 ) -> GxRun:
     """Validate every load not validated before, record the results and build Data Docs.
 
-    Writes audit.check_results (one row per expectation per batch) and audit.gx_validated (one row
-    per batch, so the next run skips it); Data Docs go to <reports_dir>/gx/data_docs/index.html.
-    `max_batches` caps the batches per feed in one run (a backfill of a year of files); the rest
-    are counted in `pending` and validated by the next run.
+    Writes audit.check_results (one row per expectation per load) and audit.gx_validated (one row
+    per load, so the next run skips it); Data Docs (one page per GX validation, shared by the loads
+    validated together) go to <reports_dir>/gx/data_docs/index.html. `max_batches` caps the GX
+    validations per feed in one run (a backfill of millions of rows); the loads beyond are counted
+    in `pending` and validated by the next run.
     """
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
@@ -235,36 +230,32 @@ def validate_new_batches(
     con.execute(GX_VALIDATED_DDL)
     if not table_exists(con, "audit", "load_ledger"):  # nothing was ever loaded: nothing to validate
         return GxRun(batches=[], docs_index=None)
-    context, done, doc_ids, pending = None, [], [], 0
+    total, context, doc_ids = GxRun(batches=[], docs_index=None), None, []
     for name in feeds or FEEDS:
         contract = FEEDS[name]
-        todo = pending_batches(con, name)
-        if max_batches is not None:
-            pending += max(0, len(todo) - max_batches)
-            todo = todo[:max_batches]
-        if not todo:
+        loads = pending_loads(con, contract)
+        if not loads:
             continue
         context = context or gx_context(reports_dir / "gx")
-        checkpoint = feed_checkpoint(context, contract)
-        doc_ids.append(ExpectationSuiteIdentifier(name=contract.raw_table))
-        for load_id, source_file in todo:
-            batch, vr_id = validate_batch(con, checkpoint, contract, load_id, source_file, sample_rows)
-            if vr_id is not None:
-                doc_ids.append(vr_id)
-                batch.docs_page = _docs_url(context, vr_id)
-            done.append(batch)
-    if context is not None:
+        run, ids = _validate_feed(con, context, contract, loads, sample_rows, max_batches)
+        total.batches += run.batches
+        total.pending += run.pending
+        total.validation_seconds += run.validation_seconds
+        if ids:
+            doc_ids += [ExpectationSuiteIdentifier(name=contract.raw_table), *ids]
+    if doc_ids:
         # Only this run's pages are rendered; the index lists the latest INDEX_LIMIT validations.
         context.build_data_docs(resource_identifiers=doc_ids)
     index = reports_dir / "gx" / "data_docs" / "index.html"
-    # Results and the validated marks commit together: a crash in between cannot record a batch
+    # Results and the validated marks commit together: a crash in between cannot record a load
     # twice or mark it validated without its results.
     con.execute("BEGIN TRANSACTION")
     try:
-        record_results(con, [r for b in done for r in b.results], run_id)
-        _mark_validated(con, done, run_id)
+        record_results(con, total.results, run_id)
+        _mark_validated(con, total.batches, run_id)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return GxRun(batches=done, docs_index=index if index.exists() else None, pending=pending)
+    total.docs_index = index if index.exists() else None
+    return total

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from quality.gx_groups import LOAD_ID
 from sources.contracts import FeedContract
 
 # The Data Docs index lists this many latest validations (6 feeds x ~60 days); GX reads each
@@ -56,8 +57,8 @@ def gx_context(root: Path) -> Any:
 
 
 def feed_checkpoint(context: Any, contract: FeedContract) -> Any:
-    """Checkpoint validating a whole-DataFrame batch of the feed against its suite (no actions:
-    Data Docs are built once per run, not once per batch)."""
+    """Checkpoint validating a whole-DataFrame batch of the feed (one or more loads, with their
+    load id column) against its suite (no actions: Data Docs are built once per run)."""
     import great_expectations as gx
 
     from quality.gx_suites import feed_expectations
@@ -76,10 +77,12 @@ def feed_checkpoint(context: Any, contract: FeedContract) -> Any:
     vd = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=contract.raw_table, data=batch, suite=suite)
     )
+    # COMPLETE: every failing row with its load and line, so that a group of loads validated
+    # together gives each load its own failing count and examples (quality/gx_attribution.py).
     result_format = {
-        "result_format": "SUMMARY",
+        "result_format": "COMPLETE",
         "partial_unexpected_count": EXAMPLES,
-        "unexpected_index_column_names": ["_source_line"],
+        "unexpected_index_column_names": [LOAD_ID, "_source_line"],
         "return_unexpected_index_query": False,
     }
     return context.checkpoints.add_or_update(

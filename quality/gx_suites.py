@@ -5,6 +5,7 @@ from __future__ import annotations
 import great_expectations.expectations as gxe
 from great_expectations.expectations.metadata_types import FailureSeverity
 
+from quality.gx_groups import LOAD_ID
 from sources.contracts import FeedContract
 
 # pandas dtypes a DuckDB type arrives as through `.df()`: integers come as int32, or as the
@@ -98,14 +99,24 @@ def value_expectations(contract: FeedContract) -> list[gxe.Expectation]:
 
 
 def uniqueness_expectation(contract: FeedContract) -> gxe.Expectation:
-    """Record id unique within the batch: a warning only, because a file may legitimately repeat a
-    record (a correction further down); staging keeps the last occurrence."""
-    if len(contract.record_id) == 1:
-        return gxe.ExpectColumnValuesToBeUnique(
-            column=contract.record_id[0], severity=FailureSeverity.WARNING
-        )
+    """Record id unique within each load (file): a warning only, because a file may legitimately
+    repeat a record (a correction further down); staging keeps the last occurrence.
+
+    A GX batch holds several loads, and a record re-sent in a later file is no repeat: the load id
+    column joins the key. The check keeps its per-file name (meta.check_name), so its history in
+    audit.check_results and the gate's (check, load) keys stay the same. Rows with a missing id
+    part are left to the not-null expectations, as the one-column check ignored missing ids.
+    """
+    ids = list(contract.record_id)
+    if len(ids) == 1:
+        name = f"gx:expect_column_values_to_be_unique:{ids[0]}"
+    else:
+        name = f"gx:expect_compound_columns_to_be_unique:{','.join(ids)}"
     return gxe.ExpectCompoundColumnsToBeUnique(
-        column_list=list(contract.record_id), severity=FailureSeverity.WARNING
+        column_list=[LOAD_ID, *ids],
+        ignore_row_if="any_value_is_missing",
+        severity=FailureSeverity.WARNING,
+        meta={"check_name": name},
     )
 
 
@@ -116,13 +127,3 @@ def feed_expectations(contract: FeedContract) -> list[gxe.Expectation]:
         *value_expectations(contract),
         uniqueness_expectation(contract),
     ]
-
-
-def rule_name(expectation_type: str, kwargs: dict) -> str:
-    """Stable check name of one expectation: gx:<expectation>:<column(s)>."""
-    cols = (
-        kwargs.get("column") or kwargs.get("column_list") or [kwargs.get("column_A"), kwargs.get("column_B")]
-    )
-    if isinstance(cols, list | tuple):
-        cols = ",".join(str(c) for c in cols if c)
-    return f"gx:{expectation_type}:{cols}"

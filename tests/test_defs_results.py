@@ -10,17 +10,16 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.feeds import REQUIRED, FeedRule, freshness_verdict
-from quality.gx_batches import BatchValidation, GxRun
+from quality.gx_attribution import BatchValidation
+from quality.gx_batches import GxRun
 from quality.results import ERROR, WARN, CheckResult, sample_json
 from sources.ingest.results import FeedLoad, FileLoad
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
 
 
-def _batch(rows: int, validated: int, success: bool | None, seconds: float, *results: CheckResult):
-    return BatchValidation(
-        "pos", f"l{rows}", f"pos/{rows}.csv", rows, validated, success, list(results), seconds=seconds
-    )
+def _batch(rows: int, validated: int, success: bool | None, *results: CheckResult):
+    return BatchValidation("pos", f"l{rows}", f"pos/{rows}.csv", rows, validated, success, list(results))
 
 
 # --- GX -------------------------------------------------------------------------------------------
@@ -32,23 +31,25 @@ def test_gx_result_counts_batches_and_warns_when_only_warnings_failed(tmp_path: 
     repeated = CheckResult("expect_compound_columns_to_be_unique:record", "raw.pos", WARN, False, 2)
     run = GxRun(
         batches=[
-            _batch(10, 10, True, 0.5),
-            _batch(1000, 100, False, 1.5, repeated),  # sampled: 100 of 1000 rows
-            _batch(0, 0, None, 0.0),  # an empty load: nothing to validate
+            _batch(10, 10, True),
+            _batch(1000, 100, False, repeated),  # sampled: 100 of 1000 rows
+            _batch(0, 0, None),  # an empty load: nothing to validate
         ],
         docs_index=tmp_path / "gx" / "index.html",
         pending=3,
+        validation_seconds=[0.5, 1.5],  # the two loads in two GX validations
     )
     result = gx_check_result(run)
     assert not result.passed and result.severity == dg.AssetCheckSeverity.WARN
     values = {k: v.value for k, v in result.metadata.items()}
-    assert {k: values[k] for k in values if k.startswith(("batches", "rows", "seconds"))} == {
+    assert {k: values[k] for k in values if k.startswith(("batches", "rows", "seconds", "gx_"))} == {
         "batches_validated": 2,
         "batches_empty": 1,
         "batches_pending": 3,
         "batches_sampled": 1,
         "rows_validated": 110,
-        "seconds_per_batch": 1.0,
+        "gx_validations": 2,
+        "seconds_per_validation": 1.0,
     }
     assert (
         "| expect_compound_columns_to_be_unique:record | raw.pos | warn | 2 |"
@@ -64,7 +65,7 @@ def test_gx_result_is_an_error_when_an_error_expectation_failed() -> None:
 
     warn = CheckResult("unique:record", "raw.pos", WARN, False, 1)
     error = CheckResult("expect_column_values_to_not_be_null:sku", "raw.pos", ERROR, False, 4)
-    result = gx_check_result(GxRun([_batch(5, 5, False, 0.2, warn, error)], docs_index=None))
+    result = gx_check_result(GxRun([_batch(5, 5, False, warn, error)], docs_index=None))
     assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
     assert "data_docs" not in result.metadata
 
@@ -74,7 +75,7 @@ def test_gx_result_passes_with_nothing_new() -> None:
 
     result = gx_check_result(GxRun([], docs_index=None))
     assert result.passed
-    assert result.metadata["seconds_per_batch"].value == 0.0
+    assert result.metadata["seconds_per_validation"].value == 0.0
     assert result.metadata["failed_expectations"].value == "none"
     assert result.description == "0 new batch(es) passed"
 
@@ -197,6 +198,7 @@ def test_raw_metadata_counts_files_by_outcome_and_sums_rows() -> None:
     )
     assert {k: v.value for k, v in _metadata(load).items()} == {
         "files_loaded": 2,
+        "files_unchanged": 0,
         "files_skipped_duplicate": 1,
         "files_failed": 1,
         "files_rejected": 1,

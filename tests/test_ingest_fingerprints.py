@@ -37,12 +37,14 @@ def test_an_unchanged_file_is_not_read_again(con, landing: Path, hashed: list[st
     _age(write(landing / "pos" / "d2.csv", POS_HEADER + "\n" + pos_line("T2") + "\n"))
     second = load(con, "pos", landing, run_id="r2")
     assert hashed == ["d1.csv", "d2.csv"]  # d1 once, in the first run only
-    # The reused hash still decides as before: d1 is a duplicate, d2 loads.
-    assert [(f.source_file, f.outcome) for f in second.files] == [
-        ("pos/d1.csv", "skipped_duplicate"),
-        ("pos/d2.csv", "loaded"),
-    ]
+    # d1 was decided in r1 and is unchanged: counted, not recorded again; d2 loads.
+    assert [(f.source_file, f.outcome) for f in second.files] == [("pos/d2.csv", "loaded")]
+    assert second.unchanged == 1
     assert counts(con, "pos") == (2, 0)
+    events = con.execute(
+        "SELECT source_file, outcome, run_id FROM audit.load_events ORDER BY 1, 3"
+    ).fetchall()
+    assert events == [("pos/d1.csv", "loaded", "r1"), ("pos/d2.csv", "loaded", "r2")]
     stored = con.execute("SELECT source_file FROM audit.file_fingerprints ORDER BY 1").fetchall()
     assert stored == [("pos/d1.csv",), ("pos/d2.csv",)]
 
@@ -81,3 +83,36 @@ def test_forgetting_a_feeds_fingerprints_rehashes_it(con, landing: Path, hashed:
     con.execute("DELETE FROM audit.file_fingerprints WHERE feed = 'pos'")
     load(con, "pos", landing)
     assert hashed == ["d1.csv", "d1.csv"]
+
+
+def test_same_name_size_and_mtime_but_new_content_is_loaded(con, landing: Path, hashed: list[str]) -> None:
+    # A writer that renames a new file into place under the old name, even with the old size and
+    # mtime copied over, leaves a new inode: the fingerprint no longer matches, the file is hashed.
+    path = write(landing / "pos" / "d1.csv", POS_HEADER + "\n" + pos_line("T1") + "\n")
+    _age(path, 120)
+    load(con, "pos", landing, run_id="r1")
+    old = path.stat()
+    tmp = write(landing / "pos" / ".d1.csv.tmp", POS_HEADER + "\n" + pos_line("T9") + "\n")
+    os.utime(tmp, ns=(old.st_atime_ns, old.st_mtime_ns))
+    tmp.rename(path)
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (old.st_size, old.st_mtime_ns)
+    result = load(con, "pos", landing, run_id="r2")
+    assert hashed == ["d1.csv", "d1.csv"]
+    assert [(f.source_file, f.outcome) for f in result.files] == [("pos/d1.csv", "loaded")]
+    assert result.unchanged == 0 and counts(con, "pos") == (2, 0)
+
+
+def test_a_redelivery_is_recorded_once_then_counted_unchanged(con, landing: Path, hashed: list[str]) -> None:
+    _age(write(landing / "pos" / "d1.csv", POS_HEADER + "\n" + pos_line("T1") + "\n"))
+    _age(write(landing / "pos" / "d1_again.csv", POS_HEADER + "\n" + pos_line("T1") + "\n"))
+    first = load(con, "pos", landing, run_id="r1")
+    assert [f.outcome for f in first.files] == ["loaded", "skipped_duplicate"]
+    second = load(con, "pos", landing, run_id="r2")
+    assert (second.files, second.unchanged) == ([], 2)
+    assert con.execute("SELECT count(*) FROM audit.load_events WHERE run_id = 'r2'").fetchone()[0] == 0
+    # Its ledger entry removed (the documented way to reload a load), the content loads again.
+    con.execute("DELETE FROM raw.pos")
+    con.execute("DELETE FROM audit.load_ledger")
+    third = load(con, "pos", landing, run_id="r3")
+    assert [f.outcome for f in third.files] == ["loaded", "skipped_duplicate"]
+    assert hashed == ["d1.csv", "d1_again.csv"]  # still no file read twice

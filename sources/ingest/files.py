@@ -44,8 +44,9 @@ def refusal(path: Path, landing_root: Path) -> str | None:
         return f"refused: a symbolic link (to {os.readlink(path)}); only regular files are read"
     if not stat.S_ISREG(st.st_mode):
         return "refused: not a regular file; only regular files are read"
-    if not path.resolve().is_relative_to(landing_root.resolve()):
-        return f"refused: resolves outside the landing folder (to {path.resolve()})"
+    resolved = path.resolve()
+    if not resolved.is_relative_to(landing_root.resolve()):
+        return f"refused: resolves outside the landing folder (to {resolved})"
     return None
 
 
@@ -68,6 +69,7 @@ def discover(landing_root: Path, contract: FeedContract) -> list[LandingFile]:
     if not folder.is_dir():
         return []
     found = []
+    root = landing_root.resolve()  # once, not per file (a year of files is ~1,500 of them)
     for path in sorted(folder.rglob("*")):
         # Writers land files as .tmp/hidden then rename; a half-written file must not be read.
         if path.name.startswith((".", "_")) or path.name.endswith(".tmp"):
@@ -81,7 +83,7 @@ def discover(landing_root: Path, contract: FeedContract) -> list[LandingFile]:
                 relative=path.relative_to(landing_root).as_posix(),
                 fmt=detected[0],
                 compressed=detected[1],
-                refused=refusal(path, landing_root),
+                refused=refusal(path, root),
             )
         )
     return found

@@ -58,13 +58,18 @@ class HashCache:
         ).fetchall()
         return cls(con, feed, {r[0]: Fingerprint(*r[1:]) for r in rows})
 
+    def trusted(self, lf: LandingFile) -> str | None:
+        """The stored hash when the file is unchanged since it was hashed (no read), else None."""
+        known = self.known.get(lf.relative)
+        return known.content_hash if known is not None and known.matches(lf.path.stat()) else None
+
     def digest(self, lf: LandingFile) -> str:
         """The file's content hash; raises what content_hash raises for an unreadable file."""
-        st = lf.path.stat()
-        known = self.known.get(lf.relative)
-        if known is not None and known.matches(st):
+        known = self.trusted(lf)
+        if known is not None:
             self.reused += 1
-            return known.content_hash
+            return known
+        st = lf.path.stat()
         stamp = time.time_ns()
         digest = content_hash(lf.path)
         self.fresh[lf.relative] = Fingerprint(st.st_size, st.st_mtime_ns, st.st_ino, stamp, digest)

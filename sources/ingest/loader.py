@@ -211,6 +211,18 @@ def _commit_shared(
     return loads + [load_file(con, contract, lf, run_id, digest=d) for lf, d in waiting[cut:]]
 
 
+def already_decided(hashes: HashCache, lf: LandingFile, ledger: frozenset[str]) -> bool:
+    """An unchanged file (HashCache trusts its fingerprint) whose content is in the ledger: loaded,
+    or recorded as a duplicate, in the run that hashed it. Re-deciding it every run cost a ledger
+    query, an audit.load_events row and a log line per file (~1,500 a daily run at 5k customers).
+    A file rewritten under the same name has a new size, mtime or inode, so it is hashed again.
+    """
+    try:
+        return hashes.trusted(lf) in ledger
+    except OSError:  # gone or unreadable since discovery: the normal path names the problem
+        return False
+
+
 def load_feed(
     con: duckdb.DuckDBPyConnection,
     contract: FeedContract,
@@ -226,6 +238,7 @@ def load_feed(
     a shared read cannot take (see csv_batch.shared_read_key) takes the one-file path, which names its
     problem. Batches are committed in landing order, so a later file's rows always load later.
     `plausibility`: the deployment's load-time bounds (the `landing` resource); None keeps the contract's.
+    Files decided in an earlier run and unchanged since are only counted (`FeedLoad.unchanged`).
     """
     if plausibility is not None:
         contract = replace(contract, plausibility=plausibility)
@@ -253,13 +266,17 @@ def load_feed(
         waiting.clear()
 
     # One ledger query per feed, not one per file (14 ms each, ~5 s a run on 373 daily files).
-    seen = {h for (h,) in con.execute(
+    ledger = frozenset(h for (h,) in con.execute(
         "SELECT content_hash FROM audit.load_ledger WHERE feed = ?", [contract.name]
-    ).fetchall()}  # fmt: skip
+    ).fetchall())  # fmt: skip
+    seen = set(ledger)
     hashes = HashCache.load(con, contract.name)
     for lf in discover(landing_root, contract):
         if lf.refused:  # never opened, not even hashed
             emit([reject_file(con, contract, lf, lf.refused, run_id)])
+            continue
+        if already_decided(hashes, lf, ledger):
+            result.unchanged += 1
             continue
         try:
             digest = hashes.digest(lf)
@@ -288,5 +305,10 @@ def load_feed(
             flush()
     flush()
     hashes.save()
-    log.info("%s: %d files' hashes reused (unchanged since hashed)", contract.name, hashes.reused)
+    log.info(
+        "%s: %d files unchanged and already decided, %d more hashes reused",
+        contract.name,
+        result.unchanged,
+        hashes.reused,
+    )
     return result

@@ -22,6 +22,9 @@ class FileLoad:
 class FeedLoad:
     feed: str
     files: list[FileLoad] = field(default_factory=list)
+    # Files already decided in an earlier run (same path, size, mtime and inode as when hashed, and
+    # that content in the ledger): counted, not read, not recorded again.
+    unchanged: int = 0
 
     def total(self, attr: str) -> int:
         return sum(getattr(f, attr) for f in self.files)

@@ -29,6 +29,7 @@ def _metadata(result: FeedLoad) -> dict[str, dg.MetadataValue]:
     loaded = [f for f in result.files if f.outcome == "loaded"]
     return {
         "files_loaded": dg.MetadataValue.int(len(loaded)),
+        "files_unchanged": dg.MetadataValue.int(result.unchanged),
         "files_skipped_duplicate": dg.MetadataValue.int(
             sum(f.outcome == "skipped_duplicate" for f in result.files)
         ),
@@ -86,6 +87,7 @@ def build_raw_asset(contract: FeedContract) -> dg.AssetsDefinition:
                 on_file=report,
                 plausibility=landing.plausibility(),
             )
+        context.log.info(f"{contract.name}: {result.unchanged} file(s) unchanged since an earlier run")
         # A rejected file (symlink, damaged, nothing loadable) is named and recorded in
         # audit.load_events but does not stop the feed's other files nor the feeds downstream.
         if result.failed:
