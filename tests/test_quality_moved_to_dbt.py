@@ -106,6 +106,8 @@ def test_dbt_contract_rejects_a_drifted_column_type(tmp_path: Path) -> None:
                 '5' AS csat, 10 AS nps;
             CREATE TABLE core.customer_identity_map (source_system VARCHAR, source_record_id VARCHAR,
                 customer_key VARCHAR);
+            -- a first build of the (incremental) model: an incremental one would read every staging table
+            DROP TABLE core.fct_interactions;
             """
         )
     run = _dbt(["run", "--select", "fct_interactions"], warehouse, tmp_path)
