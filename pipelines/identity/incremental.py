@@ -36,8 +36,8 @@ from pipelines.identity.state import (
     settings_fingerprint,
 )
 
-# Each round widens the scope to the regions the last one reached; two are usual (the second
-# confirms). More means a chain of Splink links through many regions: then a full run is simpler.
+# A round starts again with a wider scope when a changed blocking key or a threshold-crossing
+# stored link reaches outside it (rare; regions reached by new links are absorbed, _absorb).
 MAX_ROUNDS = 6
 SCOPE = "inc_scope"
 
@@ -114,6 +114,40 @@ def _grow(con: duckdb.DuckDBPyConnection, regions: list[Any]) -> bool:
     return True
 
 
+def _absorb(
+    con: duckdb.DuckDBPyConnection, s: IdentitySettings, prev: str, stored: str, regions: list[Any]
+) -> int:
+    """Take untouched regions that a new link reaches into the scope without another round.
+
+    Nothing in them changed (their blocking keys were checked, their stored links shifted), so
+    their representatives are the stored ones and only their rule edges, with the first guard's
+    verdicts, are needed for the final clustering: regions share no rule edge, so those are
+    built on the absorbed records alone and added. Returns the scope's size.
+    """
+    con.execute(
+        "CREATE OR REPLACE TABLE inc_more_regions AS SELECT unnest(?::UBIGINT[]) AS region", [regions]
+    )
+    con.execute(f"""
+        INSERT INTO inc_regions SELECT region FROM inc_more_regions;
+        CREATE OR REPLACE TABLE inc_more AS SELECT rid FROM {prev} SEMI JOIN inc_more_regions USING (region);
+        INSERT INTO inc_old
+        SELECT rid, source_system, source_record_id FROM {prev} SEMI JOIN inc_more USING (rid);
+        INSERT INTO {SCOPE} SELECT rid FROM inc_more SEMI JOIN rec USING (rid);
+        UPDATE id_reps SET scoped = true
+        WHERE unique_id IN (SELECT unique_id FROM {stored} SEMI JOIN inc_more_regions USING (region));
+        ALTER TABLE rule_edges RENAME TO rule_edges_scope;
+    """)
+    build_rule_edges(con, s, "inc_more")
+    connected_components(con, "rule_edges", "det_more")
+    guard_conflicts(con, "rule_edges", "det_more")
+    con.execute("""
+        INSERT INTO rule_edges_scope SELECT * FROM rule_edges;
+        DROP TABLE rule_edges; DROP TABLE det_more;
+        ALTER TABLE rule_edges_scope RENAME TO rule_edges;
+    """)
+    return con.execute(f"SELECT count(*) FROM {SCOPE}").fetchone()[0]
+
+
 def _score_scope(
     con: duckdb.DuckDBPyConnection, db: str, s: IdentitySettings, model: dict[str, Any], prior_before: float
 ) -> dict[str, Any] | str:
@@ -136,8 +170,9 @@ def _score_scope(
             continue
         n_changed = con.execute("SELECT count(DISTINCT cluster_id) FROM inc_changed").fetchone()[0]
         rescore.score_changed(con, model, prior, s)
-        if _grow(con, _regions_of(con, prev, "SELECT a, b FROM splink_edges WHERE status = 'kept'")):
-            continue
+        kept = "SELECT a, b FROM splink_edges WHERE status = 'kept'"
+        while reached := _regions_of(con, prev, kept):
+            n_scope = _absorb(con, s, prev, stored, reached)
         return {"scope_records": n_scope, "rounds": rounds, "changed_clusters": n_changed,
                 "splink_prior": prior, "prior_shift_log2": shift}  # fmt: skip
     return f"the affected regions still grew after {MAX_ROUNDS} rounds"
