@@ -160,3 +160,20 @@ def test_large_changes_fall_back_to_a_full_run(tmp_path: Path) -> None:
     assert summary["path"] == "full" and "new, changed or gone" in summary["path_reason"]
     summary = _resolve(db, match_threshold=0.9)
     assert summary["path"] == "full" and summary["path_reason"] == "identity settings changed"
+
+
+def test_rules_only_runs_are_incremental_too(tmp_path: Path) -> None:
+    """Below min_records_to_train a full run links by the rules alone; so does the incremental one."""
+    _, records = make_population(100, seed=5)
+    assert len(records) < IdentitySettings().min_records_to_train
+    by_time = sorted(records, key=lambda r: (r["observed_at"], r["source_record_id"]))
+    db = tmp_path / "w.duckdb"
+    for share in (0.85, 0.95, 1.0):
+        write_records(db, by_time[: int(len(by_time) * share)])
+        summary = _resolve(db)
+        copy = tmp_path / "full.duckdb"
+        shutil.copy(db, copy)
+        _resolve(copy, incremental=False)
+        assert _partition(_map(copy)) == _partition(_map(db))
+        copy.unlink()
+    assert summary["path"] == "incremental" and summary["splink"] == "skipped: too few records to train"

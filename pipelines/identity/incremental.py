@@ -114,6 +114,16 @@ def _grow(con: duckdb.DuckDBPyConnection, regions: list[Any]) -> bool:
     return True
 
 
+def _no_links(con: duckdb.DuckDBPyConnection) -> None:
+    """The Splink tables of a rules-only run: empty."""
+    con.execute("""
+        CREATE OR REPLACE TABLE splink_edges AS SELECT * FROM rule_edges LIMIT 0;
+        CREATE OR REPLACE TABLE inc_shifted (a UBIGINT, b UBIGINT, match_weight DOUBLE,
+            match_probability DOUBLE, details VARCHAR, status VARCHAR, flip BOOLEAN, stored BOOLEAN);
+        ALTER TABLE id_reps ADD COLUMN rescore BOOLEAN DEFAULT false;
+    """)
+
+
 def _absorb(
     con: duckdb.DuckDBPyConnection, s: IdentitySettings, prev: str, stored: str, regions: list[Any]
 ) -> int:
@@ -149,7 +159,11 @@ def _absorb(
 
 
 def _score_scope(
-    con: duckdb.DuckDBPyConnection, db: str, s: IdentitySettings, model: dict[str, Any], prior_before: float
+    con: duckdb.DuckDBPyConnection,
+    db: str,
+    s: IdentitySettings,
+    model: dict[str, Any] | None,
+    prior_before: float | None,
 ) -> dict[str, Any] | str:
     """Rounds of scope, representatives, shifted links and scoring until nothing outside is reached.
     Returns facts for the summary, or why a full resolution must run instead."""
@@ -158,7 +172,11 @@ def _score_scope(
     shift = None
     for rounds in range(1, MAX_ROUNDS + 1):
         n_scope = build_scope(con, prev)
-        if _grow(con, _scope_reps(con, s, stored)):
+        reached = _scope_reps(con, s, stored)
+        if model is None or prior_before is None:  # rules only: blocking keys and links do not matter
+            _no_links(con)
+            return {"scope_records": n_scope, "rounds": rounds, "changed_clusters": 0}
+        if _grow(con, reached):
             continue
         if shift is None:  # every representative is in id_reps: the prior is a full run's
             prior = rescore.estimate_prior(con, model)
@@ -205,8 +223,8 @@ def resolve_incremental(
     con: duckdb.DuckDBPyConnection,
     db: str,
     s: IdentitySettings,
-    model: dict[str, Any],
-    prior_before: float,
+    model: dict[str, Any] | None,
+    prior_before: float | None,
     lap: Callable[[str], None],
 ) -> dict[str, Any] | str:
     """Resolve the affected part into km_rec/km_changes (keys.py) and the inc_* tables store_incremental
@@ -247,10 +265,10 @@ def incremental_summary(
     n_records: int,
     s: IdentitySettings,
     facts: dict[str, Any],
-    why: str,
+    splink: str,
 ) -> dict[str, Any]:
     """The run summary of an incremental run: customers over the whole map as it will be published."""
-    out: dict[str, Any] = {"run_id": run_id, "records": n_records, "path": "incremental", "path_reason": why}
+    out: dict[str, Any] = {"run_id": run_id, "records": n_records, "path": "incremental"}
     if facts.get("nothing_new"):
         (customers,) = con.execute(
             f"SELECT count(DISTINCT customer_key) FROM {db}.core.customer_identity_map"
@@ -266,6 +284,9 @@ def incremental_summary(
         changes = dict(con.execute("SELECT change_type, count(*) FROM km_changes GROUP BY ALL").fetchall())
         (n_new,) = con.execute("SELECT count(*) FROM km_new").fetchone()
         out.update(customers=customers, new_keys=n_new, changes=changes)
-    out.update(facts, splink="stored model", match_threshold=s.match_threshold)
+    out.update(facts, splink=splink, match_threshold=s.match_threshold)
+    out["path_reason"] = "new and changed records only" + (
+        "" if facts.get("splink_prior") else " (rules only)"
+    )
     out.update(state_version=STATE_VERSION, settings=settings_fingerprint(s))
     return out

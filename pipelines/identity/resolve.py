@@ -103,30 +103,36 @@ def _probabilistic(
     return (json.dumps({**model, PROFILE_KEY: profile}) if stored is None else None), info
 
 
+RULES_ONLY = "skipped: too few records to train"
+
+
 def _incremental_plan(
-    con: duckdb.DuckDBPyConnection, db: str, s: IdentitySettings
-) -> tuple[dict[str, Any] | None, float | None, str]:
-    """(stored model, last run's prior, why) for an incremental run; the model is None when a full
-    resolution must run, and `why` then says why (the run summary's path_reason)."""
+    con: duckdb.DuckDBPyConnection, db: str, s: IdentitySettings, n_records: int
+) -> tuple[str | None, dict[str, Any] | None, float | None]:
+    """(why a full resolution must run, or None; the stored model; the last run's prior). Without a
+    model (rules only) the run stays incremental while a full run would not train one either."""
     prev = previous_run(con, db)
     if not s.incremental:
-        return None, None, "incremental runs switched off"
+        return "incremental runs switched off", None, None
     if s.retrain_model:
-        return None, None, "retraining requested"
+        return "retraining requested", None, None
     if prev is None:
-        return None, None, "no previous run"
+        return "no previous run", None, None
     if prev.get("state_version") != STATE_VERSION or not table_exists(con, *REPS.split("."), database=db):
-        return None, None, "no incremental state from the previous run"
+        return "no incremental state from the previous run", None, None
     if prev.get("settings") != settings_fingerprint(s):
-        return None, None, "identity settings changed"
-    if prev.get("splink_prior") is None or (stored := _stored_model(con, db)) is None:
-        return None, None, "the previous run had no Splink model"
+        return "identity settings changed", None, None
+    stored = _stored_model(con, db)
+    if stored is None and prev.get("splink") == RULES_ONLY and n_records < s.min_records_to_train:
+        return None, None, None
+    if prev.get("splink_prior") is None or stored is None:
+        return "no Splink model to score new records with", None, None
     model, stored_profile = split_model(stored)
     profile = population_profile(con)
     why = retrain_reason(stored_profile, profile, s.retrain_growth, s.retrain_completeness_shift)
     if why:
-        return None, None, f"model to be retrained: {why}"
-    return model, float(prev["splink_prior"]), "new and changed records only"
+        return f"model to be retrained: {why}", None, None
+    return None, model, float(prev["splink_prior"])
 
 
 def resolve_identities(
@@ -160,11 +166,12 @@ def resolve_identities(
         n_records = stage_records(con, src)
         create_macros(con)
         lap("stage")
-        model, prior, why = _incremental_plan(con, db, s)
-        if model is not None and prior is not None:
+        why, model, prior = _incremental_plan(con, db, s, n_records)
+        if why is None:
             outcome = resolve_incremental(con, f'"{db}"', s, model, prior, lap)
             if isinstance(outcome, dict):
-                summary = incremental_summary(con, f'"{db}"', run_id, n_records, s, outcome, why)
+                splink = "stored model" if model else RULES_ONLY
+                summary = incremental_summary(con, f'"{db}"', run_id, n_records, s, outcome, splink)
                 summary["timings_s"] = timings
                 shift = outcome.get("prior_shift_log2", 0.0)
                 publish_incremental(con, f'"{db}"', run_id, json.dumps(summary), shift, s.review_threshold)
