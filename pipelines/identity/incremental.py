@@ -23,7 +23,7 @@ import duckdb
 from pipelines.identity import rescore
 from pipelines.identity.graph import connected_components, guard_conflicts, record_match_sql
 from pipelines.identity.keys import assign_keys, build_changes
-from pipelines.identity.representatives import add_block_keys, build_representatives
+from pipelines.identity.representatives import BLOCK_KEYS, add_block_keys_delta, build_representatives
 from pipelines.identity.rules import build_rule_edges
 from pipelines.identity.settings import IdentitySettings
 from pipelines.identity.state import (
@@ -55,30 +55,24 @@ def _scope_reps(con: duckdb.DuckDBPyConnection, s: IdentitySettings, stored: str
     connected_components(con, "rule_edges", "det_labels")
     guard_conflicts(con, "rule_edges", "det_labels")
     build_representatives(con, "det_labels", s, SCOPE)
-    base = [c for c in _rep_columns(con, "id_reps").split(", ")]
+    base = _rep_columns(con, "id_reps")
+    prev_keys = ", ".join(f"{k} AS prev_{k}" for k in BLOCK_KEYS)
+    inside = "region IN (SELECT region FROM inc_regions)"
     con.execute(f"""
         CREATE OR REPLACE TABLE id_reps AS
         SELECT *, true AS scoped FROM id_reps
         UNION ALL BY NAME
-        SELECT {", ".join(base)}, false AS scoped FROM {stored}
-        WHERE region NOT IN (SELECT region FROM inc_regions)
+        SELECT {base}, {prev_keys}, region AS prev_region, false AS scoped FROM {stored} WHERE NOT {inside}
     """)
-    add_block_keys(con, s)
+    reached = add_block_keys_delta(con, s, f"{stored} WHERE {inside}")
     cols = _rep_columns(con, stored)
-    old_in = f"SELECT {cols} FROM {stored} WHERE region IN (SELECT region FROM inc_regions)"
-    old_out = f"SELECT {cols} FROM {stored} WHERE region NOT IN (SELECT region FROM inc_regions)"
+    old_in = f"SELECT {cols} FROM {stored} WHERE {inside}"
     con.execute(f"""
         CREATE OR REPLACE TABLE inc_changed AS
         SELECT cluster_id FROM (SELECT {cols} FROM id_reps WHERE scoped EXCEPT {old_in})
         UNION SELECT cluster_id FROM ({old_in} EXCEPT SELECT {cols} FROM id_reps WHERE scoped)
     """)
-    return [
-        r[0]
-        for r in con.execute(f"""
-            SELECT DISTINCT s.region FROM (SELECT {cols} FROM id_reps WHERE NOT scoped EXCEPT {old_out}) x
-            JOIN {stored} s USING (unique_id)
-        """).fetchall()
-    ]
+    return reached
 
 
 def _flips(con: duckdb.DuckDBPyConnection, prev: str) -> list[Any]:

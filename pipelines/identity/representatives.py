@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 
 from pipelines.identity.settings import IdentitySettings
@@ -105,3 +107,46 @@ def add_block_keys(con: duckdb.DuckDBPyConnection, s: IdentitySettings, table: s
         for name, expr in BLOCK_KEYS.items()
     )
     con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT *, {keys} FROM {table}")
+
+
+def add_block_keys_delta(con: duckdb.DuckDBPyConnection, s: IdentitySettings, old_scoped: str) -> list[Any]:
+    """add_block_keys for an incremental run, without counting every key of every representative.
+
+    id_reps holds the scope's new representatives (scoped) and the stored ones outside it with their
+    stored keys (prev_bk_*, prev_region). A key value's count can only have changed if the scope's
+    representatives carry it now or carried it before (`old_scoped`: those stored rows): only those
+    values are counted again; the others keep their stored key. Returns the regions of outside
+    representatives whose key changed (its block crossed max_block_size).
+    """
+    raw = ", ".join(f"{expr} AS raw_{name}" for name, expr in BLOCK_KEYS.items())
+    con.execute(f"CREATE OR REPLACE TABLE id_reps AS SELECT *, {raw} FROM id_reps")
+    for name, expr in BLOCK_KEYS.items():
+        con.execute(f"""
+            CREATE OR REPLACE TABLE bkc_{name} AS
+            WITH vals AS (
+                SELECT raw_{name} AS v FROM id_reps WHERE scoped UNION SELECT {expr} FROM {old_scoped}
+            )
+            SELECT raw_{name} AS v, count(*) AS n FROM id_reps
+            WHERE raw_{name} IN (SELECT v FROM vals WHERE v IS NOT NULL) GROUP BY ALL
+        """)
+    cap = s.max_block_size
+    keys = ", ".join(
+        f"CASE WHEN c_{n}.n IS NULL THEN r.prev_{n} WHEN c_{n}.n <= {cap} THEN r.raw_{n} END AS {n}"
+        for n in BLOCK_KEYS
+    )
+    joins = " ".join(f"LEFT JOIN bkc_{n} c_{n} ON c_{n}.v = r.raw_{n}" for n in BLOCK_KEYS)
+    raws = ", ".join(f"raw_{n}" for n in BLOCK_KEYS)
+    con.execute(
+        f"CREATE OR REPLACE TABLE id_reps AS SELECT r.* EXCLUDE ({raws}), {keys} FROM id_reps r {joins}"
+    )
+    moved = " OR ".join(f"{n} IS DISTINCT FROM prev_{n}" for n in BLOCK_KEYS)
+    regions = [
+        r[0]
+        for r in con.execute(
+            f"SELECT DISTINCT prev_region FROM id_reps WHERE NOT scoped AND ({moved})"
+        ).fetchall()
+    ]
+    prev = ", ".join(f"prev_{n}" for n in BLOCK_KEYS)
+    con.execute(f"CREATE OR REPLACE TABLE id_reps AS SELECT * EXCLUDE ({prev}, prev_region) FROM id_reps")
+    con.execute("; ".join(f"DROP TABLE bkc_{n}" for n in BLOCK_KEYS))
+    return regions
