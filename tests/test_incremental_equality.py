@@ -20,9 +20,9 @@ SIMULATION = {"customers": 300, "days": 6, "seed": 11}
 FIRST_DAYS = 3
 # Columns that differ by construction between two warehouses: run ids and load times, and the
 # customer keys, which stable-key mapping assigns in the order records arrived (the identity map is
-# compared as a partition of records instead).
+# compared as a partition of records instead), with key_since, the time a record got its key.
 UNCOMPARED = ("run_id", "_run_id", "created_run_id", "_loaded_at", "loaded_at", "observed_at", "_load_id",
-              "load_id", "trained_at", "model", "valid_from", "valid_to")  # fmt: skip
+              "load_id", "trained_at", "model", "valid_from", "valid_to", "key_since")  # fmt: skip
 
 
 def day_of(path: Path) -> str:
