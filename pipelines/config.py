@@ -94,6 +94,14 @@ ENV_VARS: dict[str, tuple[str, str]] = {
         "CRM360_IDENTITY_RETRAIN",
         "Retrain the Splink model instead of reusing the stored one.",
     ),
+    "identity.incremental": (
+        "CRM360_IDENTITY_INCREMENTAL",
+        "Resolve only what new and changed contact records reach (false: every run resolves all).",
+    ),
+    "identity.incremental_max_changed_share": (
+        "CRM360_IDENTITY_INCREMENTAL_MAX_SHARE",
+        "Share of records new, changed or gone above which a run resolves everything instead.",
+    ),
     "kpi.clv_calibration_end": (
         "CRM360_CLV_CALIBRATION_END",
         "Last day (YYYY-MM-DD) of the CLV calibration window (default: CRM360_CLV_HOLDOUT_DAYS days "
@@ -274,6 +282,10 @@ def _identity_settings(env: dict[str, str]) -> IdentitySettings:
         seed=int(env.get("CRM360_IDENTITY_SEED") or defaults.seed),
         duckdb_memory_limit=_identity_memory_limit(env, defaults.duckdb_memory_limit),
         retrain_model=env.get("CRM360_IDENTITY_RETRAIN", "").lower() in ("1", "true", "yes"),
+        incremental=env.get("CRM360_IDENTITY_INCREMENTAL", "true").lower() not in ("0", "false", "no"),
+        incremental_max_changed_share=float(
+            env.get("CRM360_IDENTITY_INCREMENTAL_MAX_SHARE") or defaults.incremental_max_changed_share
+        ),
     )
 
 

@@ -210,3 +210,19 @@ def guard_conflicts(con: duckdb.DuckDBPyConnection, edges: str, labels: str) -> 
         con.unregister("guard_cut")
     con.execute("DROP TABLE guard_nodes; DROP TABLE guard_names")
     return len(cut)
+
+
+def record_match_sql(edges: str = "all_edges") -> str:
+    """Per record: the strongest kept link touching it (rule tier, then Splink probability)."""
+    return f"""
+        CREATE OR REPLACE TABLE record_match AS
+        WITH inc AS (
+            SELECT a AS rid, rule, tier, match_probability FROM {edges} WHERE status = 'kept'
+            UNION ALL SELECT b, rule, tier, match_probability FROM {edges} WHERE status = 'kept'
+        )
+        SELECT rid,
+               CASE WHEN max(tier) > 0 THEN split_part(arg_max(rule, tier), '+', 1) ELSE 'splink' END
+                   AS matched_by,
+               CASE WHEN max(tier) > 0 THEN 1.0 ELSE max(match_probability) END AS match_probability
+        FROM inc GROUP BY rid
+    """

@@ -93,17 +93,21 @@ def assign_keys(con: duckdb.DuckDBPyConnection, prev_clusters: str | None, prev_
     return con.execute("SELECT count(*) FROM km_new").fetchone()[0]
 
 
-def build_changes(con: duckdb.DuckDBPyConnection, prev_keys: str | None) -> None:
+def build_changes(
+    con: duckdb.DuckDBPyConnection, prev_keys: str | None, retire_among: str | None = None
+) -> None:
     """Create km_changes(change_type, customer_key, other_key, reason, records_affected).
 
     For every (component, old key) overlap whose component got a different key:
     - merge:    the old key survives nowhere -> retired, its records joined customer_key;
     - split:    the old key survives elsewhere and this part got a new key (other_key);
     - reassign: the old key survives elsewhere and these records moved to another existing key.
-    An old key none of whose records is in the input any more is 'retire'.
+    An old key none of whose records is in the input any more is 'retire'. `retire_among` (a query
+    of customer_key) limits that to the keys an incremental run re-resolved.
     """
+    among = f" AND customer_key IN ({retire_among})" if retire_among else ""
     active = (
-        f"SELECT customer_key FROM {prev_keys} WHERE status = 'active'"
+        f"SELECT customer_key FROM {prev_keys} WHERE status = 'active'{among}"
         if prev_keys
         else "SELECT NULL::VARCHAR AS customer_key WHERE false"
     )

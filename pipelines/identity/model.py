@@ -125,11 +125,17 @@ def settings_creator() -> SettingsCreator:
     return SettingsCreator(link_type="dedupe_only", comparisons=comparisons())
 
 
-def _prediction_settings(model: dict[str, Any]) -> dict[str, Any]:
-    """A stored model with this version's blocking rules and the columns explain_pair needs."""
+def _prediction_settings(model: dict[str, Any], only: str | None = None) -> dict[str, Any]:
+    """A stored model with this version's blocking rules and the columns explain_pair needs.
+
+    `only`, a condition on l and r, narrows every blocking rule (incremental runs score only pairs
+    with a changed representative)."""
+    extra = f" AND ({only})" if only else ""
     return {
         **model,
-        "blocking_rules_to_generate_predictions": [f"{r} AND {_OTHER_CLUSTER}" for r in PREDICTION_RULES],
+        "blocking_rules_to_generate_predictions": [
+            f"{r} AND {_OTHER_CLUSTER}{extra}" for r in PREDICTION_RULES
+        ],
         "retain_matching_columns": True,  # gamma_* columns (the level of each comparison) need this
         "retain_intermediate_calculation_columns": True,  # mw_* partial match weights
     }
@@ -228,10 +234,10 @@ def estimate_prior(linker: Linker) -> float:
     return linker._settings_obj._probability_two_random_records_match
 
 
-def make_linker(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) -> Linker:
-    """A linker over this run's representatives with a trained model."""
+def make_linker(con: duckdb.DuckDBPyConnection, model: dict[str, Any], only: str | None = None) -> Linker:
+    """A linker over this run's representatives with a trained model (`only`: see _prediction_settings)."""
     sdf = DuckDBAPI(connection=con).register(REPS)
-    return Linker(sdf, _prediction_settings(model), log_level=None)
+    return Linker(sdf, _prediction_settings(model, only), log_level=None)
 
 
 def level_labels(model: dict[str, Any]) -> dict[str, dict[int, str]]:
@@ -271,7 +277,8 @@ def score_edges(con: duckdb.DuckDBPyConnection, linker: Linker, s: IdentitySetti
     high, but a first name is missing or the first names or dobs disagree: members of one household
     share address, phone and surname, which outweighs a first-name mismatch in a model that assumes
     independence, and a nameless record at a family's address could be any of them), or
-    'below_threshold' (between review_threshold and match_threshold; audit only).
+    'below_threshold' (between review_threshold and match_threshold; audit only). The guard orders
+    by `score`, the weight rounded (rescore.WEIGHT_DECIMALS): last-bit noise must not reorder it.
     """
     pred = linker.inference.predict(threshold_match_probability=s.review_threshold, warning_mode="never")
     model = linker.misc.save_model_to_json()
@@ -289,8 +296,8 @@ def score_edges(con: duckdb.DuckDBPyConnection, linker: Linker, s: IdentitySetti
             FROM {pred.physical_name} p
             JOIN {REPS} l ON l.unique_id = p.unique_id_l JOIN {REPS} r ON r.unique_id = p.unique_id_r
         )
-        SELECT a, b, 'splink' AS rule, 0 AS tier, match_weight AS score, match_weight, match_probability,
-               details, status
+        SELECT a, b, 'splink' AS rule, 0 AS tier, round(match_weight, 8) AS score, match_weight,
+               match_probability, details, status
         FROM scored
         QUALIFY row_number() OVER (PARTITION BY cl_a, cl_b
                                    ORDER BY status = 'kept' DESC, match_weight DESC, a, b) = 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 
 from pipelines.identity.settings import IdentitySettings
@@ -40,7 +42,9 @@ def _mode_cte(col: str) -> str:
     )"""
 
 
-def build_representatives(con: duckdb.DuckDBPyConnection, det_labels: str, s: IdentitySettings) -> int:
+def build_representatives(
+    con: duckdb.DuckDBPyConnection, det_labels: str, s: IdentitySettings, scope: str | None = None
+) -> int:
     """Create id_reps: one row per (deterministic cluster, postcode), at most max_reps_per_cluster.
 
     Why several rows: a mover's old-address records and a bought list with the old address must
@@ -48,12 +52,14 @@ def build_representatives(con: duckdb.DuckDBPyConnection, det_labels: str, s: Id
     address. The address columns come from the rows with that postcode; names, dob, e-mail and
     phone are cluster-wide modes, so a representative is richer than any single record (a web
     record's e-mail plus a call-center record's dob). Singleton clusters (most records at scale)
-    skip the aggregation and are copied as they are.
+    skip the aggregation and are copied as they are. With `scope` (a table of rids) only its
+    records' clusters are built, without blocking keys (add_block_keys, over every representative).
     """
+    records = "rec" if scope is None else f"(SELECT * FROM rec SEMI JOIN {scope} USING (rid))"
     con.execute(f"""
         CREATE OR REPLACE TABLE rc AS
         SELECT r.*, coalesce(d.lbl, r.rid) AS cl, d.lbl IS NULL AS single
-        FROM rec r LEFT JOIN {det_labels} d ON d.node = r.rid
+        FROM {records} r LEFT JOIN {det_labels} d ON d.node = r.rid
     """)
     modes = ",\n".join(_mode_cte(c) for c in _MODE_COLUMNS)
     joins = " ".join(f"LEFT JOIN m_{c} USING (cl)" for c in _MODE_COLUMNS)
@@ -88,9 +94,59 @@ def build_representatives(con: duckdb.DuckDBPyConnection, det_labels: str, s: Id
                u.address_line1, u.city
         FROM unioned u LEFT JOIN nick n ON n.nickname = u.fn
     """)
+    con.execute("DROP TABLE rc")
+    if scope is None:
+        add_block_keys(con, s)
+    return con.execute("SELECT count(*) FROM id_reps").fetchone()[0]
+
+
+def add_block_keys(con: duckdb.DuckDBPyConnection, s: IdentitySettings, table: str = "id_reps") -> None:
+    """Add the BLOCK_KEYS columns to `table`; a key shared by more than max_block_size rows is NULL."""
     keys = ",\n".join(
         f"CASE WHEN count(*) OVER (PARTITION BY {expr}) <= {s.max_block_size} THEN {expr} END AS {name}"
         for name, expr in BLOCK_KEYS.items()
     )
-    con.execute(f"CREATE OR REPLACE TABLE id_reps AS SELECT *, {keys} FROM id_reps")
-    return con.execute("SELECT count(*) FROM id_reps").fetchone()[0]
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT *, {keys} FROM {table}")
+
+
+def add_block_keys_delta(con: duckdb.DuckDBPyConnection, s: IdentitySettings, old_scoped: str) -> list[Any]:
+    """add_block_keys for an incremental run, without counting every key of every representative.
+
+    id_reps holds the scope's new representatives (scoped) and the stored ones outside it with their
+    stored keys (prev_bk_*, prev_region). A key value's count can only have changed if the scope's
+    representatives carry it now or carried it before (`old_scoped`: those stored rows): only those
+    values are counted again; the others keep their stored key. Returns the regions of outside
+    representatives whose key changed (its block crossed max_block_size).
+    """
+    raw = ", ".join(f"{expr} AS raw_{name}" for name, expr in BLOCK_KEYS.items())
+    con.execute(f"CREATE OR REPLACE TABLE id_reps AS SELECT *, {raw} FROM id_reps")
+    for name, expr in BLOCK_KEYS.items():
+        con.execute(f"""
+            CREATE OR REPLACE TABLE bkc_{name} AS
+            WITH vals AS (
+                SELECT raw_{name} AS v FROM id_reps WHERE scoped UNION SELECT {expr} FROM {old_scoped}
+            )
+            SELECT raw_{name} AS v, count(*) AS n FROM id_reps
+            WHERE raw_{name} IN (SELECT v FROM vals WHERE v IS NOT NULL) GROUP BY ALL
+        """)
+    cap = s.max_block_size
+    keys = ", ".join(
+        f"CASE WHEN c_{n}.n IS NULL THEN r.prev_{n} WHEN c_{n}.n <= {cap} THEN r.raw_{n} END AS {n}"
+        for n in BLOCK_KEYS
+    )
+    joins = " ".join(f"LEFT JOIN bkc_{n} c_{n} ON c_{n}.v = r.raw_{n}" for n in BLOCK_KEYS)
+    raws = ", ".join(f"raw_{n}" for n in BLOCK_KEYS)
+    con.execute(
+        f"CREATE OR REPLACE TABLE id_reps AS SELECT r.* EXCLUDE ({raws}), {keys} FROM id_reps r {joins}"
+    )
+    moved = " OR ".join(f"{n} IS DISTINCT FROM prev_{n}" for n in BLOCK_KEYS)
+    regions = [
+        r[0]
+        for r in con.execute(
+            f"SELECT DISTINCT prev_region FROM id_reps WHERE NOT scoped AND ({moved})"
+        ).fetchall()
+    ]
+    prev = ", ".join(f"prev_{n}" for n in BLOCK_KEYS)
+    con.execute(f"CREATE OR REPLACE TABLE id_reps AS SELECT * EXCLUDE ({prev}, prev_region) FROM id_reps")
+    con.execute("; ".join(f"DROP TABLE bkc_{n}" for n in BLOCK_KEYS))
+    return regions

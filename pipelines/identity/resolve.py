@@ -6,7 +6,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -14,14 +14,17 @@ import duckdb
 from splink.internals.exceptions import EMTrainingException
 
 from pipelines.identity import model as fs
-from pipelines.identity.graph import connected_components, guard_conflicts
+from pipelines.identity.graph import connected_components, guard_conflicts, record_match_sql
+from pipelines.identity.incremental import incremental_summary, resolve_incremental
 from pipelines.identity.keys import assign_keys, build_changes
 from pipelines.identity.profile import PROFILE_KEY, population_profile, retrain_reason, split_model
 from pipelines.identity.representatives import build_representatives
 from pipelines.identity.rules import build_rule_edges, create_macros
 from pipelines.identity.settings import IdentitySettings
 from pipelines.identity.stage import INPUT_TABLE, stage_records
+from pipelines.identity.state import REGION_EDGES, REPS, STATE_VERSION, previous_run, settings_fingerprint
 from pipelines.identity.store import publish
+from pipelines.identity.store_incremental import publish_incremental
 from sources.lib.duck import table_exists
 
 log = logging.getLogger(__name__)
@@ -100,20 +103,36 @@ def _probabilistic(
     return (json.dumps({**model, PROFILE_KEY: profile}) if stored is None else None), info
 
 
-def _record_match() -> str:
-    """Per record: the strongest kept link touching it (rule tier, then Splink probability)."""
-    return """
-        CREATE OR REPLACE TABLE record_match AS
-        WITH inc AS (
-            SELECT a AS rid, rule, tier, match_probability FROM all_edges WHERE status = 'kept'
-            UNION ALL SELECT b, rule, tier, match_probability FROM all_edges WHERE status = 'kept'
-        )
-        SELECT rid,
-               CASE WHEN max(tier) > 0 THEN split_part(arg_max(rule, tier), '+', 1) ELSE 'splink' END
-                   AS matched_by,
-               CASE WHEN max(tier) > 0 THEN 1.0 ELSE max(match_probability) END AS match_probability
-        FROM inc GROUP BY rid
-    """
+RULES_ONLY = "skipped: too few records to train"
+
+
+def _incremental_plan(
+    con: duckdb.DuckDBPyConnection, db: str, s: IdentitySettings, n_records: int
+) -> tuple[str | None, dict[str, Any] | None, float | None]:
+    """(why a full resolution must run, or None; the stored model; the last run's prior). Without a
+    model (rules only) the run stays incremental while a full run would not train one either."""
+    prev = previous_run(con, db)
+    if not s.incremental:
+        return "incremental runs switched off", None, None
+    if s.retrain_model:
+        return "retraining requested", None, None
+    if prev is None:
+        return "no previous run", None, None
+    if prev.get("state_version") != STATE_VERSION or not table_exists(con, *REPS.split("."), database=db):
+        return "no incremental state from the previous run", None, None
+    if prev.get("settings") != settings_fingerprint(s):
+        return "identity settings changed", None, None
+    stored = _stored_model(con, db)
+    if stored is None and prev.get("splink") == RULES_ONLY and n_records < s.min_records_to_train:
+        return None, None, None
+    if prev.get("splink_prior") is None or stored is None:
+        return "no Splink model to score new records with", None, None
+    model, stored_profile = split_model(stored)
+    profile = population_profile(con)
+    why = retrain_reason(stored_profile, profile, s.retrain_growth, s.retrain_completeness_shift)
+    if why:
+        return f"model to be retrained: {why}", None, None
+    return None, model, float(prev["splink_prior"])
 
 
 def resolve_identities(
@@ -128,6 +147,8 @@ def resolve_identities(
     audit.identity_key_history, audit.identity_changes and audit.identity_runs in one transaction
     on `con`. The previous run's map is the record -> key state that new clusters are mapped onto.
     `source` is schema.table in the connection's current database (or catalog.schema.table).
+    With a previous run's state, only what new and changed records reach is resolved again
+    (incremental.py); the summary's `path` and `path_reason` say which path ran and why.
     """
     s = settings or IdentitySettings()
     run_id = run_id or uuid.uuid4().hex
@@ -144,44 +165,76 @@ def resolve_identities(
         src = source if "." not in source or source.count(".") > 1 else f'"{db}".{source}'
         n_records = stage_records(con, src)
         create_macros(con)
-        n_rule_edges = build_rule_edges(con, s)
-        connected_components(con, "rule_edges", "det_labels")
-        cut_rules = guard_conflicts(con, "rule_edges", "det_labels")
-        lap("rules")
-        n_reps = build_representatives(con, "det_labels", s)
-        lap("representatives")
-        model_json, splink_info = _probabilistic(con, db, s, n_records, n_reps)
-        lap("splink")
-        con.execute("""
-            CREATE OR REPLACE TABLE all_edges AS
-            SELECT a, b, rule, tier, score, NULL::DOUBLE AS match_weight, 1.0::DOUBLE AS match_probability,
-                   NULL::VARCHAR AS details, status FROM rule_edges
-            UNION ALL BY NAME SELECT * FROM splink_edges
-        """)
-        # all_edges supersedes both; at 1M customers rule_edges alone is 22M rows of DuckDB memory.
-        con.execute("DROP TABLE rule_edges; DROP TABLE splink_edges; DROP TABLE det_labels")
-        connected_components(con, "(SELECT a, b FROM all_edges WHERE status = 'kept')", "final_cc")
-        cut_final = guard_conflicts(con, "all_edges", "final_cc")
-        con.execute("""
-            CREATE OR REPLACE TABLE final_labels AS
-            SELECT r.rid, coalesce(f.lbl, r.rid) AS comp FROM rec r LEFT JOIN final_cc f ON f.node = r.rid
-        """)
-        con.execute(_record_match())
-        lap("clustering")
-        prev_map = f'"{db}".core.customer_identity_map'
-        has_prev = table_exists(con, "core", "customer_identity_map", database=db)
-        has_keys = table_exists(con, "core", "identity_keys", database=db)
-        keys = f'"{db}".core.identity_keys' if has_keys else None
-        n_new = assign_keys(con, prev_map if has_prev else None, keys)
-        build_changes(con, keys)
-        summary = _summary(con, run_id, n_records, n_rule_edges, n_reps, cut_rules + cut_final, n_new)
-        summary.update(splink_info, match_threshold=s.match_threshold)
-        lap("keys")
+        lap("stage")
+        why, model, prior = _incremental_plan(con, db, s, n_records)
+        if why is None:
+            outcome = resolve_incremental(con, f'"{db}"', s, model, prior, lap)
+            if isinstance(outcome, dict):
+                splink = "stored model" if model else RULES_ONLY
+                summary = incremental_summary(con, f'"{db}"', run_id, n_records, s, outcome, splink)
+                summary["timings_s"] = timings
+                shift = outcome.get("prior_shift_log2", 0.0)
+                publish_incremental(con, f'"{db}"', run_id, json.dumps(summary), shift, s.review_threshold)
+                lap("publish")
+                summary["timings_s"] = timings
+                log.info("identity run %s (incremental): %s", run_id, summary)
+                return summary
+            why = outcome
+        summary = _resolve_full(con, db, s, run_id, n_records, lap)
+        summary.update(path="full", path_reason=why)
         summary["timings_s"] = timings
-        publish(con, f'"{db}"', run_id, model_json, json.dumps(summary))
+        publish(con, f'"{db}"', run_id, summary.pop("_model_json"), json.dumps(summary))
         lap("publish")
     summary["timings_s"] = timings
     log.info("identity run %s: %s", run_id, summary)
+    return summary
+
+
+def _resolve_full(
+    con: duckdb.DuckDBPyConnection,
+    db: str,
+    s: IdentitySettings,
+    run_id: str,
+    n_records: int,
+    lap: Callable[[str], None],
+) -> dict[str, Any]:
+    """Every record: rules, representatives, Splink, guarded clustering, keys (scratch tables)."""
+    n_rule_edges = build_rule_edges(con, s)
+    connected_components(con, "rule_edges", "det_labels")
+    cut_rules = guard_conflicts(con, "rule_edges", "det_labels")
+    lap("rules")
+    n_reps = build_representatives(con, "det_labels", s)
+    lap("representatives")
+    model_json, splink_info = _probabilistic(con, db, s, n_records, n_reps)
+    lap("splink")
+    con.execute("""
+        CREATE OR REPLACE TABLE all_edges AS
+        SELECT a, b, rule, tier, score, NULL::DOUBLE AS match_weight, 1.0::DOUBLE AS match_probability,
+               NULL::VARCHAR AS details, status FROM rule_edges
+        UNION ALL BY NAME SELECT * FROM splink_edges
+    """)
+    # all_edges supersedes both; at 1M customers rule_edges alone is 22M rows of DuckDB memory.
+    con.execute("DROP TABLE rule_edges; DROP TABLE splink_edges; DROP TABLE det_labels")
+    connected_components(con, "(SELECT a, b FROM all_edges WHERE status = 'kept')", "final_cc")
+    cut_final = guard_conflicts(con, "all_edges", "final_cc")
+    con.execute("""
+        CREATE OR REPLACE TABLE final_labels AS
+        SELECT r.rid, coalesce(f.lbl, r.rid) AS comp FROM rec r LEFT JOIN final_cc f ON f.node = r.rid
+    """)
+    con.execute(record_match_sql())
+    # Regions (state.py): what an incremental run re-resolves together.
+    connected_components(con, REGION_EDGES, "regions")
+    lap("clustering")
+    prev_map = f'"{db}".core.customer_identity_map'
+    has_prev = table_exists(con, "core", "customer_identity_map", database=db)
+    has_keys = table_exists(con, "core", "identity_keys", database=db)
+    keys = f'"{db}".core.identity_keys' if has_keys else None
+    n_new = assign_keys(con, prev_map if has_prev else None, keys)
+    build_changes(con, keys)
+    summary = _summary(con, run_id, n_records, n_rule_edges, n_reps, cut_rules + cut_final, n_new)
+    summary.update(splink_info, match_threshold=s.match_threshold)
+    summary.update(state_version=STATE_VERSION, settings=settings_fingerprint(s), _model_json=model_json)
+    lap("keys")
     return summary
 
 

@@ -52,3 +52,10 @@ class IdentitySettings:
     # peak RSS was the limit + 1.1 to 1.4 GB: 4GB -> 5.4 GB (7.1 GB before the graph used int32 indices),
     # 3GB -> 4.1 GB in 334 s against 308 s.
     duckdb_memory_limit: str = "3GB"
+    # Incremental runs (incremental.py): resolve only the part of the graph that new and changed
+    # records reach, reusing the stored edges elsewhere. Off, or when more than this share of the
+    # records is new, changed or gone (a first load, a re-sent history), a full resolution runs:
+    # past ~20% the affected regions cover most of the graph and the bookkeeping costs more than
+    # it saves.
+    incremental: bool = True
+    incremental_max_changed_share: float = 0.2

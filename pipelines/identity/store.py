@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from pipelines.identity.keys import format_key_sql
+from pipelines.identity.state import state_statements
 
 DDL = """
 CREATE SCHEMA IF NOT EXISTS {db}.core;
@@ -37,32 +38,25 @@ CREATE TABLE IF NOT EXISTS {db}.audit.identity_runs (run_id VARCHAR, finished_at
 """
 
 
-def _statements(db: str, run_id: str, model_json: str | None, summary_json: str) -> list[tuple[str, list]]:
-    rec_key = "JOIN rec r USING (rid)"
-    out: list[tuple[str, list]] = [(DDL.format(db=db), [])]
-    out.append(
+def history_statements(db: str, run_id: str) -> list[tuple[str, list]]:
+    """Key history, changes and the key registry, from km_rec, km_changes and km_new (keys.py)."""
+    return [
         (
             f"""INSERT INTO {db}.audit.identity_key_history
         SELECT ?, r.source_system, r.source_record_id, k.customer_key, k.old_key, now()
-        FROM km_rec k {rec_key} WHERE k.old_key IS DISTINCT FROM k.customer_key""",
+        FROM km_rec k JOIN rec r USING (rid) WHERE k.old_key IS DISTINCT FROM k.customer_key""",
             [run_id],
-        )
-    )
-    out.append(
+        ),
         (
             f"""INSERT INTO {db}.audit.identity_changes
         SELECT ?, change_type, customer_key, other_key, reason, records_affected, now() FROM km_changes""",
             [run_id],
-        )
-    )
-    out.append(
+        ),
         (
             f"""INSERT INTO {db}.core.identity_keys
         SELECT {format_key_sql("n.key_seq")}, n.key_seq, 'active', ?, NULL, NULL FROM km_new n""",
             [run_id],
-        )
-    )
-    out.append(
+        ),
         (
             f"""UPDATE {db}.core.identity_keys k SET status = 'retired', retired_run_id = ?,
             merged_into = c.into_key
@@ -71,8 +65,22 @@ def _statements(db: str, run_id: str, model_json: str | None, summary_json: str)
               UNION ALL SELECT customer_key, NULL FROM km_changes WHERE change_type = 'retire') c
         WHERE k.customer_key = c.key""",
             [run_id],
-        )
-    )
+        ),
+    ]
+
+
+def run_statements(db: str, run_id: str, model_json: str | None, summary_json: str) -> list[tuple[str, list]]:
+    """The model when (re)trained, and the run summary."""
+    out: list[tuple[str, list]] = []
+    if model_json is not None:
+        out.append((f"INSERT INTO {db}.core.identity_model VALUES (?, now(), ?)", [run_id, model_json]))
+    out.append((f"INSERT INTO {db}.audit.identity_runs VALUES (?, now(), ?)", [run_id, summary_json]))
+    return out
+
+
+def _statements(db: str, run_id: str, model_json: str | None, summary_json: str) -> list[tuple[str, list]]:
+    rec_key = "JOIN rec r USING (rid)"
+    out: list[tuple[str, list]] = [(DDL.format(db=db), []), *history_statements(db, run_id)]
     out.append(
         (
             f"""CREATE OR REPLACE TABLE {db}.core.customer_identity_map AS
@@ -96,10 +104,9 @@ def _statements(db: str, run_id: str, model_json: str | None, summary_json: str)
             [run_id],
         )
     )
-    if model_json is not None:
-        out.append((f"INSERT INTO {db}.core.identity_model VALUES (?, now(), ?)", [run_id, model_json]))
-    out.append((f"INSERT INTO {db}.audit.identity_runs VALUES (?, now(), ?)", [run_id, summary_json]))
-    return out
+    # the state the next (incremental) run starts from
+    out.extend((sql, []) for sql in state_statements(db))
+    return out + run_statements(db, run_id, model_json, summary_json)
 
 
 def publish(

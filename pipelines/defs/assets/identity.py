@@ -14,12 +14,20 @@ class IdentityConfig(dg.Config):
 
     match_threshold: float | None = None
     retrain_model: bool = False
+    # resolve every record, not only what new and changed records reach (pipelines/identity/incremental.py)
+    full_resolution: bool = False
 
 
 def run_settings(base: IdentitySettings, config: IdentityConfig) -> IdentitySettings:
-    """The resource's settings with this run's config applied (a threshold given, retraining asked)."""
+    """The resource's settings with this run's config applied (a threshold given, retraining or a
+    full resolution asked)."""
     threshold = config.match_threshold if config.match_threshold is not None else base.match_threshold
-    return replace(base, match_threshold=threshold, retrain_model=config.retrain_model or base.retrain_model)
+    return replace(
+        base,
+        match_threshold=threshold,
+        retrain_model=config.retrain_model or base.retrain_model,
+        incremental=base.incremental and not config.full_resolution,
+    )
 
 
 @dg.asset(
