@@ -111,11 +111,14 @@ FROM_THE_FUTURE = _tamper(
 )
 # A return reason outside the list on a staged return line (a new file's would be quarantined at
 # ingestion; staging's own accepted_values only warns). Pandera no longer repeats the reason list: the
-# core dbt test, an error, fails the core dbt step, and the marts wait as they did for pandera.
+# core dbt test, an error, fails the core dbt step, and the marts wait as they did for pandera. The
+# line is staged as of now (loaded_at): the incremental fct_returns re-derives what was staged since
+# its last build, as it would a line restaged by this run; an old staged line waits for --full-refresh.
 UNKNOWN_RETURN_REASON = _tamper(
-    "UPDATE staging.stg_pos__transaction_lines SET return_reason = 'lost' WHERE rowid = (SELECT min(rowid) "
-    "FROM staging.stg_pos__transaction_lines WHERE return_reason IS NOT NULL AND return_of_transaction_id "
-    "IS NOT NULL)"
+    "UPDATE staging.stg_pos__transaction_lines SET return_reason = 'lost', "
+    "loaded_at = timezone('UTC', now()) WHERE rowid = (SELECT min(rowid) FROM "
+    "staging.stg_pos__transaction_lines WHERE return_reason IS NOT NULL "
+    "AND return_of_transaction_id IS NOT NULL)"
 )
 ROW_LOST_FROM_RAW = _tamper("DELETE FROM raw.pos WHERE rowid = (SELECT min(rowid) FROM raw.pos)")
 FEED_STOPPED = _tamper("UPDATE raw.pos SET _loaded_at = _loaded_at - INTERVAL 10 DAY")
