@@ -44,26 +44,24 @@ class Runs:
     since2: dict[tuple[str, str], object]
 
 
-def _keys(db: Path) -> Keys:
+def _map_column(db: Path, column: str) -> dict[tuple[str, str], object]:
+    """(source_system, source_record_id) -> `column` of core.customer_identity_map."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         rows = con.execute(
-            "SELECT source_system, source_record_id, customer_key FROM core.customer_identity_map"
+            f"SELECT source_system, source_record_id, {column} FROM core.customer_identity_map"
         ).fetchall()
     finally:
         con.close()
-    return {(s, r): k for s, r, k in rows}
+    return {(s, r): v for s, r, v in rows}
+
+
+def _keys(db: Path) -> Keys:
+    return {rec: str(key) for rec, key in _map_column(db, "customer_key").items()}
 
 
 def _key_since(db: Path) -> dict[tuple[str, str], object]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        rows = con.execute(
-            "SELECT source_system, source_record_id, key_since FROM core.customer_identity_map"
-        ).fetchall()
-    finally:
-        con.close()
-    return {(s, r): t for s, r, t in rows}
+    return _map_column(db, "key_since")
 
 
 def _resolve(db: Path, run_id: str) -> dict:

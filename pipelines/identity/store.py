@@ -113,9 +113,14 @@ def publish(
     con: duckdb.DuckDBPyConnection, db: str, run_id: str, model_json: str | None, summary_json: str
 ) -> None:
     """Write every output table in one transaction: readers see the old run or the new one, never half."""
+    run_in_transaction(con, _statements(db, run_id, model_json, summary_json))
+
+
+def run_in_transaction(con: duckdb.DuckDBPyConnection, statements: list[tuple[str, list]]) -> None:
+    """Each (sql, params) in order, in one transaction: all of them or none."""
     con.execute("BEGIN TRANSACTION")
     try:
-        for sql, params in _statements(db, run_id, model_json, summary_json):
+        for sql, params in statements:
             if params:
                 con.execute(sql, params)
             else:

@@ -7,7 +7,7 @@ import duckdb
 
 from pipelines.identity.rescore import WEIGHT_DECIMALS
 from pipelines.identity.state import RECORDS, REPS
-from pipelines.identity.store import DDL, history_statements, run_statements
+from pipelines.identity.store import DDL, history_statements, run_in_transaction, run_statements
 
 _KEY = "source_system || chr(31) || source_record_id"
 
@@ -107,7 +107,7 @@ def publish_incremental(
     nothing new, only its summary."""
     if "nothing_new" in summary_json and '"nothing_new": true' in summary_json:
         statements = [(DDL.format(db=db), []), *run_statements(db, run_id, None, summary_json)]
-        _run(con, statements)
+        run_in_transaction(con, statements)
         return
     shift = round(shift, 15) if abs(shift) > 10**-WEIGHT_DECIMALS / 10 else 0.0
     con.execute(f"CREATE OR REPLACE TABLE inc_old_keys AS SELECT {_KEY} AS k FROM inc_old")
@@ -119,18 +119,4 @@ def publish_incremental(
         *_state_statements(db),
         *run_statements(db, run_id, None, summary_json),
     ]
-    _run(con, statements)
-
-
-def _run(con: duckdb.DuckDBPyConnection, statements: list[tuple[str, list]]) -> None:
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for sql, params in statements:
-            if params:
-                con.execute(sql, params)
-            else:
-                con.execute(sql)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+    run_in_transaction(con, statements)
