@@ -291,3 +291,14 @@ def write_truth(path: Path, records: list[dict[str, object]]) -> None:
     lines = ["source_system,source_record_id,person_id"]
     lines += [f"{r['source_system']},{r['source_record_id']},{r['person_id']}" for r in records]
     path.write_text("\n".join(lines) + "\n")
+
+
+def resolve_file(db: Path, run_id: str) -> dict:
+    """Resolve the records of the warehouse file `db` with default settings; the run summary."""
+    from pipelines.identity import IdentitySettings, resolve_identities
+
+    con = duckdb.connect(str(db))
+    try:
+        return resolve_identities(con, IdentitySettings(), run_id)
+    finally:
+        con.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.identity import IdentitySettings, evaluate, explain_pair, resolve_identities
+from pipelines.identity import evaluate, explain_pair
 from tests.identity_fixtures import (
     Person,
     bridge_persons,
@@ -17,6 +17,7 @@ from tests.identity_fixtures import (
     conflict_persons,
     conflict_record,
     make_population,
+    resolve_file,
     write_records,
     write_truth,
 )
@@ -60,14 +61,6 @@ def _key_since(db: Path) -> dict[tuple[str, str], object]:
     return _map_column(db, "key_since")
 
 
-def _resolve(db: Path, run_id: str) -> dict:
-    con = duckdb.connect(str(db))
-    try:
-        return resolve_identities(con, IdentitySettings(), run_id)
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     """Run 1 on 85% of the records; run 2 on all of them plus a bridging and a conflicting record."""
@@ -77,14 +70,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     first = [r for r in records if rng.random() < 0.85]
     db, truth1 = tmp / "warehouse.duckdb", tmp / "records.csv"
     write_records(db, first, truth1)
-    summary1 = _resolve(db, "run-1")
+    summary1 = resolve_file(db, "run-1")
     keys1, since1 = _keys(db), _key_since(db)
     a, b = bridge_persons(persons)
     c, d = conflict_persons(persons)
     bridge, conflict = bridge_record(a, b, 1), conflict_record(c, d, 2)
     write_records(db, [*records, bridge, conflict])
     write_truth(tmp / "records2.csv", [*records, bridge, conflict])
-    summary2 = _resolve(db, "run-2")
+    summary2 = resolve_file(db, "run-2")
     return Runs(
         db,
         truth1,

@@ -11,17 +11,9 @@ import pytest
 
 from pipelines.config import load_settings
 from pipelines.defs.resources import WarehouseResource
-from pipelines.identity import IdentitySettings, evaluate, resolve_identities
+from pipelines.identity import evaluate
 from pipelines.identity.graph import connected_components, dob_near, greedy_split
-from tests.identity_fixtures import make_population, write_records
-
-
-def _resolve(db: Path, run_id: str) -> dict:
-    con = duckdb.connect(str(db))
-    try:
-        return resolve_identities(con, IdentitySettings(), run_id)
-    finally:
-        con.close()
+from tests.identity_fixtures import make_population, resolve_file, write_records
 
 
 def test_evaluate_counts_pairs_exactly(tmp_path: Path) -> None:
@@ -56,7 +48,7 @@ def test_tiny_input_runs_rules_only(tmp_path: Path) -> None:
     persons, records = make_population(5, seed=1)
     db = tmp_path / "tiny.duckdb"
     write_records(db, records)
-    summary = _resolve(db, "tiny")
+    summary = resolve_file(db, "tiny")
     assert summary["records"] == len(records) and summary["splink_links"] == 0
 
 
