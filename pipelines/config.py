@@ -9,169 +9,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pipelines.config_vars import ENV_VARS
 from pipelines.customer_refs import RefPatterns, parse_ref_patterns
 from pipelines.feeds import FeedRule, parse_feed_rules
 from pipelines.identity.settings import IdentitySettings
 from pipelines.kpi.settings import KpiSettings
-from quality.calibration import DISTRIBUTION_ENV, DistributionSettings, distribution_settings
-from sources.connectors.web_api import PAGE_SIZE, PAGE_SIZE_ENV, URL_ENV
+from quality.calibration import DistributionSettings, distribution_settings
+from sources.connectors.web_api import PAGE_SIZE
 from sources.contracts import Plausibility
 from sources.ingest.validate import MAX_AGE_ENV, SALES_SINCE_ENV, parse_plausibility
 from sources.lib.duck import MEMORY_LIMIT
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-
-# name -> (env var, description); docs/configuration.md is generated from it (pipelines/config_doc.py),
-# which appends each default it can read from the dataclasses: descriptions do not repeat them.
-ENV_VARS: dict[str, tuple[str, str]] = {
-    "data_dir": ("CRM360_DATA_DIR", "Data directory (default ./data in the repository)."),
-    "landing_dir": ("CRM360_LANDING_DIR", "Landing location of the feeds (default <data_dir>/landing)."),
-    "warehouse_path": (
-        "CRM360_WAREHOUSE",
-        "DuckDB warehouse file (default <data_dir>/warehouse/crm360.duckdb).",
-    ),
-    "web_api_url": URL_ENV,
-    "web_api_page_size": PAGE_SIZE_ENV,
-    "duckdb_memory_limit": ("CRM360_DUCKDB_MEMORY_LIMIT", "DuckDB memory_limit."),
-    "duckdb_threads": ("CRM360_DUCKDB_THREADS", "DuckDB threads (default: all cores)."),
-    "plausibility.sales_since": (
-        "CRM360_SALES_SINCE",
-        "Earliest plausible sale date, YYYY-MM-DD: a POS line dated before it or "
-        "after the load time is quarantined with the reason (sources/ingest/validate.py, "
-        "docs/sources.md).",
-    ),
-    "plausibility.max_age_years": (
-        "CRM360_MAX_AGE_YEARS",
-        "Oldest plausible age at load time: a date of birth giving an older age, or in "
-        "the future, is quarantined with the reason.",
-    ),
-    "gx_max_batches": (
-        "CRM360_GX_MAX_BATCHES",
-        "Great Expectations validations per feed in one run. Each validates the landed files "
-        "not validated before, grouped up to 50,000 rows (a larger file alone, on a sample of "
-        "that size); files beyond the cap wait for the next run. A year of daily files at "
-        "5,000 customers takes 1 to 6.",
-    ),
-    "dbt_unit_tests": (
-        "CRM360_DBT_UNIT_TESTS",
-        "Also run dbt's unit tests in the pipeline's dbt builds (off by default: they check model logic "
-        "on fixed fixture rows, `make test` runs them, and a run's new data gives them nothing new).",
-    ),
-    "dbt_resident": (
-        "CRM360_DBT_RESIDENT",
-        "Serve every dbt step of a run from one resident dbt process (on by default; `false` starts "
-        "a `dbt` process per step, as dagster-dbt does by default).",
-    ),
-    "customer_ref_patterns": (
-        "CRM360_CUSTOMER_REF_PATTERNS",
-        "Which `customer_ref` of a feed is an account id and which a loyalty card: JSON "
-        '`{"pos": {"account_id": "^[0-9]{6}$", "loyalty_card": ""}}`, regexes on the upper-cased '
-        'reference, `""` = the feed sends none; feeds (pos, callcenter) and kinds not named keep '
-        f"the defaults `{RefPatterns().account_id}` and `{RefPatterns().loyalty_card}`. Any other "
-        "reference is kept as the feed's own customer number (`local_ref`, `pos:100234`) and links "
-        "that feed's records; a warn check counts them (docs/sources.md).",
-    ),
-    "feeds": (
-        "CRM360_FEEDS",
-        "Feeds this deployment expects and their freshness, JSON over the defaults: "
-        '`{"pos": "required", "web": {"expect": "optional", "warn_after_days": 2, "error_after_days": 7}}` '
-        "(null switches a limit off). Every feed is optional by default; web, pos and callcenter warn "
-        "after 2 days without a load and fail after 7, lists have no limit. A feed that never delivered "
-        "is a warning, an error (blocking its staging) only when required (see Declared feeds below).",
-    ),
-    "identity.match_threshold": (
-        "CRM360_IDENTITY_MATCH_THRESHOLD",
-        "Splink match probability from which two records are linked.",
-    ),
-    "identity.seed": ("CRM360_IDENTITY_SEED", "Seed of Splink's u-estimation sampling."),
-    "identity.duckdb_memory_limit": (
-        "CRM360_IDENTITY_MEMORY_LIMIT",
-        "DuckDB memory_limit during identity resolution (Python arrays sit beside it); "
-        "CRM360_DUCKDB_MEMORY_LIMIT instead when that is lower than the default.",
-    ),
-    "identity.retrain_model": (
-        "CRM360_IDENTITY_RETRAIN",
-        "Retrain the Splink model instead of reusing the stored one.",
-    ),
-    "identity.incremental": (
-        "CRM360_IDENTITY_INCREMENTAL",
-        "Resolve only what new and changed contact records reach (false: every run resolves all).",
-    ),
-    "identity.incremental_max_changed_share": (
-        "CRM360_IDENTITY_INCREMENTAL_MAX_SHARE",
-        "Share of records new, changed or gone above which a run resolves everything instead.",
-    ),
-    "kpi.clv_calibration_end": (
-        "CRM360_CLV_CALIBRATION_END",
-        "Last day (YYYY-MM-DD) of the CLV calibration window (default: CRM360_CLV_HOLDOUT_DAYS days "
-        "before the last order).",
-    ),
-    "kpi.clv_holdout_days": (
-        "CRM360_CLV_HOLDOUT_DAYS",
-        "Days of holdout after the default calibration end.",
-    ),
-    "kpi.clv_time_unit": (
-        "CRM360_CLV_TIME_UNIT",
-        "Time unit of the CLV models: weeks or days.",
-    ),
-    "kpi.clv_horizon": ("CRM360_CLV_HORIZON", "CLV horizon in time units."),
-    "kpi.clv_discount_rate": ("CRM360_CLV_DISCOUNT_RATE", "Annual discount rate of CLV."),
-    "kpi.clv_min_repeat_customers": (
-        "CRM360_CLV_MIN_REPEAT_CUSTOMERS",
-        "Customers with a repeat purchase BG/NBD needs to price customers; with fewer, or a fit that "
-        "did not converge, CLV is the historical rate (`clv_model`).",
-    ),
-    "kpi.clv_max_missing_share": (
-        "CRM360_CLV_MAX_MISSING_SHARE",
-        "Share of customers with a repeat purchase that may have a NULL or non-finite CLV before the "
-        "blocking check on marts.customer_clv fails.",
-    ),
-    "kpi.churn_days": (
-        "CRM360_CHURN_DAYS",
-        "Days without a purchase after which a customer has churned.",
-    ),
-    "kpi.lapsed_days": (
-        "CRM360_LAPSED_DAYS",
-        "Days without a purchase that fire the lapsed trigger.",
-    ),
-    "kpi.large_return_amount": (
-        "CRM360_LARGE_RETURN_AMOUNT",
-        "Refund amount from which a return fires the large-return trigger.",
-    ),
-    "kpi.service_level_seconds": (
-        "CRM360_SERVICE_LEVEL_SECONDS",
-        "Call-centre service-level threshold: answered within this many seconds.",
-    ),
-    "kpi.fcr_days": ("CRM360_FCR_DAYS", "First-contact resolution window in days."),
-    "kpi.conversion_window_days": (
-        "CRM360_CONVERSION_WINDOW_DAYS",
-        "Days after a campaign response in which a purchase counts as a conversion.",
-    ),
-    "kpi.strategic_clv_share": (
-        "CRM360_STRATEGIC_CLV_SHARE",
-        "Top share of customers by predicted CLV marked strategically significant.",
-    ),
-    "kpi.basket_min_pair_baskets": (
-        "CRM360_BASKET_MIN_PAIR_BASKETS",
-        "Baskets a product pair needs to enter marts.kpi_product_pairs.",
-    ),
-    "kpi.bundle_min_support": (
-        "CRM360_BUNDLE_MIN_SUPPORT",
-        "Support (share of baskets) a pair needs to be a bundle candidate.",
-    ),
-    "kpi.acquisition_warm_up_days": (
-        "CRM360_ACQUISITION_WARM_UP_DAYS",
-        "Days from the start of the history whose new customers may be older ones, flagged warm-up.",
-    ),
-    "kpi.forecast_weeks": ("CRM360_FORECAST_WEEKS", "Weeks of revenue forecast."),
-    "kpi.forecast_backtest_weeks": (
-        "CRM360_FORECAST_BACKTEST_WEEKS",
-        "Last weeks of history held out to measure forecast error.",
-    ),
-    # --- calibrated distribution rules (quality/calibration.py, docs/quality.md) ---
-    **{f"distribution.{attr}": entry for attr, entry in DISTRIBUTION_ENV.items()},
-}
 
 
 @dataclass(frozen=True)

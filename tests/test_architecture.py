@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "pipelines.run_report": 4,
     "pipelines.config": 5,
     "pipelines.config_doc": 5,
+    "pipelines.config_vars": 5,
     "pipelines.dbt_vars": 5,
     "pipelines.defs": 6,
     "pipelines.cli": 7,
