@@ -6,11 +6,10 @@ import logging
 from typing import Any
 
 import duckdb
-import splink.comparison_level_library as cll
-import splink.comparison_library as cl
-from splink import DuckDBAPI, Linker, SettingsCreator
+from splink import DuckDBAPI, Linker
 from splink.internals.exceptions import EMTrainingException
 
+from pipelines.identity.comparisons import SWAP_LABEL, settings_creator
 from pipelines.identity.representatives import BLOCK_KEYS
 from pipelines.identity.settings import IdentitySettings
 
@@ -36,93 +35,6 @@ PRIOR_RULES = [
     "AND l.address_line1 = r.address_line1",
 ]
 PRIOR_RECALL = 0.6
-
-
-SWAP_LABEL = "First and last name swapped"
-
-
-def comparisons() -> list[cl.CustomComparison]:
-    """Six comparisons, most specific level first; names and addresses have fuzzy middle levels."""
-
-    swapped = cll.CustomLevel(
-        "jaro_winkler_similarity(fn_l, ln_r) >= 0.88 AND jaro_winkler_similarity(ln_l, fn_r) >= 0.88",
-        label_for_charts=SWAP_LABEL,
-    )
-
-    def names(col: str, extra: list[Any]) -> list[Any]:
-        return [
-            cll.NullLevel(col),
-            cll.ExactMatchLevel(col),
-            swapped,
-            *extra,
-            cll.JaroWinklerLevel(col, 0.92),
-            cll.JaroWinklerLevel(col, 0.80),
-            cll.ElseLevel(),
-        ]
-
-    nickname = cll.CustomLevel("fn_canon_l = fn_canon_r", label_for_charts="Same formal name (nickname)")
-    return [
-        cl.CustomComparison(names("fn", [nickname]), output_column_name="first_name"),
-        cl.CustomComparison(names("ln", []), output_column_name="last_name"),
-        cl.CustomComparison(
-            [
-                cll.NullLevel("dob"),
-                cll.ExactMatchLevel("dob"),
-                cll.CustomLevel(
-                    "id_dob_near(dob_l, dob_r)", label_for_charts="One keying error / day-month swap"
-                ),
-                cll.AbsoluteDateDifferenceLevel("dob", threshold=1, metric="year", input_is_string=False),
-                cll.ElseLevel(),
-            ],
-            output_column_name="date_of_birth",
-        ),
-        cl.CustomComparison(
-            [
-                cll.NullLevel("postcode"),
-                cll.CustomLevel(
-                    "postcode_l = postcode_r AND jaro_winkler_similarity(address_line1_l, "
-                    "address_line1_r) >= 0.9",
-                    label_for_charts="Same postcode and street line",
-                ),
-                cll.ExactMatchLevel("postcode"),
-                cll.CustomLevel(
-                    "jaro_winkler_similarity(address_line1_l, address_line1_r) >= 0.9",
-                    label_for_charts="Same street line, other postcode",
-                ),
-                cll.ExactMatchLevel("district"),
-                cll.ExactMatchLevel("city"),
-                cll.ElseLevel(),
-            ],
-            output_column_name="address",
-        ),
-        # The model is trained on records, where a shared e-mail usually means one person, but scores
-        # representatives, where a shared mailbox is already a rule link: the levels keep the two
-        # apart so that "same user name at another provider" gets its own (data-driven) weight.
-        # At 1M synthetic people one level for both gave the user name +20 bits and merged 6k
-        # pairs of namesakes (john.smith12@gmail / john.smith12@yahoo). No fuzzy level: user names
-        # are built from names, so a fuzzy match only repeats the name evidence.
-        cl.CustomComparison(
-            [
-                cll.NullLevel("email_user"),
-                cll.ExactMatchLevel("email_canonical").configure(label_for_charts="Same e-mail address"),
-                cll.ExactMatchLevel("email_user").configure(
-                    label_for_charts="Same user name, other provider"
-                ),
-                cll.ElseLevel(),
-            ],
-            output_column_name="email",
-        ),
-        # Phone typos in E.164 mostly give another valid number: no fuzzy level.
-        cl.CustomComparison(
-            [cll.NullLevel("phone"), cll.ExactMatchLevel("phone"), cll.ElseLevel()],
-            output_column_name="phone",
-        ),
-    ]
-
-
-def settings_creator() -> SettingsCreator:
-    """Untrained settings; blocking for prediction is added by make_linker, from this code version."""
-    return SettingsCreator(link_type="dedupe_only", comparisons=comparisons())
 
 
 def _prediction_settings(model: dict[str, Any], only: str | None = None) -> dict[str, Any]:
