@@ -16,11 +16,11 @@ import pytest
 
 from pipelines.config import REPO_ROOT, load_settings
 from pipelines.defs.instance import (
-    INSTANCE_YAML,
     TAG_HOST,
     TAG_LAUNCHER,
     TAG_PID,
     cli_run_tags,
+    instance_yaml,
     open_instance,
     prepare_home,
     release_dead_runs,
@@ -35,10 +35,10 @@ BIN = Path(sys.executable).parent
 def test_home_is_written_once_and_an_operators_config_is_kept(tmp_path: Path) -> None:
     home = prepare_home(tmp_path)
     assert home == tmp_path / "dagster"
-    assert (home / "dagster.yaml").read_text() == INSTANCE_YAML
-    (home / "dagster.yaml").write_text(INSTANCE_YAML.replace("default_limit: 1", "default_limit: 3"))
+    assert (home / "dagster.yaml").read_text() == instance_yaml(home)
+    (home / "dagster.yaml").write_text(instance_yaml(home).replace("default_limit: 1", "default_limit: 3"))
     prepare_home(tmp_path)  # crm360's own file, edited: rewritten
-    assert (home / "dagster.yaml").read_text() == INSTANCE_YAML
+    assert (home / "dagster.yaml").read_text() == instance_yaml(home)
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     prepare_home(tmp_path)  # someone else's file: left alone
     assert (home / "dagster.yaml").read_text() == "telemetry:\n  enabled: false\n"
