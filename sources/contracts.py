@@ -98,6 +98,12 @@ class RowRule:
     message: str
 
 
+# The day of a landing file, from its name (the last match wins): YYYY-MM-DD, YYYY_MM_DD or YYYYMMDD
+# not inside a longer number. A deployment names its own per feed (CRM360_FILE_DAY_PATTERNS); the
+# groups year, month and day are required. sources/ingest/file_days.py applies it.
+DEFAULT_DAY_PATTERN = r"(?<![0-9])(?P<year>[0-9]{4})[-_]?(?P<month>[0-9]{2})[-_]?(?P<day>[0-9]{2})(?![0-9])"
+
+
 @dataclass(frozen=True)
 class FeedContract:
     name: str  # feed id used in raw table names, the ledger and messages
@@ -108,6 +114,9 @@ class FeedContract:
     columns: tuple[Column, ...] = field(default_factory=tuple)
     row_rules: tuple[RowRule, ...] = ()
     plausibility: Plausibility = Plausibility()  # the deployment's bounds (load_feed sets them)
+    # An event feed delivering a file per day: its raw asset has daily partitions keyed by the day in
+    # the file's name (DEFAULT_DAY_PATTERN unless the deployment names its own). Lists are not.
+    daily: bool = False
 
     @property
     def raw_table(self) -> str:

@@ -218,6 +218,7 @@ def load_feed(
     run_id: str,
     on_file: Callable[[FileLoad], None] | None = None,
     plausibility: Plausibility | None = None,
+    only: Callable[[LandingFile], bool] | None = None,
 ) -> FeedLoad:
     """Load every landing file of a feed not yet in the ledger; a failed file does not stop the rest.
 
@@ -226,6 +227,7 @@ def load_feed(
     a shared read cannot take (see csv_batch.shared_read_key) takes the one-file path, which names its
     problem. Batches are committed in landing order, so a later file's rows always load later.
     `plausibility`: the deployment's load-time bounds (the `landing` resource); None keeps the contract's.
+    `only`: the files to consider (a run over some days: those days' files); None = every file.
     """
     if plausibility is not None:
         contract = replace(contract, plausibility=plausibility)
@@ -258,6 +260,8 @@ def load_feed(
     ).fetchall()}  # fmt: skip
     hashes = HashCache.load(con, contract.name)
     for lf in discover(landing_root, contract):
+        if only is not None and not only(lf):
+            continue
         if lf.refused:  # never opened, not even hashed
             emit([reject_file(con, contract, lf, lf.refused, run_id)])
             continue
