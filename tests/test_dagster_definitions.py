@@ -83,9 +83,12 @@ def test_landing_sensor_requests_one_run_for_the_days_and_feeds_with_new_files(t
     assert request.partition_key_range == dg.PartitionKeyRange("2025-03-02", "2025-03-04")
     chosen = set(request.asset_selection)
     assert {dg.AssetKey(["raw", "pos"]), dg.AssetKey(["raw", "compiled_list"])} <= chosen
-    assert not {dg.AssetKey(["raw", f]) for f in ("web", "callcenter", "response_list")} & chosen
-    # ... with the build downstream, not only the raw group
+    assert not {dg.AssetKey(["raw", f]) for f in ("web", "callcenter")} & chosen  # no new file
+    # ... with the build downstream, not only the raw group; the unpartitioned list feeds come along
+    # (dbt reads every staging model, whose raw table the list's load creates)
     assert {dg.AssetKey(["core", "quality_gate"]), dg.AssetKey(["marts", "customer_360"])} <= chosen
+    assert dg.AssetKey(["staging", "stg_web__events"]) in chosen
+    assert dg.AssetCheckKey(dg.AssetKey(["raw", "web"]), "source_freshness") in request.asset_check_keys
     assert request.job_name in (None, "crm360_full_build")
     # evaluated again on the same files (the cursor not saved yet): the same run_key, so no second run
     assert landing_files_sensor(dg.build_sensor_context(resources=resources, definitions=defs)).run_key == (

@@ -124,14 +124,12 @@ def sorted_keys(keys: Iterable[dg.AssetKey]) -> list[dg.AssetKey]:
     return sorted(keys, key=lambda k: k.to_user_string())
 
 
-def landing_keys(plan: LoadPlan, graph) -> list[dg.AssetKey]:
-    """The raw assets of the feeds that got files and everything built from them (the sensor's run)."""
-    raw = [raw_key(f) for f in plan.feeds()]
-    return sorted_keys(dg.AssetSelection.assets(*raw).downstream().resolve(graph)) if raw else []
-
-
 def whole_keys(plan: LoadPlan, graph) -> list[dg.AssetKey]:
-    """Every asset, less the event feeds with no new file (their partitions would load nothing)."""
+    """Every asset, less the event feeds with no new file (their partitions would load nothing).
+
+    Not only what is downstream of the feeds that got files: a dbt subset reads every staging model
+    (int_contact_records unions them all), which must exist, so the list feeds always come along
+    (an unpartitioned load of a list with no new file adds nothing and creates its raw table)."""
     left_out = {raw_key(f) for f in DAILY_FEEDS if plan.days is None or f not in plan.daily}
     return sorted_keys(
         k for k in graph.get_all_asset_keys() if k not in left_out and graph.get(k).is_materializable
@@ -149,8 +147,8 @@ def whole_checks(keys: list[dg.AssetKey], graph) -> list[dg.AssetCheckKey]:
 
 
 def days_keys(graph) -> list[dg.AssetKey]:
-    """A backfill of days: every event feed's raw asset and everything built from them (no list feed)."""
-    return sorted_keys(dg.AssetSelection.assets(*map(raw_key, DAILY_FEEDS)).downstream().resolve(graph))
+    """A backfill of days: every event feed's partitions of those days, and everything else."""
+    return whole_keys(LoadPlan((date.min, date.min), DAILY_FEEDS), graph)
 
 
 def run_key(new: dict[str, list[str]]) -> str:
@@ -162,12 +160,15 @@ def run_key(new: dict[str, list[str]]) -> str:
 def landing_request(
     new: dict[str, list[str]], file_days: FileDays, today: date, graph
 ) -> dg.RunRequest | None:
-    """One run for the new files: their days' partitions and the list feeds, with the build downstream."""
+    """One run for the new files: the partitions of their days for the event feeds that got files, the
+    list feeds, and the build downstream (whole_keys)."""
     plan = plan_for(new, file_days, today)
     if plan.empty:
         return None
+    keys = whole_keys(plan, graph)
     return dg.RunRequest(
         run_key=run_key(new),
-        asset_selection=landing_keys(plan, graph),
+        asset_selection=keys,
+        asset_check_keys=whole_checks(keys, graph),
         tags={**(partition_tags(plan.days) if plan.days else {}), "crm360/loads": plan.describe()[:200]},
     )

@@ -131,17 +131,25 @@ def plan_run(
     """What a run builds: its assets, its checks (None: those of its assets), its range of days of the
     event feeds' partitions, and a line saying so.
 
-    --days: those days of every event feed and everything built from them. A whole run: the days of
-    the landing files new since the last complete build (all of them the first time), every list
-    feed, everything downstream; the event feeds without new files are left out (their freshness is
-    checked). --select without --days: the same days for the event feeds it names.
+    --days: those days of every event feed, and everything else (the list feeds load what is new:
+    they have no days). A whole run: the days of the landing files new since the last complete build
+    (all of them the first time), every list feed, everything downstream; the event feeds without new
+    files are left out (their freshness is checked). --select without --days: the same days for the
+    event feeds it names.
     """
     file_days = LandingResource.from_settings(settings).file_days()
     today = today_utc()
     if days is not None:
         window = parse_days(days, file_days.first, today)
-        keys = selected_keys(selection, graph) if selection is not None else days_keys(graph)
-        return keys, None, window, f"days {window[0]} to {window[1]} (a backfill in one run)"
+        if selection is not None:
+            return selected_keys(selection, graph) or [], None, window, f"days {window[0]} to {window[1]}"
+        keys = days_keys(graph)
+        return (
+            keys,
+            whole_checks(keys, graph),
+            window,
+            f"days {window[0]} to {window[1]} (a backfill in one run)",
+        )
     plan = plan_for(new_files(read_landing(settings.data_dir) or {}, files), file_days, today)
     if selection is None:
         keys = whole_keys(plan, graph)
