@@ -131,11 +131,13 @@ def test_a_run_with_nothing_new_checks_freshness_and_stops(tmp_path: Path) -> No
     data = tmp_path / "data"
     simulate(out=data / "landing", customers=120, days=10, seed=7)
     # a file the loader rejects (a repeated column): the build exits 3 and names it
-    write(data / "landing" / "pos" / "bad.csv", POS_HEADER + ",sku\n" + pos_line("T1") + ",x\n")
+    # (dated inside the simulated days: an undated file would take today, and one range from 2025 to
+    # today would be recorded day by day)
+    write(data / "landing" / "pos" / "bad_2025-01-05.csv", POS_HEADER + ",sku\n" + pos_line("T1") + ",x\n")
     settings = load_settings(data_dir=data, env={})
     full = run_pipeline(settings)
     assert full.success, full.failures
-    assert full.exit_code == 3 and [f for f in full.rejected_files if "pos/bad.csv" in f]
+    assert full.exit_code == 3 and [f for f in full.rejected_files if "pos/bad_2025-01-05.csv" in f]
     assert full.nothing_new_since is None and "marts.customer_360" in full.materialized
     built = os.stat(data / "warehouse" / "crm360.duckdb").st_mtime_ns
 
