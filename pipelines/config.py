@@ -58,8 +58,8 @@ ENV_VARS: dict[str, tuple[str, str]] = {
         "How a feed's landing file names carry their day (its daily partition): JSON "
         '`{"pos": "sales_(?P<day>[0-9]{2})(?P<month>[0-9]{2})(?P<year>[0-9]{4})"}`, regexes with the groups '
         "year, month and day searched in the file name (the last match wins); feeds not named keep the "
-        "default, YYYY-MM-DD, YYYY_MM_DD or YYYYMMDD. A file whose name has no valid day belongs to the "
-        "UTC day it was last modified (docs/operations.md).",
+        "default, YYYY-MM-DD, YYYY_MM_DD or YYYYMMDD not touching a letter or digit. A file whose name "
+        "has no valid day belongs to the UTC day it was last modified (docs/operations.md).",
     ),
     "gx_max_batches": (
         "CRM360_GX_MAX_BATCHES",

@@ -98,10 +98,14 @@ class RowRule:
     message: str
 
 
-# The day of a landing file, from its name (the last match wins): YYYY-MM-DD, YYYY_MM_DD or YYYYMMDD
-# not inside a longer number. A deployment names its own per feed (CRM360_FILE_DAY_PATTERNS); the
-# groups year, month and day are required. sources/ingest/file_days.py applies it.
-DEFAULT_DAY_PATTERN = r"(?<![0-9])(?P<year>[0-9]{4})[-_]?(?P<month>[0-9]{2})[-_]?(?P<day>[0-9]{2})(?![0-9])"
+# The day of a landing file, from its name (the last match wins): YYYY-MM-DD, YYYY_MM_DD or YYYYMMDD,
+# not touching a letter or digit (so digits inside a hash, such as the web API's page names, are no
+# day). A deployment names its own per feed (CRM360_FILE_DAY_PATTERNS); the groups year, month and
+# day are required. sources/ingest/file_days.py applies it.
+DEFAULT_DAY_PATTERN = (
+    r"(?<![0-9A-Za-z])(?P<year>[0-9]{4})(?P<sep>[-_]?)(?P<month>[0-9]{2})(?P=sep)(?P<day>[0-9]{2})"
+    r"(?![0-9A-Za-z])"
+)
 
 
 @dataclass(frozen=True)

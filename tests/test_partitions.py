@@ -40,7 +40,11 @@ MTIME = int(datetime(2025, 6, 30, 23, 0, tzinfo=UTC).timestamp() * 1e9)
 def test_the_day_comes_from_the_file_name_in_the_usual_spellings() -> None:
     assert day_in_name("pos_2025-03-01.csv") == date(2025, 3, 1)
     assert day_in_name("web_2025_03_01.jsonl.gz") == date(2025, 3, 1)
-    assert day_in_name("calls20250301.csv") == date(2025, 3, 1)
+    assert day_in_name("calls_20250301.csv") == date(2025, 3, 1)
+    # digits touching letters are no day: a hash in the web API's page names, or a glued name
+    assert day_in_name("page-1f0a20250301be.jsonl.gz") is None
+    assert day_in_name("calls20250301.csv") is None
+    assert day_in_name("pos_2025-03_01.csv") is None  # two separators: one kind
     # a list file with a campaign number before the day: the last valid match wins
     assert day_in_name("responses_2024_2025-03-01.csv") == date(2025, 3, 1)
     assert day_in_name("export_123456789.csv") is None  # inside a longer number: not a day
@@ -104,6 +108,10 @@ def test_a_plan_covers_the_days_of_the_new_event_files_and_the_lists_that_got_fi
     lists_only = plan_for({"response_list": ["lists/response/r.csv:1:0"]}, FileDays(date(2020, 1, 1)), TODAY)
     assert lists_only.days is None and not lists_only.empty and lists_only.daily == ()
     assert plan_for({}, FileDays(date(2020, 1, 1)), TODAY).empty
+    # with the web API configured, web is pulled and loaded up to today even with no new file
+    pulled = plan_for({}, FileDays(date(2020, 1, 1)), TODAY, pulls_api=True)
+    assert pulled == LoadPlan((TODAY, TODAY), ("web",))
+    assert plan_for(new, FileDays(date(2020, 1, 1)), TODAY, pulls_api=True).days == (date(2025, 3, 2), TODAY)
     assert set(DAILY_FEEDS) == {"pos", "web", "callcenter"} and "compiled_list" in LIST_FEEDS
 
 

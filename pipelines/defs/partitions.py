@@ -98,14 +98,17 @@ class LoadPlan:
         return "; ".join(parts) or "nothing new"
 
 
-def plan_for(new: dict[str, list[str]], file_days: FileDays, today: date) -> LoadPlan:
+def plan_for(
+    new: dict[str, list[str]], file_days: FileDays, today: date, pulls_api: bool = False
+) -> LoadPlan:
     """The plan for new landing files (snapshot entries per feed): the range covering the days of the
-    event feeds' new files, and the list feeds that got any."""
-    days: set[date] = set()
-    daily = []
+    event feeds' new files, and the list feeds that got any. `pulls_api`: the web asset pulls the web
+    analytics API first, whose pages land today (their names carry no day): web, up to today."""
+    days: set[date] = {today} if pulls_api else set()
+    daily = ["web"] if pulls_api else []
     for feed in DAILY_FEEDS:
         if new.get(feed):
-            daily.append(feed)
+            daily += [] if feed in daily else [feed]
             days |= file_days.partitions(feed, new[feed], today)
     lists = tuple(feed for feed in LIST_FEEDS if new.get(feed))
     return LoadPlan((min(days), max(days)) if days else None, tuple(sorted(daily)), tuple(sorted(lists)))
@@ -124,16 +127,21 @@ def sorted_keys(keys: Iterable[dg.AssetKey]) -> list[dg.AssetKey]:
     return sorted(keys, key=lambda k: k.to_user_string())
 
 
-def whole_keys(plan: LoadPlan, graph) -> list[dg.AssetKey]:
-    """Every asset, less the event feeds with no new file (their partitions would load nothing).
+def whole_keys(graph) -> list[dg.AssetKey]:
+    """Every asset, each event feed over the run's range of days.
 
-    Not only what is downstream of the feeds that got files: a dbt subset reads every staging model
-    (int_contact_records unions them all), which must exist, so the list feeds always come along
-    (an unpartitioned load of a list with no new file adds nothing and creates its raw table)."""
-    left_out = {raw_key(f) for f in DAILY_FEEDS if plan.days is None or f not in plan.daily}
-    return sorted_keys(
-        k for k in graph.get_all_asset_keys() if k not in left_out and graph.get(k).is_materializable
-    )
+    Not only the feeds that got files and what is downstream of them: a dbt subset reads every
+    staging model (int_contact_records unions them all), whose raw table a feed's load creates, and
+    a feed's blocking freshness check (a required feed that stopped) holds its staging back only
+    when the feed's asset is in the run. A feed with no file of those days loads nothing."""
+    keys = graph.get_all_asset_keys()
+    return sorted_keys(k for k in keys if graph.get(k).is_materializable)
+
+
+def run_days(plan: LoadPlan, today: date) -> tuple[date, date]:
+    """The range a run covers: the days of the new event files, or today's partition alone when no
+    event file is new (the event feeds still run: they load nothing and check their freshness)."""
+    return plan.days or (today, today)
 
 
 def whole_checks(keys: list[dg.AssetKey], graph) -> list[dg.AssetCheckKey]:
@@ -148,7 +156,7 @@ def whole_checks(keys: list[dg.AssetKey], graph) -> list[dg.AssetCheckKey]:
 
 def days_keys(graph) -> list[dg.AssetKey]:
     """A backfill of days: every event feed's partitions of those days, and everything else."""
-    return whole_keys(LoadPlan((date.min, date.min), DAILY_FEEDS), graph)
+    return whole_keys(graph)
 
 
 def run_key(new: dict[str, list[str]]) -> str:
@@ -160,15 +168,15 @@ def run_key(new: dict[str, list[str]]) -> str:
 def landing_request(
     new: dict[str, list[str]], file_days: FileDays, today: date, graph
 ) -> dg.RunRequest | None:
-    """One run for the new files: the partitions of their days for the event feeds that got files, the
-    list feeds, and the build downstream (whole_keys)."""
+    """One run for the new files: the partitions of their days (one range), and the whole build
+    (whole_keys)."""
     plan = plan_for(new, file_days, today)
     if plan.empty:
         return None
-    keys = whole_keys(plan, graph)
+    keys = whole_keys(graph)
     return dg.RunRequest(
         run_key=run_key(new),
         asset_selection=keys,
         asset_check_keys=whole_checks(keys, graph),
-        tags={**(partition_tags(plan.days) if plan.days else {}), "crm360/loads": plan.describe()[:200]},
+        tags={**partition_tags(run_days(plan, today)), "crm360/loads": plan.describe()[:200]},
     )

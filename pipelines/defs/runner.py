@@ -24,6 +24,7 @@ from pipelines.defs.partitions import (
     partition_tags,
     plan_for,
     raw_key,
+    run_days,
     today_utc,
     whole_checks,
     whole_keys,
@@ -132,10 +133,9 @@ def plan_run(
     event feeds' partitions, and a line saying so.
 
     --days: those days of every event feed, and everything else (the list feeds load what is new:
-    they have no days). A whole run: the days of the landing files new since the last complete build
-    (all of them the first time), every list feed, everything downstream; the event feeds without new
-    files are left out (their freshness is checked). --select without --days: the same days for the
-    event feeds it names.
+    they have no days). A whole run: every asset, the event feeds over the days of the landing files
+    new since the last complete build (all of them the first time; today's alone when no event file
+    is new). --select without --days: the same days for the event feeds it names.
     """
     file_days = LandingResource.from_settings(settings).file_days()
     today = today_utc()
@@ -150,19 +150,15 @@ def plan_run(
             window,
             f"days {window[0]} to {window[1]} (a backfill in one run)",
         )
-    plan = plan_for(new_files(read_landing(settings.data_dir) or {}, files), file_days, today)
+    new = new_files(read_landing(settings.data_dir) or {}, files)
+    plan = plan_for(new, file_days, today, pulls_api=bool(settings.web_api_url))
+    window = run_days(plan, today)
     if selection is None:
-        keys = whole_keys(plan, graph)
-        return keys, whole_checks(keys, graph), plan.days, f"new files: {plan.describe()}"
+        keys = whole_keys(graph)
+        return keys, whole_checks(keys, graph), window, f"new files: {plan.describe()}"
     keys = selected_keys(selection, graph) or []
     daily = {raw_key(f) for f in DAILY_FEEDS}
-    idle = sorted(k.to_user_string() for k in keys if k in daily and plan.days is None)
-    if idle:
-        keys = [k for k in keys if k.to_user_string() not in idle]
-        console.print(f"[yellow]{', '.join(idle)}: no new landing file; --days START:END reloads days[/]")
-        if not keys:
-            raise SelectionError(f"--select {selection!r}: nothing new to load; give --days to reload days")
-    return keys, None, plan.days if daily & set(keys) else None, f"new files: {plan.describe()}"
+    return keys, None, window if daily & set(keys) else None, f"new files: {plan.describe()}"
 
 
 def run_pipeline(

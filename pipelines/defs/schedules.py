@@ -4,7 +4,15 @@ import dagster as dg
 
 from pipelines.defs.build_state import BuildInputs, BuildResource
 from pipelines.defs.checks.freshness import freshness_check_keys
-from pipelines.defs.partitions import new_files, partition_tags, plan_for, today_utc, whole_checks, whole_keys
+from pipelines.defs.partitions import (
+    new_files,
+    partition_tags,
+    plan_for,
+    run_days,
+    today_utc,
+    whole_checks,
+    whole_keys,
+)
 from pipelines.defs.resources import LandingResource
 
 FULL_BUILD_JOB = "crm360_full_build"  # also what `crm360 run` executes, so the UI lists its runs
@@ -23,7 +31,7 @@ all_assets_job = dg.define_asset_job(
 
 def nightly_request(build: BuildResource, landing: LandingResource, graph) -> dg.RunRequest:
     """The whole build over the days of the files new since the last complete build (one range of the
-    event feeds' partitions; those feeds without a new file left out), or, when nothing changed, the
+    event feeds' partitions; today's alone when only lists changed), or, when nothing changed, the
     feeds' freshness checks only (ages keep growing), tagged with what it was decided on."""
     files = build.landing_files()
     inputs = build.inputs(files)
@@ -33,13 +41,14 @@ def nightly_request(build: BuildResource, landing: LandingResource, graph) -> dg
         return dg.RunRequest(
             asset_selection=[], asset_check_keys=freshness_check_keys(), tags={**tags, TAG_NOTHING_NEW: since}
         )
-    plan = plan_for(new_files(build.last_landing(), files), landing.file_days(), today_utc())
+    new = new_files(build.last_landing(), files)
+    plan = plan_for(new, landing.file_days(), today_utc(), pulls_api=bool(landing.web_api_url))
     build.stage_landing(inputs, files)  # becomes the last build's files when the run succeeds
-    keys = whole_keys(plan, graph)
+    keys = whole_keys(graph)
     return dg.RunRequest(
         asset_selection=keys,
         asset_check_keys=whole_checks(keys, graph),
-        tags={**tags, TAG_WHOLE: "true", **(partition_tags(plan.days) if plan.days else {})},
+        tags={**tags, TAG_WHOLE: "true", **partition_tags(run_days(plan, today_utc()))},
     )
 
 
