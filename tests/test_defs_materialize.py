@@ -123,7 +123,10 @@ def test_partitions_of_raw_pos_load_only_their_days_files_once(tmp_path: Path) -
 
     settings = load_settings(tmp_path / "data", env={})
     defs = build_definitions(settings)
-    job = defs.resolve_job_def("crm360_full_build").get_subset(asset_selection={POS})
+    lists = dg.AssetKey(["raw", "compiled_list"])
+    job = defs.resolve_job_def("crm360_full_build").get_subset(asset_selection={POS, lists})
+    # a list feed is unpartitioned: in a run over some days it still loads every new file
+    write(settings.landing_dir / "lists" / "compiled" / "acme_spring.csv", "list_id\nL1\n")
     pos = settings.landing_dir / "pos"
     for day in (1, 2, 3):
         write(pos / f"pos_2025-03-0{day}.csv", f"{POS_HEADER}\n{pos_line(f'T{day}')}\n")
@@ -139,11 +142,13 @@ def test_partitions_of_raw_pos_load_only_their_days_files_once(tmp_path: Path) -
     two_days = run(2, 3)
     assert two_days.success
     # one run, one materialization per day of the range
-    assert sorted(m.partition for m in two_days.get_asset_materialization_events()) == [
+    assert sorted(m.partition for m in two_days.get_asset_materialization_events() if m.asset_key == POS) == [
         "2025-03-02",
         "2025-03-03",
     ]
-    loaded = "SELECT source_file FROM audit.load_ledger ORDER BY 1"
+    loaded = "SELECT source_file FROM audit.load_ledger WHERE feed = 'pos' ORDER BY 1"
+    attempted = "SELECT source_file FROM audit.load_events WHERE feed = 'compiled_list'"
+    assert query(settings, attempted) == [("lists/compiled/acme_spring.csv",)]
     assert query(settings, loaded) == [
         ("pos/export.csv",),
         ("pos/pos_2025-03-02.csv",),

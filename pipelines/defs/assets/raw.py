@@ -56,7 +56,8 @@ def _days_filter(
 ) -> Callable[[LandingFile], bool] | None:
     """In a run over a range of days, the files of those days only; else (a run without partitions,
     e.g. dg.materialize in tests) every file."""
-    if not context.has_partition_key_range:
+    # The range tags are the run's: an unpartitioned list feed in the same run sees them too.
+    if not contract.daily or not context.has_partition_key_range:
         return None
     window = context.partition_key_range
     first, last = date.fromisoformat(window.start), date.fromisoformat(window.end)
