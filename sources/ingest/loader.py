@@ -230,6 +230,7 @@ def load_feed(
     run_id: str,
     on_file: Callable[[FileLoad], None] | None = None,
     plausibility: Plausibility | None = None,
+    only: Callable[[LandingFile], bool] | None = None,
 ) -> FeedLoad:
     """Load every landing file of a feed not yet in the ledger; a failed file does not stop the rest.
 
@@ -239,6 +240,7 @@ def load_feed(
     problem. Batches are committed in landing order, so a later file's rows always load later.
     `plausibility`: the deployment's load-time bounds (the `landing` resource); None keeps the contract's.
     Files decided in an earlier run and unchanged since are only counted (`FeedLoad.unchanged`).
+    `only`: the files to consider (a run over some days: those days' files); None = every file.
     """
     if plausibility is not None:
         contract = replace(contract, plausibility=plausibility)
@@ -272,6 +274,8 @@ def load_feed(
     seen = set(ledger)
     hashes = HashCache.load(con, contract.name)
     for lf in discover(landing_root, contract):
+        if only is not None and not only(lf):
+            continue
         if lf.refused:  # never opened, not even hashed
             emit([reject_file(con, contract, lf, lf.refused, run_id)])
             continue
