@@ -3,6 +3,7 @@ the schedule and the sensor, with the single-writer pool configured in it."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from pathlib import Path
@@ -12,15 +13,28 @@ import dagster as dg
 MARKER = "# written by crm360 (pipelines/defs/instance.py): edits here are overwritten"
 
 # Every pool has one slot: the only pool is WAREHOUSE_POOL, and DuckDB allows one writer per file.
-# Run storage, event log and compute logs stay in SQLite files and folders under this directory.
+# Run storage, event log and compute logs stay in SQLite files and folders under this directory; the
+# event log where Dagster's default puts it, through a storage that keeps its connections open
+# (pipelines/defs/event_log.py).
 INSTANCE_YAML = f"""{MARKER}
 concurrency:
   pools:
     default_limit: 1
     granularity: op
+event_log_storage:
+  module: pipelines.defs.event_log
+  class: PooledSqliteEventLogStorage
+  config:
+    base_dir: {{event_log_dir}}
 telemetry:
   enabled: false
 """
+
+
+def instance_yaml(home: Path) -> str:
+    """crm360's dagster.yaml for the instance at `home`."""
+    return INSTANCE_YAML.format(event_log_dir=json.dumps(str(home / "history" / "runs")))
+
 
 # Tags that let a later CLI run tell whether a started run's process is still alive.
 TAG_LAUNCHER = "crm360/launched_by"
@@ -39,9 +53,10 @@ def prepare_home(data_dir: Path) -> Path:
     home = dagster_home(data_dir)
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists() or (config.read_text().startswith(MARKER) and config.read_text() != INSTANCE_YAML):
+    wanted = instance_yaml(home)
+    if not config.exists() or (config.read_text().startswith(MARKER) and config.read_text() != wanted):
         tmp = config.with_suffix(".yaml.tmp")
-        tmp.write_text(INSTANCE_YAML)
+        tmp.write_text(wanted)
         os.replace(tmp, config)
     return home
 
