@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from pipelines.config import load_settings
+from pipelines.defs.dbt_worker import launcher
 from pipelines.defs.instance import open_instance
 from pipelines.defs.partitions import DAILY_FEEDS
 from pipelines.defs.runner import run_pipeline
@@ -37,7 +38,7 @@ def raw_counts(warehouse: Path) -> dict[str, int]:
         return {f: con.execute(f"SELECT count(*) FROM raw.{f}").fetchone()[0] for f in FEEDS}
 
 
-def test_a_backfill_of_two_days_then_a_whole_run_equals_a_full_load(tmp_path: Path) -> None:
+def test_a_backfill_of_two_days_then_a_whole_run_equals_a_full_load(tmp_path: Path, monkeypatch) -> None:
     data = tmp_path / "data"
     simulate(out=data / "landing", **SIMULATION)
     settings = load_settings(data_dir=data, env={})
@@ -50,8 +51,26 @@ def test_a_backfill_of_two_days_then_a_whole_run_equals_a_full_load(tmp_path: Pa
     of_the_days = {rel for rel, day in event_files.items() if DAYS[0] <= day <= DAYS[1]}
     assert of_the_days and len(of_the_days) < len(event_files)
 
+    # count the resident dbt processes this run starts (none left from an earlier test's run)
+    monkeypatch.setattr(launcher, "_started", {})
+    started: list[list[str]] = []
+
+    def popen(args, **kwargs):
+        started.append(list(args))
+        return real_popen(args, **kwargs)
+
+    real_popen = launcher.subprocess.Popen
+    monkeypatch.setattr(launcher.subprocess, "Popen", popen)
     backfill = run_pipeline(settings, days=f"{DAYS[0]}:{DAYS[1]}")
     assert backfill.success, backfill.failures
+    monkeypatch.setattr(launcher.subprocess, "Popen", real_popen)
+    # one resident dbt process served the run's dbt steps (staging, core, marts): every dbt command
+    # went to its client, none started a dbt of its own
+    servers = [a for a in started if "pipelines.defs.dbt_worker.server" in a]
+    dbt_commands = [a for a in started if Path(str(a[0])).name == "dbt"]
+    assert len(servers) == 1, servers
+    assert sum("build" in a for a in dbt_commands) >= 3, dbt_commands
+    assert all(Path(str(a[0])).parent.name == "dbt_worker" for a in dbt_commands), dbt_commands
     loaded = {row[1] for row in ledger(settings.warehouse_path)}
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         attempted = {
@@ -66,6 +85,14 @@ def test_a_backfill_of_two_days_then_a_whole_run_equals_a_full_load(tmp_path: Pa
     try:
         runs = instance.get_runs()
         assert len(runs) == 1  # one run for the range: one writer, dbt once
+        dbt_steps = [
+            r.event_log_entry.step_key
+            for r in instance.get_records_for_run(
+                runs[0].run_id, of_type=dg.DagsterEventType.STEP_START
+            ).records
+            if r.event_log_entry.step_key and "dbt" in r.event_log_entry.step_key
+        ]
+        assert len(dbt_steps) >= 3, dbt_steps  # several dbt steps, the one process above served them
         events = instance.get_records_for_run(
             runs[0].run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
         )
