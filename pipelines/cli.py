@@ -75,15 +75,27 @@ def simulate(customers: int, days: int, seed: int, start_date, out: Path | None,
     is_flag=True,
     help="Rebuild every incremental dbt model from raw (dbt --full-refresh); implies --force.",
 )
-def run(data_dir: Path | None, selection: str | None, force: bool, full_refresh: bool) -> None:
+@click.option(
+    "--days",
+    default=None,
+    metavar="START:END",
+    help="Backfill these days (YYYY-MM-DD:YYYY-MM-DD, or one day) of the event feeds' daily partitions "
+    "and everything built from them, in one run.",
+)
+def run(
+    data_dir: Path | None, selection: str | None, force: bool, full_refresh: bool, days: str | None
+) -> None:
     """Materialize every asset in-process into <data dir>/warehouse/crm360.duckdb.
 
-    With no new landing file and the same settings and code as the last complete build, only the
-    feeds are loaded and checked (freshness), and the run says so; --force builds everything.
+    A whole run loads the files new since the last complete build (the event feeds: the days of those
+    files, one range) and builds everything from them. With no new landing file and the same settings
+    and code as the last complete build, only the feeds' freshness is checked, and the run says so;
+    --force builds everything. --days loads those days' files not loaded before (docs/operations.md).
 
     Exit status: 0 everything built from clean input; 3 built, with rejected files (named);
     1 not built (a step or blocking check failed); 2 refused before the run (README.md).
     """
+    from pipelines.defs.partitions import DaysError
     from pipelines.defs.run_summary import print_summary
     from pipelines.defs.runner import SelectionError, run_pipeline
     from pipelines.feeds import LandingMissing
@@ -91,8 +103,10 @@ def run(data_dir: Path | None, selection: str | None, force: bool, full_refresh:
 
     settings = load_settings(data_dir=data_dir)
     try:
-        summary = run_pipeline(settings, selection=selection, force=force, full_refresh=full_refresh)
-    except (LandingMissing, SelectionError) as exc:
+        summary = run_pipeline(
+            settings, selection=selection, force=force, full_refresh=full_refresh, days=days
+        )
+    except (LandingMissing, SelectionError, DaysError) as exc:
         click.echo(f"crm360 run: {exc}", err=True)
         sys.exit(EXIT_REFUSED)
     print_summary(summary)

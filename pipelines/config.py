@@ -17,6 +17,8 @@ from pipelines.kpi.settings import KpiSettings
 from quality.calibration import DistributionSettings, distribution_settings
 from sources.connectors.web_api import PAGE_SIZE
 from sources.contracts import Plausibility
+from sources.feeds import FEEDS
+from sources.ingest.file_days import parse_day_patterns
 from sources.ingest.validate import MAX_AGE_ENV, SALES_SINCE_ENV, parse_plausibility
 from sources.lib.duck import MEMORY_LIMIT
 
@@ -47,6 +49,10 @@ class Settings:
     feeds: dict[str, FeedRule] = field(default_factory=lambda: parse_feed_rules(None))  # CRM360_FEEDS
     distribution: DistributionSettings = field(default_factory=DistributionSettings)  # quality/calibration.py
     plausibility: Plausibility = field(default_factory=Plausibility)  # load-time bounds, sources/contracts.py
+    # Daily partitions of the event feeds (pipelines/defs/partitions.py): a fixed first day, not the
+    # simulator's; a deployment sets its own history's start.
+    partitions_start: date = date(2020, 1, 1)
+    file_day_patterns: dict[str, str] = field(default_factory=dict)  # feed -> day regex; {} = defaults
 
     @property
     def reports_dir(self) -> Path:
@@ -99,7 +105,19 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
         feeds=parse_feed_rules(env.get("CRM360_FEEDS")),
         distribution=distribution_settings(env),
         plausibility=parse_plausibility(env.get(SALES_SINCE_ENV), env.get(MAX_AGE_ENV)),
+        partitions_start=_date_setting(env, "CRM360_PARTITIONS_START", _default("partitions_start")),
+        file_day_patterns=parse_day_patterns(env.get("CRM360_FILE_DAY_PATTERNS"), set(FEEDS)),
     )
+
+
+def _date_setting(env: dict[str, str], var: str, default: date) -> date:
+    raw = env.get(var)
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise ValueError(f"{var} must be a day, YYYY-MM-DD, not {raw!r}") from None
 
 
 # DuckDB's memory_limit units: KB, MB... are powers of 1000, KiB, MiB... of 1024.

@@ -30,6 +30,19 @@ ENV_VARS: dict[str, tuple[str, str]] = {
         "Oldest plausible age at load time: a date of birth giving an older age, or in "
         "the future, is quarantined with the reason.",
     ),
+    "partitions_start": (
+        "CRM360_PARTITIONS_START",
+        "First day (YYYY-MM-DD) of the event feeds' daily partitions (raw/pos, raw/web, raw/callcenter); "
+        "a landing file of an earlier day belongs to this first partition (docs/operations.md).",
+    ),
+    "file_day_patterns": (
+        "CRM360_FILE_DAY_PATTERNS",
+        "How a feed's landing file names carry their day (its daily partition): JSON "
+        '`{"pos": "sales_(?P<day>[0-9]{2})(?P<month>[0-9]{2})(?P<year>[0-9]{4})"}`, regexes with the groups '
+        "year, month and day searched in the file name (the last match wins); feeds not named keep the "
+        "default, YYYY-MM-DD, YYYY_MM_DD or YYYYMMDD not touching a letter or digit. A file whose name "
+        "has no valid day belongs to the UTC day it was last modified (docs/operations.md).",
+    ),
     "gx_max_batches": (
         "CRM360_GX_MAX_BATCHES",
         "Great Expectations validations per feed in one run. Each validates the landed files "

@@ -98,6 +98,16 @@ class RowRule:
     message: str
 
 
+# The day of a landing file, from its name (the last match wins): YYYY-MM-DD, YYYY_MM_DD or YYYYMMDD,
+# not touching a letter or digit (so digits inside a hash, such as the web API's page names, are no
+# day). A deployment names its own per feed (CRM360_FILE_DAY_PATTERNS); the groups year, month and
+# day are required. sources/ingest/file_days.py applies it.
+DEFAULT_DAY_PATTERN = (
+    r"(?<![0-9A-Za-z])(?P<year>[0-9]{4})(?P<sep>[-_]?)(?P<month>[0-9]{2})(?P=sep)(?P<day>[0-9]{2})"
+    r"(?![0-9A-Za-z])"
+)
+
+
 @dataclass(frozen=True)
 class FeedContract:
     name: str  # feed id used in raw table names, the ledger and messages
@@ -108,6 +118,9 @@ class FeedContract:
     columns: tuple[Column, ...] = field(default_factory=tuple)
     row_rules: tuple[RowRule, ...] = ()
     plausibility: Plausibility = Plausibility()  # the deployment's bounds (load_feed sets them)
+    # An event feed delivering a file per day: its raw asset has daily partitions keyed by the day in
+    # the file's name (DEFAULT_DAY_PATTERN unless the deployment names its own). Lists are not.
+    daily: bool = False
 
     @property
     def raw_table(self) -> str:

@@ -38,7 +38,11 @@ def test_snapshot_holds_the_anchors_of_the_graph() -> None:
         "group": "raw",
         "kinds": ["duckdb"],
         "pools": ["duckdb_warehouse"],
+        # daily partitions by the day of the landing file; a range of days is one run
+        "partitions": "DailyPartitionsDefinition",
+        "backfill": "SINGLE_RUN",
     }
+    assert "partitions" not in assets["raw/compiled_list"] and "partitions" not in assets["core/dim_customer"]
     assert assets["core/customer_identity_map"]["deps"] == ["intermediate/int_contact_records"]
     assert all(
         "core/quality_gate" in a["deps"] for k, a in assets.items() if k.startswith(("marts/", "reports/"))

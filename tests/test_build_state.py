@@ -74,22 +74,34 @@ def test_the_nightly_schedule_builds_what_changed(settings) -> None:
     import dagster as dg
 
     from pipelines.defs.build_state import BuildResource
+    from pipelines.defs.checks.freshness import freshness_check_keys
+    from pipelines.defs.definitions import build_definitions
+    from pipelines.defs.partitions import today_utc, whole_keys
     from pipelines.defs.schedules import (
         TAG_LANDING,
         TAG_NOTHING_NEW,
+        TAG_WHOLE,
         completed_build,
         nightly_request,
         nightly_schedule,
     )
 
-    build = BuildResource.from_settings(settings)
-    first = nightly_schedule(dg.build_schedule_context(resources={"build": build}))
-    assert first.asset_selection is None  # never built: the whole job
+    defs = build_definitions(settings)
+    graph = defs.resolve_asset_graph()
+    build, landing = BuildResource.from_settings(settings), defs.resources["landing"]
+    first = nightly_schedule(
+        dg.build_schedule_context(
+            resources={"build": build, "landing": landing}, repository_def=defs.get_repository_def()
+        )
+    )
+    # never built: the whole job; pos/d1.csv has no day in its name: its modification day (today)
+    assert set(first.asset_selection) == set(whole_keys(graph))
+    assert first.partition_key_range == dg.PartitionKeyRange(*[today_utc().isoformat()] * 2)
     assert first.tags[TAG_LANDING] == build.inputs().landing and TAG_NOTHING_NEW not in first.tags
     # the run succeeds; the run-status sensor records what it built from
     run = dg.DagsterRun(job_name="crm360_full_build", run_id="run-1", tags=first.tags)
     build.record(completed_build(run), run.run_id)
-    quiet = nightly_request(build)
+    quiet = nightly_request(build, landing, graph)
     assert quiet.tags[TAG_NOTHING_NEW] == "run-1"
     assert quiet.asset_selection == []  # no asset: only every feed's freshness check
     assert quiet.asset_check_keys == [
@@ -100,12 +112,17 @@ def test_the_nightly_schedule_builds_what_changed(settings) -> None:
     subset = dg.DagsterRun(
         job_name="crm360_full_build",
         run_id="r3",
-        tags=first.tags,
+        tags={k: v for k, v in first.tags.items() if k != TAG_WHOLE},
         asset_selection={dg.AssetKey(["raw", "pos"])},
     )
     assert completed_build(subset) is None
-    write(settings.landing_dir / "pos" / "d2.csv", POS_HEADER + "\n" + pos_line("T2") + "\n")
-    assert nightly_request(build).asset_selection is None  # a new file: the whole job again
+    # a new file of an old day: the whole build again, over that day only
+    write(settings.landing_dir / "pos" / "pos_2025-03-02.csv", POS_HEADER + "\n" + pos_line("T2") + "\n")
+    again = nightly_request(build, landing, graph)
+    assert again.partition_key_range == dg.PartitionKeyRange("2025-03-02", "2025-03-02")
+    assert set(again.asset_selection) == set(whole_keys(graph))  # web too: no file of that day, nothing
+    # every feed's freshness is still checked
+    assert set(freshness_check_keys()) <= set(again.asset_check_keys)
 
 
 @pytest.mark.integration
@@ -113,11 +130,13 @@ def test_a_run_with_nothing_new_checks_freshness_and_stops(tmp_path: Path) -> No
     data = tmp_path / "data"
     simulate(out=data / "landing", customers=120, days=10, seed=7)
     # a file the loader rejects (a repeated column): the build exits 3 and names it
-    write(data / "landing" / "pos" / "bad.csv", POS_HEADER + ",sku\n" + pos_line("T1") + ",x\n")
+    # (dated inside the simulated days: an undated file would take today, and one range from 2025 to
+    # today would be recorded day by day)
+    write(data / "landing" / "pos" / "bad_2025-01-05.csv", POS_HEADER + ",sku\n" + pos_line("T1") + ",x\n")
     settings = load_settings(data_dir=data, env={})
     full = run_pipeline(settings)
     assert full.success, full.failures
-    assert full.exit_code == 3 and [f for f in full.rejected_files if "pos/bad.csv" in f]
+    assert full.exit_code == 3 and [f for f in full.rejected_files if "pos/bad_2025-01-05.csv" in f]
     assert full.nothing_new_since is None and "marts.customer_360" in full.materialized
     built = os.stat(data / "warehouse" / "crm360.duckdb").st_mtime_ns
 

@@ -70,21 +70,41 @@ def test_code_location_builds_its_definitions_when_loaded(tmp_path: Path, monkey
     assert loaded.resources["warehouse"].path == str(tmp_path / "warehouse" / "crm360.duckdb")
 
 
-def test_landing_sensor_requests_only_feeds_with_new_files(tmp_path: Path) -> None:
+def test_landing_sensor_requests_one_run_for_the_days_and_feeds_with_new_files(tmp_path: Path) -> None:
     # the landing folder comes from the `landing` resource, as for the raw assets; not the environment
-    resources = {"landing": build_definitions(load_settings(data_dir=tmp_path, env={})).resources["landing"]}
-    write(tmp_path / "landing" / "pos" / "d1.csv", POS_HEADER + "\n")
-    ctx = dg.build_sensor_context(cursor=None, resources=resources)
+    defs = build_definitions(load_settings(data_dir=tmp_path, env={}))
+    resources = {"landing": defs.resources["landing"]}
+    write(tmp_path / "landing" / "pos" / "pos_2025-03-02.csv", POS_HEADER + "\n")
+    write(tmp_path / "landing" / "pos" / "pos_2025-03-04.csv", POS_HEADER + "\n")
+    write(tmp_path / "landing" / "lists" / "compiled" / "acme_L01_2025-03-03.csv", "a\n")
+    ctx = dg.build_sensor_context(cursor=None, resources=resources, definitions=defs)
     request = landing_files_sensor(ctx)
-    assert request.asset_selection == [dg.AssetKey(["raw", "pos"])]
+    # one range covering the new files' days, for the event feed that got them ...
+    assert request.partition_key_range == dg.PartitionKeyRange("2025-03-02", "2025-03-04")
+    chosen = set(request.asset_selection)
+    assert {dg.AssetKey(["raw", "pos"]), dg.AssetKey(["raw", "compiled_list"])} <= chosen
+    # ... with the whole build, not only the raw group: every feed comes along (dbt reads every staging
+    # model, whose raw table the feed's load creates; a feed without files of those days loads nothing)
+    assert {dg.AssetKey(["raw", f]) for f in ("web", "callcenter", "response_list")} <= chosen
+    assert {dg.AssetKey(["core", "quality_gate"]), dg.AssetKey(["marts", "customer_360"])} <= chosen
+    assert dg.AssetKey(["staging", "stg_web__events"]) in chosen
+    assert dg.AssetCheckKey(dg.AssetKey(["raw", "web"]), "source_freshness") in request.asset_check_keys
+    assert request.job_name in (None, "crm360_full_build")
+    # evaluated again on the same files (the cursor not saved yet): the same run_key, so no second run
+    assert landing_files_sensor(dg.build_sensor_context(resources=resources, definitions=defs)).run_key == (
+        request.run_key
+    )
     cursor = ctx.cursor
-    again = landing_files_sensor(dg.build_sensor_context(cursor=cursor, resources=resources))
+    again = landing_files_sensor(
+        dg.build_sensor_context(cursor=cursor, resources=resources, definitions=defs)
+    )
     assert isinstance(again, dg.SkipReason)
-    write(tmp_path / "landing" / "web" / "d1.jsonl", "{}\n")
-    ctx3 = dg.build_sensor_context(cursor=cursor, resources=resources)
+    write(tmp_path / "landing" / "web" / "web_2025-03-05.jsonl", "{}\n")
+    ctx3 = dg.build_sensor_context(cursor=cursor, resources=resources, definitions=defs)
     third = landing_files_sensor(ctx3)
-    assert third.asset_selection == [dg.AssetKey(["raw", "web"])]
-    assert "web" in json.loads(ctx3.cursor)
+    assert third.partition_key_range == dg.PartitionKeyRange("2025-03-05", "2025-03-05")
+    assert dg.AssetKey(["raw", "web"]) in third.asset_selection
+    assert third.run_key != request.run_key and "web" in json.loads(ctx3.cursor)
 
 
 def test_workspace_yaml_validates_with_the_dagster_cli() -> None:

@@ -113,3 +113,51 @@ def test_web_asset_pulls_from_the_http_api_on_loopback(tmp_path: Path) -> None:
     [again] = second.asset_materializations_for_node("raw__web")
     assert again.metadata["files_loaded"].value == 0  # the cursor remembered the pages
     assert query(settings, "SELECT count(*), count(DISTINCT event_id) FROM raw.web") == [(12, 12)]
+
+
+def test_partitions_of_raw_pos_load_only_their_days_files_once(tmp_path: Path) -> None:
+    import os
+    from datetime import date
+
+    from pipelines.defs.partitions import partition_tags
+
+    settings = load_settings(tmp_path / "data", env={})
+    defs = build_definitions(settings)
+    lists = dg.AssetKey(["raw", "compiled_list"])
+    job = defs.resolve_job_def("crm360_full_build").get_subset(asset_selection={POS, lists})
+    # a list feed is unpartitioned: in a run over some days it still loads every new file
+    write(settings.landing_dir / "lists" / "compiled" / "acme_spring.csv", "list_id\nL1\n")
+    pos = settings.landing_dir / "pos"
+    for day in (1, 2, 3):
+        write(pos / f"pos_2025-03-0{day}.csv", f"{POS_HEADER}\n{pos_line(f'T{day}')}\n")
+    undated = write(pos / "export.csv", f"{POS_HEADER}\n{pos_line('T9')}\n")
+    march_2 = 1740916800 * 10**9  # 2025-03-02T12:00:00Z: the day of a name without one
+    os.utime(undated, ns=(march_2, march_2))
+    instance = dg.DagsterInstance.ephemeral()
+
+    def run(first: int, last: int) -> dg.ExecuteInProcessResult:
+        days = (date(2025, 3, first), date(2025, 3, last))
+        return job.execute_in_process(instance=instance, tags=partition_tags(days), raise_on_error=False)
+
+    two_days = run(2, 3)
+    assert two_days.success
+    # one run, one materialization per day of the range
+    assert sorted(m.partition for m in two_days.get_asset_materialization_events() if m.asset_key == POS) == [
+        "2025-03-02",
+        "2025-03-03",
+    ]
+    loaded = "SELECT source_file FROM audit.load_ledger WHERE feed = 'pos' ORDER BY 1"
+    attempted = "SELECT source_file FROM audit.load_events WHERE feed = 'compiled_list'"
+    assert query(settings, attempted) == [("lists/compiled/acme_spring.csv",)]
+    assert query(settings, loaded) == [
+        ("pos/export.csv",),
+        ("pos/pos_2025-03-02.csv",),
+        ("pos/pos_2025-03-03.csv",),
+    ]
+    assert run(2, 3).success and len(query(settings, loaded)) == 3  # again: exactly once
+    # a corrected file of an old day, re-sent: that day's partition loads it
+    write(pos / "pos_2025-03-02_resent.csv", f"{POS_HEADER}\n{pos_line('T2', qty='2')}\n")
+    assert run(1, 2).success
+    assert query(settings, loaded)[:2] == [("pos/export.csv",), ("pos/pos_2025-03-01.csv",)]
+    assert ("pos/pos_2025-03-02_resent.csv",) in query(settings, loaded)
+    assert len(query(settings, loaded)) == 5

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import sources.ingest.loader as loader
+import sources.ingest.one_file as one_file
 from sources.ingest.readers import StagedFile
 from tests.ingest_helpers import POS_HEADER, assert_reconciled, counts, load, pos_line, web_event, write
 
@@ -56,7 +57,7 @@ def test_new_day_file_loads_only_itself(con, landing: Path) -> None:
 
 def test_reconciliation_mismatch_rolls_back_and_is_reported(con, landing: Path, monkeypatch) -> None:
     write(landing / "pos" / "d1.csv", POS_HEADER + "\n" + pos_line("T1") + "\n")
-    real = loader.stage_file
+    real = one_file.stage_file
 
     def miscounting(*args, **kwargs) -> StagedFile:
         staged = real(*args, **kwargs)
@@ -72,7 +73,7 @@ def test_reconciliation_mismatch_rolls_back_and_is_reported(con, landing: Path, 
         return staged, left_out
 
     # Both readers lose a row: the shared read's batch fails, then the file alone fails too.
-    monkeypatch.setattr(loader, "stage_file", miscounting)
+    monkeypatch.setattr(one_file, "stage_file", miscounting)
     monkeypatch.setattr(loader, "stage_csv_files", miscounting_shared)
     result = load(con, "pos", landing)
     failed = result.files[0]
@@ -83,7 +84,7 @@ def test_reconciliation_mismatch_rolls_back_and_is_reported(con, landing: Path, 
     event = con.execute("SELECT outcome, message FROM audit.load_events").fetchone()
     assert event[0] == "failed" and "rows read 2" in event[1]
 
-    monkeypatch.setattr(loader, "stage_file", real)
+    monkeypatch.setattr(one_file, "stage_file", real)
     monkeypatch.setattr(loader, "stage_csv_files", real_shared)
     retry = load(con, "pos", landing)
     assert [f.outcome for f in retry.files] == ["loaded"]

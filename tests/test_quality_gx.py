@@ -156,7 +156,7 @@ def test_large_batch_is_validated_on_a_sample(gx: Gx, tmp_path: Path) -> None:
 
 def test_dagster_gx_and_load_checks_on_a_raw_asset(tmp_path: Path) -> None:
     from pipelines.config import load_settings
-    from pipelines.defs.assets.raw import raw_assets
+    from pipelines.defs.assets.raw import build_raw_assets
     from pipelines.defs.checks import gx_checks, load_checks
     from pipelines.defs.definitions import build_resources
 
@@ -164,7 +164,7 @@ def test_dagster_gx_and_load_checks_on_a_raw_asset(tmp_path: Path) -> None:
     resources = build_resources(settings)
     write(settings.landing_dir / "callcenter" / "d1.csv", f"{CALLS_HEADER}\n{call_line('I1', csat='7')}\n")
     result = dg.materialize(
-        [*raw_assets, *gx_checks, *load_checks],
+        [*build_raw_assets(), *gx_checks, *load_checks],
         resources=resources,
         selection=[dg.AssetKey(["raw", "callcenter"])],
         raise_on_error=False,

@@ -238,7 +238,7 @@ def test_dagster_layer_check_reports_each_comparison(built: Built, wh: duckdb.Du
 
 def test_failed_load_reconciliation_blocks_downstream_assets(tmp_path: Path) -> None:
     from pipelines.config import load_settings
-    from pipelines.defs.assets.raw import raw_assets
+    from pipelines.defs.assets.raw import build_raw_assets
     from pipelines.defs.checks import load_checks
     from pipelines.defs.resources import LandingResource, WarehouseResource
 
@@ -254,7 +254,7 @@ def test_failed_load_reconciliation_blocks_downstream_assets(tmp_path: Path) -> 
 
     def run() -> tuple[bool, set[dg.AssetKey]]:
         result = dg.materialize(
-            [*raw_assets, *load_checks, downstream],
+            [*build_raw_assets(), *load_checks, downstream],
             resources=resources,
             selection=[dg.AssetKey(["raw", "pos"]), dg.AssetKey(["staging", "downstream"])],
             raise_on_error=False,

@@ -14,7 +14,7 @@ from tests.ingest_helpers import POS_HEADER, pos_line, web_event, write
 
 def test_rejected_files_are_named_and_do_not_block_downstream(tmp_path: Path) -> None:
     from pipelines.config import load_settings
-    from pipelines.defs.assets.raw import raw_assets
+    from pipelines.defs.assets.raw import build_raw_assets
     from pipelines.defs.resources import LandingResource, WarehouseResource
 
     settings = load_settings(data_dir=tmp_path)
@@ -30,7 +30,7 @@ def test_rejected_files_are_named_and_do_not_block_downstream(tmp_path: Path) ->
         return None
 
     result = dg.materialize(
-        [*raw_assets, downstream],
+        [*build_raw_assets(), downstream],
         resources={
             "warehouse": WarehouseResource.from_settings(settings),
             "landing": LandingResource.from_settings(settings),

@@ -15,6 +15,11 @@ from pipelines.config import DBT_PROJECT_DIR, REPO_ROOT, Settings
 from sources.ingest.files import landing_snapshot
 
 STATE_FILE = Path("state") / "last_build.json"  # under the data directory
+# The landing files the last complete build started from: the next whole run loads the days of the
+# files not in it (pipelines/defs/partitions.py). A scheduled run's list waits in PENDING_DIR, named
+# by its landing fingerprint, until the run-status sensor records the build.
+LANDING_FILE = Path("state") / "last_build_landing.json"
+PENDING_DIR = Path("state") / "landing_pending"
 # What a build depends on besides the landing and the settings: the pipeline's code and the dbt project.
 CODE_DIRS = ("pipelines", "sources", "quality")
 DBT_DIRS = ("models", "macros", "tests", "seeds", "snapshots")
@@ -35,7 +40,11 @@ def _digest(parts: list[str]) -> str:
 
 
 def landing_fingerprint(landing_dir: Path) -> str:
-    return _digest([json.dumps(landing_snapshot(landing_dir), sort_keys=True)])
+    return snapshot_fingerprint(landing_snapshot(landing_dir))
+
+
+def snapshot_fingerprint(files: dict[str, list[str]]) -> str:
+    return _digest([json.dumps(files, sort_keys=True)])
 
 
 def code_files() -> list[Path]:
@@ -54,8 +63,10 @@ def config_fingerprint(settings: Settings) -> str:
     return _digest(parts)
 
 
-def build_inputs(settings: Settings) -> BuildInputs:
-    return BuildInputs(landing_fingerprint(settings.landing_dir), config_fingerprint(settings))
+def build_inputs(settings: Settings, files: dict[str, list[str]] | None = None) -> BuildInputs:
+    """`files`: the landing snapshot already taken (the fingerprint is then of exactly those files)."""
+    files = landing_snapshot(settings.landing_dir) if files is None else files
+    return BuildInputs(snapshot_fingerprint(files), config_fingerprint(settings))
 
 
 def read_state(data_dir: Path) -> tuple[BuildInputs, str] | None:
@@ -74,6 +85,40 @@ def write_state(data_dir: Path, inputs: BuildInputs, run_id: str) -> None:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps({**asdict(inputs), "run_id": run_id}, sort_keys=True))
     os.replace(tmp, path)
+
+
+def _write_json(path: Path, value: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(value, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def read_landing(data_dir: Path) -> dict[str, list[str]] | None:
+    """The landing files of the last complete build; None if none was recorded (or it is unreadable)."""
+    try:
+        files = json.loads((data_dir / LANDING_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return files if isinstance(files, dict) else None
+
+
+def write_landing(data_dir: Path, files: dict[str, list[str]]) -> None:
+    _write_json(data_dir / LANDING_FILE, files)
+
+
+def stage_landing(data_dir: Path, fingerprint: str, files: dict[str, list[str]]) -> None:
+    """Keep a scheduled run's landing files until its success is recorded (promote_landing)."""
+    _write_json(data_dir / PENDING_DIR / f"{fingerprint}.json", files)
+
+
+def promote_landing(data_dir: Path, fingerprint: str) -> None:
+    """The recorded build started from the staged files of `fingerprint`; older staged lists go."""
+    pending = data_dir / PENDING_DIR / f"{fingerprint}.json"
+    if pending.exists():
+        os.replace(pending, data_dir / LANDING_FILE)
+    for stale in (data_dir / PENDING_DIR).glob("*.json") if (data_dir / PENDING_DIR).is_dir() else []:
+        stale.unlink(missing_ok=True)
 
 
 def unchanged_since(settings: Settings, inputs: BuildInputs) -> str | None:
@@ -107,11 +152,23 @@ class BuildResource(dg.ConfigurableResource):
             pulls_api=bool(settings.web_api_url),
         )
 
-    def inputs(self) -> BuildInputs:
-        return BuildInputs(landing_fingerprint(Path(self.landing_dir)), self.config_fingerprint)
+    def inputs(self, files: dict[str, list[str]] | None = None) -> BuildInputs:
+        files = landing_snapshot(Path(self.landing_dir)) if files is None else files
+        return BuildInputs(snapshot_fingerprint(files), self.config_fingerprint)
+
+    def landing_files(self) -> dict[str, list[str]]:
+        return landing_snapshot(Path(self.landing_dir))
+
+    def last_landing(self) -> dict[str, list[str]]:
+        """The landing files of the last complete build ({} when none was recorded: all is new)."""
+        return read_landing(Path(self.data_dir)) or {}
+
+    def stage_landing(self, inputs: BuildInputs, files: dict[str, list[str]]) -> None:
+        stage_landing(Path(self.data_dir), inputs.landing, files)
 
     def unchanged_since(self, inputs: BuildInputs) -> str | None:
         return _unchanged(Path(self.data_dir), inputs, self.pulls_api)
 
     def record(self, inputs: BuildInputs, run_id: str) -> None:
         write_state(Path(self.data_dir), inputs, run_id)
+        promote_landing(Path(self.data_dir), inputs.landing)

@@ -11,7 +11,7 @@ from pipelines.defs.assets.dbt import build_dbt_assets
 from pipelines.defs.assets.forecast import forecast_assets
 from pipelines.defs.assets.gate import build_gate_asset
 from pipelines.defs.assets.identity import customer_identity_map
-from pipelines.defs.assets.raw import raw_assets
+from pipelines.defs.assets.raw import build_raw_assets
 from pipelines.defs.build_state import BuildResource
 from pipelines.defs.checks import all_checks as quality_checks
 from pipelines.defs.dbt_project import DBT_EXECUTABLE, dbt_project
@@ -31,10 +31,11 @@ def core_keys(warehouse_assets: dg.AssetsDefinition) -> list[dg.AssetKey]:
     return sorted([*keys, customer_identity_map.key], key=lambda k: k.to_user_string())
 
 
-def all_assets() -> list[dg.AssetsDefinition]:
+def all_assets(settings: Settings | None = None) -> list[dg.AssetsDefinition]:
+    """Every asset; the event feeds' daily partitions start at settings.partitions_start."""
     staging, warehouse, marts = build_dbt_assets()
     return [
-        *raw_assets,
+        *build_raw_assets(settings.partitions_start if settings else None),
         staging,
         customer_identity_map,
         warehouse,
@@ -77,7 +78,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     """
     settings = settings or load_settings()
     return dg.Definitions(
-        assets=all_assets(),
+        assets=all_assets(settings),
         asset_checks=all_checks(),
         resources=build_resources(settings),
         jobs=[all_assets_job],

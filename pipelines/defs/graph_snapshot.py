@@ -1,6 +1,7 @@
 """The asset graph as sorted JSON, to check in and compare: `python -m pipelines.defs.graph_snapshot`.
 
-Every asset key with its group, upstream keys, kinds and pools, and every asset check with its
+Every asset key with its group, upstream keys, kinds and pools (and, if partitioned, the kind of
+partitions and the backfill policy), and every asset check with its
 blocking flag and the extra assets it waits for. tests/test_asset_graph_snapshot.py fails when the
 live graph differs from tests/snapshots/asset_graph.json and prints what changed, so a refactor of
 the Dagster glue that moves an edge or drops a check is seen in review, not in production.
@@ -33,6 +34,10 @@ def graph_snapshot(defs: dg.Definitions) -> dict[str, Any]:
             "kinds": sorted(node.kinds),
             "pools": sorted(node.pools or ()),
         }
+        if node.partitions_def is not None:  # the kind of partitions and how a range runs, not the dates
+            assets[_name(key)]["partitions"] = type(node.partitions_def).__name__
+            policy = node.backfill_policy
+            assets[_name(key)]["backfill"] = policy.policy_type.value if policy else None
     checks = {}
     for check_key in graph.asset_check_keys:
         spec = graph.get_check_spec(check_key)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, fields
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,11 @@ from pipelines.feeds import rules_json
 from pipelines.identity.settings import IdentitySettings
 from sources.connectors.web_api import PAGE_SIZE
 from sources.contracts import Plausibility
+from sources.ingest.file_days import FileDays
 from sources.ingest.validate import parse_plausibility
 from sources.lib.duck import MEMORY_LIMIT, open_warehouse
+
+PARTITIONS_START: date = next(f.default for f in fields(Settings) if f.name == "partitions_start")
 
 # Every asset that writes the warehouse runs in this pool with a limit of 1: DuckDB allows one
 # read-write process per file, and dbt runs as a second process (STACK_NOTES, dagster#18746).
@@ -63,6 +67,9 @@ class LandingResource(dg.ConfigurableResource):
     # Settings.plausibility (CRM360_SALES_SINCE, CRM360_MAX_AGE_YEARS); "" / None = the contracts' defaults
     sales_since: str = ""
     max_age_years: int | None = None
+    # Settings.partitions_start and file_day_patterns: the event feeds' daily partitions of files
+    partitions_start: str = ""  # "" = Settings' default
+    day_patterns_json: str = "{}"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LandingResource:
@@ -74,7 +81,14 @@ class LandingResource(dg.ConfigurableResource):
             state_dir=str(settings.data_dir / "state"),
             sales_since=settings.plausibility.sales_since.isoformat(),
             max_age_years=settings.plausibility.max_age_years,
+            partitions_start=settings.partitions_start.isoformat(),
+            day_patterns_json=json.dumps(settings.file_day_patterns, sort_keys=True),
         )
+
+    def file_days(self) -> FileDays:
+        """The first daily partition and each feed's day pattern (sources/ingest/file_days.py)."""
+        first = date.fromisoformat(self.partitions_start) if self.partitions_start else PARTITIONS_START
+        return FileDays(first, json.loads(self.day_patterns_json or "{}"))
 
     def plausibility(self) -> Plausibility:
         """The load-time bounds every raw asset passes to load_feed."""

@@ -5,16 +5,31 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from datetime import date
 
 import dagster as dg
 from rich.console import Console
 
 from pipelines.config import Settings
 from pipelines.defs.assets.dbt import FULL_REFRESH_TAG
-from pipelines.defs.build_state import build_inputs, unchanged_since, write_state
+from pipelines.defs.build_state import build_inputs, read_landing, unchanged_since, write_landing, write_state
 from pipelines.defs.checks.freshness import freshness_check_keys
 from pipelines.defs.definitions import FULL_BUILD_JOB, build_definitions
 from pipelines.defs.instance import cli_run_tags, open_instance, release_dead_runs
+from pipelines.defs.partitions import (
+    DAILY_FEEDS,
+    days_keys,
+    new_files,
+    parse_days,
+    partition_tags,
+    plan_for,
+    raw_key,
+    run_days,
+    today_utc,
+    whole_checks,
+    whole_keys,
+)
+from pipelines.defs.resources import LandingResource
 from pipelines.defs.run_summary import RunSummary, landed_by_feed, read_audit
 from pipelines.feeds import check_landing_dir
 from pipelines.run_report import (
@@ -23,6 +38,7 @@ from pipelines.run_report import (
     root_cause,
     run_log_path,
 )
+from sources.ingest.files import landing_snapshot
 
 console = Console(stderr=True)
 
@@ -106,6 +122,45 @@ def selected_keys(selection: str | dg.AssetSelection | None, graph) -> list[dg.A
     return sorted(chosen.resolve(graph), key=lambda k: k.to_user_string())
 
 
+def plan_run(
+    settings: Settings,
+    graph,
+    selection: str | dg.AssetSelection | None,
+    days: str | None,
+    files: dict[str, list[str]],
+) -> tuple[list[dg.AssetKey], list[dg.AssetCheckKey] | None, tuple[date, date] | None, str]:
+    """What a run builds: its assets, its checks (None: those of its assets), its range of days of the
+    event feeds' partitions, and a line saying so.
+
+    --days: those days of every event feed, and everything else (the list feeds load what is new:
+    they have no days). A whole run: every asset, the event feeds over the days of the landing files
+    new since the last complete build (all of them the first time; today's alone when no event file
+    is new). --select without --days: the same days for the event feeds it names.
+    """
+    file_days = LandingResource.from_settings(settings).file_days()
+    today = today_utc()
+    if days is not None:
+        window = parse_days(days, file_days.first, today)
+        if selection is not None:
+            return selected_keys(selection, graph) or [], None, window, f"days {window[0]} to {window[1]}"
+        keys = days_keys(graph)
+        return (
+            keys,
+            whole_checks(keys, graph),
+            window,
+            f"days {window[0]} to {window[1]} (a backfill in one run)",
+        )
+    new = new_files(read_landing(settings.data_dir) or {}, files)
+    plan = plan_for(new, file_days, today, pulls_api=bool(settings.web_api_url))
+    window = run_days(plan, today)
+    if selection is None:
+        keys = whole_keys(graph)
+        return keys, whole_checks(keys, graph), window, f"new files: {plan.describe()}"
+    keys = selected_keys(selection, graph) or []
+    daily = {raw_key(f) for f in DAILY_FEEDS}
+    return keys, None, window if daily & set(keys) else None, f"new files: {plan.describe()}"
+
+
 def run_pipeline(
     settings: Settings,
     selection: str | dg.AssetSelection | None = None,
@@ -113,6 +168,7 @@ def run_pipeline(
     log_name: str = "run",
     force: bool = False,
     full_refresh: bool = False,
+    days: str | None = None,
 ) -> RunSummary:
     """Execute the code location's full-build job (or a selection of it) in-process; never raises for
     a failed asset.
@@ -120,29 +176,43 @@ def run_pipeline(
     The run goes to the data directory's Dagster instance (`<data dir>/dagster`, pipelines/defs/
     instance.py), so `crm360 ui` shows it with its materializations, checks and logs, and it waits for
     the warehouse pool like runs launched from the UI or the schedule. Pass an instance to use another
-    (the caller then owns it). Raises LandingMissing (pipelines.feeds) or SelectionError before anything runs.
+    (the caller then owns it). `days` ("2025-03-01:2025-03-07"): a backfill of those days of the event
+    feeds and everything downstream, in one run (plan_run). Raises LandingMissing (pipelines.feeds),
+    SelectionError or DaysError before anything runs.
     """
     check_landing_dir(settings.landing_dir)  # before Dagster loads: a wrong --data-dir fails in a second
     # A whole run with no new landing file and the same settings and code only loads and checks the
     # feeds (freshness keeps ageing); `force` builds everything anyway.
-    inputs = build_inputs(settings) if selection is None else None
+    whole = selection is None and days is None
+    files = landing_snapshot(settings.landing_dir)
+    inputs = build_inputs(settings, files) if whole else None
     nothing_new = unchanged_since(settings, inputs) if inputs and not (force or full_refresh) else None
     started = time.perf_counter()
     defs = build_definitions(settings)
-    validate_selection(selection, defs.resolve_asset_graph())
-    keys = selected_keys(selection, defs.resolve_asset_graph())
+    graph = defs.resolve_asset_graph()
+    validate_selection(selection, graph)
+    keys, checks, window, what = plan_run(settings, graph, selection, days, files)
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     skipped: list[str] = []
     # Replace Dagster's console logger (a line per engine event) with one line per asset.
     job_def = defs.resolve_job_def(FULL_BUILD_JOB)
     if nothing_new:  # the feeds' freshness only: every load and everything built from them is as it was
-        job_def = job_def.get_subset(asset_selection=set(), asset_check_selection=set(freshness_check_keys()))
+        keys, checks, window = [], freshness_check_keys(), None
+    else:
+        console.print(f"[dim]{what}[/]")
+    if checks is not None:
+        job_def = job_def.get_subset(asset_selection=set(keys), asset_check_selection=set(checks))
     job_def = job_def.with_logger_defs({"progress": _progress_logger(skipped)})
     # dagster-dbt echoes every dbt event to stdout; keep it and every step's log lines in the run's file.
     log_path = run_log_path(settings.data_dir / "logs", log_name)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     owned = instance is None
     instance = instance or open_instance(settings.data_dir)
+    tags = {
+        **cli_run_tags(),
+        **({FULL_REFRESH_TAG: "true"} if full_refresh else {}),
+        **(partition_tags(window) if window else {}),
+    }
     try:
         for run_id in release_dead_runs(instance):
             console.print(
@@ -151,10 +221,10 @@ def run_pipeline(
         with log_path.open("x") as log_file, contextlib.redirect_stdout(log_file):
             result = job_def.execute_in_process(
                 instance=instance,
-                asset_selection=keys,
+                asset_selection=None if checks is not None else keys,
                 raise_on_error=False,
                 run_config={"loggers": {"progress": {}}},
-                tags={**cli_run_tags(), **({FULL_REFRESH_TAG: "true"} if full_refresh else {})},
+                tags=tags,
             )
     finally:
         if owned:
@@ -185,4 +255,5 @@ def run_pipeline(
     summary.nothing_new_since = nothing_new
     if inputs is not None and not nothing_new and summary.exit_code in (0, 3):
         write_state(settings.data_dir, inputs, summary.run_id)
+        write_landing(settings.data_dir, files)  # the next whole run loads the days of files not in it
     return summary

@@ -1,37 +1,35 @@
-"""Sensors: start a load when new files appear in a feed's landing folder."""
+"""Sensors: one run for the files that appeared in the landing, with the build downstream of them."""
 
 import json
 from pathlib import Path
 
 import dagster as dg
 
+from pipelines.defs.partitions import landing_request, new_files, today_utc
 from pipelines.defs.resources import LandingResource
+from pipelines.defs.schedules import all_assets_job
 from sources.ingest.files import landing_snapshot
 
-
-def new_files(previous: dict[str, list[str]], current: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Files present now and absent from the previous snapshot, per feed."""
-    return {
-        feed: sorted(set(entries) - set(previous.get(feed, [])))
-        for feed, entries in current.items()
-        if set(entries) - set(previous.get(feed, []))
-    }
+__all__ = ["landing_files_sensor", "landing_snapshot", "new_files"]
 
 
 @dg.sensor(
     name="landing_files_sensor",
-    target=dg.AssetSelection.groups("raw"),
+    job=all_assets_job,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Requests a load of every feed that received new landing files.",
+    description="One run for new landing files: the event feeds' partitions of the files' days (one range), "
+    "the list feeds that got files, and everything built from them.",
 )
 def landing_files_sensor(context: dg.SensorEvaluationContext, landing: LandingResource):
     previous = json.loads(context.cursor) if context.cursor else {}
     current = landing_snapshot(Path(landing.landing_dir))
     fresh = new_files(previous, current)
+    # The cursor moves on only with the request: the run_key (a digest of the new files) makes an
+    # evaluation repeated before the cursor was saved request nothing twice.
+    request = landing_request(fresh, landing.file_days(), today_utc(), context.repository_def.asset_graph)
     context.update_cursor(json.dumps(current))
-    if not fresh:
+    if request is None:
         return dg.SkipReason("no new landing files")
-    keys = [dg.AssetKey(["raw", feed]) for feed in sorted(fresh)]
-    run_key = "|".join(f"{feed}:{len(files)}:{files[-1]}" for feed, files in sorted(fresh.items()))
-    return dg.RunRequest(run_key=run_key, asset_selection=keys)
+    context.log.info(f"landing: {request.tags.get('crm360/loads')}")
+    return request

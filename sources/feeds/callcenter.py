@@ -7,6 +7,7 @@ from sources.contracts import Column, FeedContract, contact_columns
 CONTRACT = FeedContract(
     name="callcenter",
     landing_subdir="callcenter",
+    daily=True,
     formats=("csv", "jsonl"),
     record_id=("interaction_id",),
     description="One row per call-center interaction (phone, chat, e-mail; inbound and outbound).",

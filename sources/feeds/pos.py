@@ -11,6 +11,7 @@ RETURN_REASONS = ("returns", "recall", "repair", "repackaging", "recycling")
 CONTRACT = FeedContract(
     name="pos",
     landing_subdir="pos",
+    daily=True,
     formats=("csv",),
     record_id=("transaction_id", "line_number"),
     description=(

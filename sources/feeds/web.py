@@ -20,6 +20,7 @@ EVENT_TYPES = (
 CONTRACT = FeedContract(
     name="web",
     landing_subdir="web",
+    daily=True,
     formats=("jsonl",),
     record_id=("event_id",),
     description=(

@@ -96,3 +96,15 @@ class HashCache:
         )
         self.known.update(self.fresh)
         self.fresh.clear()
+
+
+def already_decided(hashes: HashCache, lf: LandingFile, ledger: frozenset[str]) -> bool:
+    """An unchanged file (HashCache trusts its fingerprint) whose content is in the ledger: loaded,
+    or recorded as a duplicate, in the run that hashed it. Re-deciding it every run cost a ledger
+    query, an audit.load_events row and a log line per file (~1,500 a daily run at 5k customers).
+    A file rewritten under the same name has a new size, mtime or inode, so it is hashed again.
+    """
+    try:
+        return hashes.trusted(lf) in ledger
+    except OSError:  # gone or unreadable since discovery: the normal path names the problem
+        return False

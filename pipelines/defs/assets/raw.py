@@ -1,12 +1,17 @@
 """Raw layer: one asset per feed, loading its landing files into raw.<feed> exactly once."""
 
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
 
-from pipelines.defs.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
+from pipelines.defs.partitions import feed_partitions, today_utc
+from pipelines.defs.resources import PARTITIONS_START, WAREHOUSE_POOL, LandingResource, WarehouseResource
 from sources.contracts import FeedContract
 from sources.feeds import FEEDS
+from sources.ingest.file_days import clamp, file_day
+from sources.ingest.files import LandingFile
 from sources.ingest.loader import load_feed
 from sources.ingest.results import FeedLoad, FileLoad
 
@@ -47,13 +52,47 @@ def _metadata(result: FeedLoad) -> dict[str, dg.MetadataValue]:
     }
 
 
-def build_raw_asset(contract: FeedContract) -> dg.AssetsDefinition:
+def _days_filter(
+    context: dg.AssetExecutionContext, contract: FeedContract, landing: LandingResource
+) -> Callable[[LandingFile], bool] | None:
+    """In a run over a range of days, the files of those days only; else (a run without partitions,
+    e.g. dg.materialize in tests) every file."""
+    # The range tags are the run's: an unpartitioned list feed in the same run sees them too.
+    if not contract.daily or not context.has_partition_key_range:
+        return None
+    window = context.partition_key_range
+    first, last = date.fromisoformat(window.start), date.fromisoformat(window.end)
+    file_days, today = landing.file_days(), today_utc()
+    context.log.info(f"{contract.name}: files of {first} to {last}")
+
+    def of_these_days(lf: LandingFile) -> bool:
+        mtime = lf.path.lstat().st_mtime_ns
+        found = file_day(lf.relative, mtime, file_days.pattern(contract.name))
+        inside = first <= clamp(found.day, file_days.first, today) <= last
+        if inside and not found.from_name:
+            context.log.warning(
+                f"{lf.relative}: no day in its name; counted under its modification day {found.day}"
+            )
+        return inside
+
+    return of_these_days
+
+
+def build_raw_asset(
+    contract: FeedContract, partitions: dg.PartitionsDefinition | None = None
+) -> dg.AssetsDefinition:
+    daily = partitions is not None and contract.daily
+
     @dg.asset(
         key=dg.AssetKey(["raw", contract.name]),
         group_name="raw",
         pool=WAREHOUSE_POOL,
         kinds={"duckdb"},
-        description=f"{contract.description} Loaded from landing/{contract.landing_subdir}/.",
+        description=f"{contract.description} Loaded from landing/{contract.landing_subdir}/"
+        + (", one partition per day of the files." if daily else "."),
+        partitions_def=partitions if daily else None,
+        # A range of days is one run: one writer, one load per feed, and dbt downstream once.
+        backfill_policy=dg.BackfillPolicy.single_run() if daily else None,
     )
     def _raw(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource
@@ -86,6 +125,7 @@ def build_raw_asset(contract: FeedContract) -> dg.AssetsDefinition:
                 context.run.run_id,
                 on_file=report,
                 plausibility=landing.plausibility(),
+                only=_days_filter(context, contract, landing),
             )
         context.log.info(f"{contract.name}: {result.unchanged} file(s) unchanged since an earlier run")
         # A rejected file (symlink, damaged, nothing loadable) is named and recorded in
@@ -101,4 +141,7 @@ def build_raw_asset(contract: FeedContract) -> dg.AssetsDefinition:
     return _raw
 
 
-raw_assets = [build_raw_asset(c) for c in FEEDS.values()]
+def build_raw_assets(first: date | None = None) -> list[dg.AssetsDefinition]:
+    """One asset per feed; the event feeds partitioned by day from `first` (Settings.partitions_start)."""
+    partitions = feed_partitions(first or PARTITIONS_START)
+    return [build_raw_asset(c, partitions) for c in FEEDS.values()]
