@@ -37,11 +37,33 @@
     customer_360's batch beyond changed_customer_keys: customers with touchpoints written since
     `since`, and customers whose activity totals (intermediate.int_customer_activity, a table
     rebuilt every run without a build time) differ from the ones customer_360 holds.
+    fct_touchpoints rewrites the campaign touchpoints every run: for those, the customers of
+    audience members and responses loaded since (staging keeps every member and response, and a
+    customer's touchpoint moving by a key change is in changed_customer_keys).
     `activity` and `totals` are customer_360's column lists (totals are 0 there when absent).
+    Put `{{ customer_360_depends_on() }}` at the top of customer_360.
 #}
+{% macro customer_360_depends_on() -%}
+    {%- for model in ['stg_campaign_audience__members', 'fct_campaign_audience', 'fct_campaign_responses'] %}
+-- depends_on: {{ ref(model) }}
+    {%- endfor %}
+{%- endmacro %}
+
 {% macro customer_360_changed_keys(since, activity, totals) -%}
     (
-        select customer_key from {{ ref('fct_touchpoints') }} where _built_at > {{ since }}
+        select customer_key from {{ ref('fct_touchpoints') }}
+        where _built_at > {{ since }} and _source_group not in ('campaign_audience', 'response_list')
+        union
+        select audience.customer_key
+        from {{ ref('fct_campaign_audience') }} as audience
+        semi join {{ ref('stg_campaign_audience__members') }} as members
+            on members.campaign_id = audience.campaign_id and members.account_id = audience.account_id
+            and members.loaded_at > {{ since }}
+        union
+        select customer_key from {{ ref('fct_campaign_responses') }}
+        where response_id in (
+            select response_id from {{ ref('stg_response_list__responses') }} where loaded_at > {{ since }}
+        )
         union
         select held.customer_key
         from {{ this }} as held

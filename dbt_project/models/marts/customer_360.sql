@@ -15,6 +15,7 @@
     )
 }}
 {{ incremental_fact_depends_on() }}
+{{ customer_360_depends_on() }}
 
 {%- set families = ['web', 'store', 'remote_order', 'callcenter', 'campaign'] %}
 {%- set systems = ['web', 'pos', 'callcenter', 'response_list', 'compiled_list'] %}
