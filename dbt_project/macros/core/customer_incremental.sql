@@ -24,6 +24,27 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#
+    int_customer_records' post-hook: an identity run re-estimates Splink's prior and with it the
+    match probability of records that keep their key (key_since unchanged). Copy the map's score
+    onto such rows outside the batch and stamp them, so customer_360 re-derives their customers.
+#}
+{% macro refresh_match_scores() -%}
+    {%- if is_incremental() -%}
+    update {{ this }} as records
+    set match_probability = identity_map.match_probability,
+        matched_by = identity_map.matched_by,
+        _built_at = {{ fact_built_at() }}
+    from {{ source('core', 'customer_identity_map') }} as identity_map
+    where identity_map.source_system = records.source_system
+        and identity_map.source_record_id = records.source_record_id
+        and (identity_map.match_probability is distinct from records.match_probability
+            or identity_map.matched_by is distinct from records.matched_by)
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
+
 {# The batch of a model incremental by customer: `column` in changed_customer_keys, or true on a full build. #}
 {% macro in_customer_batch(column) -%}
     {%- if is_incremental() -%}
@@ -64,6 +85,9 @@
         where response_id in (
             select response_id from {{ ref('stg_response_list__responses') }} where loaded_at > {{ since }}
         )
+        union
+        -- records re-scored by identity resolution (refresh_match_scores): min_match_probability
+        select customer_key from {{ ref('int_customer_records') }} where _built_at > {{ since }}
         union
         select held.customer_key
         from {{ this }} as held

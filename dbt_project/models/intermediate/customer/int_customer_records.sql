@@ -6,15 +6,16 @@
 -- source_record_id).
 --
 -- Incremental by customer (macros/core/customer_incremental.sql): a run re-derives the records of
--- the customers in changed_customer_keys and replaces those customers' rows. Known gap: a record
--- without a customer key is written by full builds only (identity resolution maps every record).
+-- the customers in changed_customer_keys and replaces those customers' rows; a post-hook copies
+-- re-estimated match scores onto the other rows. Known gap: a record without a customer key is
+-- written by full builds only (identity resolution maps every record).
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='customer_key',
         on_schema_change='append_new_columns',
-        post_hook="{{ drop_retired_customers() }}"
+        post_hook=["{{ drop_retired_customers() }}", "{{ refresh_match_scores() }}"]
     )
 }}
 {{ incremental_fact_depends_on() }}
