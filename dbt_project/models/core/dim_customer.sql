@@ -3,6 +3,18 @@
 -- customer arrived; consecutive dates with identical attributes collapse into one version,
 -- valid from its first date (inclusive) to the next version's (exclusive), 9999-12-31 while
 -- current. Exactly one current row per customer_key. Key: customer_sk.
+-- Incremental by customer (macros/core/customer_incremental.sql): a run re-derives every version
+-- of the customers in changed_customer_keys; customer_sk depends on the customer's dates only.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='customer_key',
+        on_schema_change='append_new_columns',
+        post_hook="{{ drop_retired_customers() }}"
+    )
+}}
+{{ incremental_fact_depends_on() }}
 
 {%- set attributes = [
     'first_name', 'last_name', 'email', 'phone', 'address_line1', 'address_line2', 'city',
@@ -16,6 +28,7 @@ with golden as (
         *,
         struct_pack({{ attributes | join(', ') }}) as golden_attributes
     from {{ ref('int_customer_golden') }}
+    where {{ in_customer_batch('customer_key') }}
 
 ),
 
@@ -43,6 +56,7 @@ select
     {{ attributes | join(',\n    ') }},
     as_of_date as valid_from,
     coalesce(lead(as_of_date) over customer_versions, date '9999-12-31') as valid_to,
-    lead(as_of_date) over customer_versions is null as is_current
+    lead(as_of_date) over customer_versions is null as is_current,
+    {{ fact_built_at() }} as _built_at
 from versions
 window customer_versions as (partition by customer_key order by as_of_date)

@@ -3,6 +3,19 @@
 -- channel (intermediate.int_customer_activity) and the source records identity resolution
 -- merged into the customer. Counts are 0, not null, for customers without that activity.
 -- Key: customer_key.
+-- Incremental by customer (macros/core/customer_incremental.sql): a run rebuilds the customers in
+-- changed_customer_keys, those with new touchpoints and those whose activity totals changed.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='customer_key',
+        on_schema_change='append_new_columns',
+        post_hook="{{ drop_retired_customers() }}"
+    )
+}}
+{{ incremental_fact_depends_on() }}
+{{ customer_360_depends_on() }}
 
 {%- set families = ['web', 'store', 'remote_order', 'callcenter', 'campaign'] %}
 {%- set systems = ['web', 'pos', 'callcenter', 'response_list', 'compiled_list'] %}
@@ -24,7 +37,17 @@
     'campaign_responses'
 ] %}
 
-with lineage as (
+with batch as (
+
+    select customer_key from {{ ref('dim_customer') }}
+    where is_current
+    {%- if is_incremental() %}
+        and customer_key in {{ customer_360_changed_keys(fact_watermark(), activity, totals) }}
+    {%- endif %}
+
+),
+
+lineage as (
 
     select
         customer_key,
@@ -36,7 +59,7 @@ with lineage as (
         list(distinct loyalty_card order by loyalty_card) filter (where loyalty_card is not null) as loyalty_cards,
         min(match_probability) as min_match_probability
     from {{ ref('int_customer_records') }}
-    where customer_key is not null
+    where customer_key in (select customer_key from batch)
     group by customer_key
 
 ),
@@ -60,6 +83,7 @@ touches as (
         count(*) as touchpoints
     from {{ ref('fct_touchpoints') }} as touchpoints
     inner join {{ ref('dim_channel') }} as channels on channels.channel_key = touchpoints.channel_key
+    where touchpoints.customer_key in (select customer_key from batch)
     group by touchpoints.customer_key
 
 )
@@ -94,8 +118,10 @@ select
     {%- endfor %}
     coalesce(lineage.account_ids, []) as account_ids,
     coalesce(lineage.loyalty_cards, []) as loyalty_cards,
-    lineage.min_match_probability
+    lineage.min_match_probability,
+    {{ fact_built_at() }} as _built_at
 from {{ ref('dim_customer') }} as customers
+semi join batch on batch.customer_key = customers.customer_key
 left join lineage on lineage.customer_key = customers.customer_key
 left join touches on touches.customer_key = customers.customer_key
 left join {{ ref('int_customer_activity') }} as activity on activity.customer_key = customers.customer_key

@@ -10,6 +10,18 @@
 -- city, postcode) survives as one block from one record, so lines of two addresses never mix;
 -- region and country survive per field. Consent per channel comes from response-list records
 -- only, the latest answer winning; compiled lists never give consent. Key: (customer_key, as_of_date).
+-- Incremental by customer (macros/core/customer_incremental.sql): a customer's golden history
+-- depends on its own records only, so a run rebuilds the customers in changed_customer_keys.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='customer_key',
+        on_schema_change='append_new_columns',
+        post_hook="{{ drop_retired_customers() }}"
+    )
+}}
+{{ incremental_fact_depends_on() }}
 
 {%- set source_priority = {'pos': 2, 'callcenter': 3, 'web': 4, 'response_list': 5, 'compiled_list': 6} %}
 {%- set fields = ['first_name', 'last_name', 'email', 'phone', 'region', 'country', 'date_of_birth',
@@ -17,7 +29,14 @@
 {%- set address = ['address_line1', 'address_line2', 'city', 'postcode'] %}
 {%- set consents = ['consent_email', 'consent_sms', 'consent_phone', 'consent_mail'] %}
 
-with records as (
+with customer_records as (
+
+    select * from {{ ref('int_customer_records') }}
+    where customer_key is not null and {{ in_customer_batch('customer_key') }}
+
+),
+
+records as (
 
     select
         *,
@@ -36,8 +55,7 @@ with records as (
                 source_system,
                 source_record_id
         ) as survivorship_rank
-    from {{ ref('int_customer_records') }}
-    where customer_key is not null
+    from customer_records
 
 ),
 
@@ -53,8 +71,8 @@ consent_answers as (
         row_number() over (
             partition by customer_key order by observed_at desc, source_record_id
         ) as recency_rank
-    from {{ ref('int_customer_records') }}
-    where customer_key is not null and source_system = 'response_list'
+    from customer_records
+    where source_system = 'response_list'
 
 ),
 
@@ -134,5 +152,6 @@ select
     account_id,
     loyalty_card,
     loyalty_card is not null as is_loyalty_member,
-    {{ consents | join(',\n    ') }}
+    {{ consents | join(',\n    ') }},
+    {{ fact_built_at() }} as _built_at
 from as_of
