@@ -6,10 +6,6 @@ import itertools
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
-
-import duckdb
-import pyarrow as pa
 
 from tests.identity_vocab import (
     CITIES,
@@ -18,7 +14,6 @@ from tests.identity_vocab import (
     FIRST_NAMES,
     LAST_NAMES,
     NICKNAMED,
-    SCHEMA,
     SOURCE_WEIGHTS,
     SOURCES,
     STREETS,
@@ -270,35 +265,3 @@ def conflict_record(a: Person, b: Person, seq: int) -> dict[str, object]:
     r.update(source_system="callcenter", source_record_id=f"CAL-Z{seq:06d}", loyalty_card=None)
     r.update(account_id=a.account_id, email=b.emails[0], email_canonical=b.emails[0], date_of_birth=a.dob)
     return r
-
-
-def write_records(db: Path | str, records: list[dict[str, object]], truth_csv: Path | None = None) -> None:
-    """Write records as intermediate.int_contact_records (and the truth CSV) through DuckDB."""
-    table = pa.Table.from_pydict({c: [r[c] for r in records] for c in COLUMNS}, schema=SCHEMA)
-    con = duckdb.connect(str(db))
-    try:
-        con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
-        con.register("staged_records", table)
-        con.execute("CREATE OR REPLACE TABLE intermediate.int_contact_records AS FROM staged_records")
-        con.unregister("staged_records")
-    finally:
-        con.close()
-    if truth_csv is not None:
-        write_truth(truth_csv, records)
-
-
-def write_truth(path: Path, records: list[dict[str, object]]) -> None:
-    lines = ["source_system,source_record_id,person_id"]
-    lines += [f"{r['source_system']},{r['source_record_id']},{r['person_id']}" for r in records]
-    path.write_text("\n".join(lines) + "\n")
-
-
-def resolve_file(db: Path, run_id: str) -> dict:
-    """Resolve the records of the warehouse file `db` with default settings; the run summary."""
-    from pipelines.identity import IdentitySettings, resolve_identities
-
-    con = duckdb.connect(str(db))
-    try:
-        return resolve_identities(con, IdentitySettings(), run_id)
-    finally:
-        con.close()

@@ -17,10 +17,8 @@ from tests.identity_fixtures import (
     conflict_persons,
     conflict_record,
     make_population,
-    resolve_file,
-    write_records,
-    write_truth,
 )
+from tests.identity_warehouse import resolve_file, write_records, write_truth
 
 Keys = dict[tuple[str, str], str]
 

@@ -16,7 +16,8 @@ from pipelines.identity.resolve import resolve_identities
 from pipelines.identity.rules import create_macros
 from pipelines.identity.settings import IdentitySettings
 from sources.dev.benchmarks import febrl
-from tests.identity_fixtures import make_population, write_records
+from tests.identity_fixtures import make_population
+from tests.identity_warehouse import write_records
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,8 @@ import duckdb
 import pytest
 
 from pipelines.identity import IdentitySettings, resolve_identities
-from tests.identity_fixtures import bridge_persons, bridge_record, make_population, write_records
+from tests.identity_fixtures import bridge_persons, bridge_record, make_population
+from tests.identity_warehouse import write_records
 
 Partition = list[tuple[str, ...]]
 MapRows = dict[tuple[str, str], tuple]

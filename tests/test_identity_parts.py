@@ -13,7 +13,8 @@ from pipelines.config import load_settings
 from pipelines.defs.resources import WarehouseResource
 from pipelines.identity import evaluate
 from pipelines.identity.graph import connected_components, dob_near, greedy_split
-from tests.identity_fixtures import make_population, resolve_file, write_records
+from tests.identity_fixtures import make_population
+from tests.identity_warehouse import resolve_file, write_records
 
 
 def test_evaluate_counts_pairs_exactly(tmp_path: Path) -> None:
