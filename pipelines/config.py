@@ -31,6 +31,7 @@ class Settings:
     data_dir: Path
     landing_dir: Path
     warehouse_path: Path
+    serving_dir: Path  # the published read-only copy for analysts and BI (pipelines/serving)
     web_api_url: str | None = None
     web_api_page_size: int = PAGE_SIZE
     duckdb_memory_limit: str = MEMORY_LIMIT
@@ -53,6 +54,7 @@ class Settings:
     # simulator's; a deployment sets its own history's start.
     partitions_start: date = date(2020, 1, 1)
     file_day_patterns: dict[str, str] = field(default_factory=dict)  # feed -> day regex; {} = defaults
+    serving_parquet: bool = False  # also export the serving copy's tables as Parquet
 
     @property
     def reports_dir(self) -> Path:
@@ -86,12 +88,14 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
     landing = env.get("CRM360_LANDING_DIR")
     warehouse = env.get("CRM360_WAREHOUSE")
     threads = env.get("CRM360_DUCKDB_THREADS")
+    serving = env.get("CRM360_SERVING_DIR")
     return Settings(
         data_dir=root,
         landing_dir=Path(landing).expanduser().resolve() if landing else root / "landing",
         warehouse_path=Path(warehouse).expanduser().resolve()
         if warehouse
         else root / "warehouse" / "crm360.duckdb",
+        serving_dir=Path(serving).expanduser().resolve() if serving else root / "serving",
         web_api_url=env.get("CRM360_WEB_API_URL") or None,
         web_api_page_size=int(env.get("CRM360_WEB_API_PAGE_SIZE") or _default("web_api_page_size")),
         duckdb_memory_limit=env.get("CRM360_DUCKDB_MEMORY_LIMIT") or _default("duckdb_memory_limit"),
@@ -107,6 +111,7 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
         plausibility=parse_plausibility(env.get(SALES_SINCE_ENV), env.get(MAX_AGE_ENV)),
         partitions_start=_date_setting(env, "CRM360_PARTITIONS_START", _default("partitions_start")),
         file_day_patterns=parse_day_patterns(env.get("CRM360_FILE_DAY_PATTERNS"), set(FEEDS)),
+        serving_parquet=env.get("CRM360_SERVING_PARQUET", "").lower() in ("1", "true", "yes"),
     )
 
 

@@ -15,6 +15,15 @@ ENV_VARS: dict[str, tuple[str, str]] = {
         "CRM360_WAREHOUSE",
         "DuckDB warehouse file (default <data_dir>/warehouse/crm360.duckdb).",
     ),
+    "serving_dir": (
+        "CRM360_SERVING_DIR",
+        "Where each good run publishes the read-only copy of core and marts, `crm360.duckdb`, for analysts "
+        "and BI tools (default <data_dir>/serving; docs/querying.md).",
+    ),
+    "serving_parquet": (
+        "CRM360_SERVING_PARQUET",
+        "Also export the serving copy's tables as Parquet, `<serving_dir>/parquet/<schema>/<table>.parquet`.",
+    ),
     "web_api_url": URL_ENV,
     "web_api_page_size": PAGE_SIZE_ENV,
     "duckdb_memory_limit": ("CRM360_DUCKDB_MEMORY_LIMIT", "DuckDB memory_limit."),

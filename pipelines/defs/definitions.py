@@ -12,13 +12,20 @@ from pipelines.defs.assets.forecast import forecast_assets
 from pipelines.defs.assets.gate import build_gate_asset
 from pipelines.defs.assets.identity import customer_identity_map
 from pipelines.defs.assets.raw import build_raw_assets
+from pipelines.defs.assets.serving import build_serving_asset, served_keys
 from pipelines.defs.build_state import BuildResource
 from pipelines.defs.checks import all_checks as quality_checks
 from pipelines.defs.dbt_project import DBT_EXECUTABLE, dbt_project
 from pipelines.defs.dbt_worker.launcher import CLIENT as RESIDENT_CLIENT
 from pipelines.defs.kpi_resource import KpiResource
 from pipelines.defs.quality_resource import QualityResource
-from pipelines.defs.resources import DbtResource, IdentityResource, LandingResource, WarehouseResource
+from pipelines.defs.resources import (
+    DbtResource,
+    IdentityResource,
+    LandingResource,
+    ServingResource,
+    WarehouseResource,
+)
 from pipelines.defs.schedules import FULL_BUILD_JOB, all_assets_job, nightly_schedule, record_build
 from pipelines.defs.sensors import landing_files_sensor
 
@@ -34,7 +41,7 @@ def core_keys(warehouse_assets: dg.AssetsDefinition) -> list[dg.AssetKey]:
 def all_assets(settings: Settings | None = None) -> list[dg.AssetsDefinition]:
     """Every asset; the event feeds' daily partitions start at settings.partitions_start."""
     staging, warehouse, marts = build_dbt_assets()
-    return [
+    built = [
         *build_raw_assets(settings.partitions_start if settings else None),
         staging,
         customer_identity_map,
@@ -46,6 +53,7 @@ def all_assets(settings: Settings | None = None) -> list[dg.AssetsDefinition]:
         marts,
         kpi_dashboard,
     ]
+    return [*built, build_serving_asset(served_keys(built))]
 
 
 def all_checks() -> list[dg.AssetChecksDefinition]:
@@ -68,6 +76,7 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
         "kpi": KpiResource.from_settings(settings),
         "quality": QualityResource.from_settings(settings),
         "build": BuildResource.from_settings(settings),
+        "serving": ServingResource.from_settings(settings),
     }
 
 

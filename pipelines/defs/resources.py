@@ -129,3 +129,14 @@ class IdentityResource(dg.ConfigurableResource):
 
     def settings(self) -> IdentitySettings:
         return IdentitySettings(**json.loads(self.settings_json or "{}"))
+
+
+class ServingResource(dg.ConfigurableResource):
+    """Where a good run publishes the read-only copy for readers, and whether as Parquet too."""
+
+    dir: str
+    parquet: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ServingResource:
+        return cls(dir=str(settings.serving_dir), parquet=settings.serving_parquet)
