@@ -82,8 +82,18 @@ def simulate(customers: int, days: int, seed: int, start_date, out: Path | None,
     help="Backfill these days (YYYY-MM-DD:YYYY-MM-DD, or one day) of the event feeds' daily partitions "
     "and everything built from them, in one run.",
 )
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="If another run holds the data directory, wait for it instead of refusing.",
+)
 def run(
-    data_dir: Path | None, selection: str | None, force: bool, full_refresh: bool, days: str | None
+    data_dir: Path | None,
+    selection: str | None,
+    force: bool,
+    full_refresh: bool,
+    days: str | None,
+    wait: bool,
 ) -> None:
     """Materialize every asset in-process into <data dir>/warehouse/crm360.duckdb.
 
@@ -96,6 +106,7 @@ def run(
     1 not built (a step or blocking check failed); 2 refused before the run (README.md).
     """
     from pipelines.defs.partitions import DaysError
+    from pipelines.defs.run_lock import RunLocked
     from pipelines.defs.run_summary import print_summary
     from pipelines.defs.runner import SelectionError, run_pipeline
     from pipelines.feeds import LandingMissing
@@ -104,9 +115,9 @@ def run(
     settings = load_settings(data_dir=data_dir)
     try:
         summary = run_pipeline(
-            settings, selection=selection, force=force, full_refresh=full_refresh, days=days
+            settings, selection=selection, force=force, full_refresh=full_refresh, days=days, wait=wait
         )
-    except (LandingMissing, SelectionError, DaysError) as exc:
+    except (LandingMissing, SelectionError, DaysError, RunLocked) as exc:
         click.echo(f"crm360 run: {exc}", err=True)
         sys.exit(EXIT_REFUSED)
     print_summary(summary)

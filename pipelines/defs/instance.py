@@ -13,7 +13,8 @@ import dagster as dg
 MARKER = "# written by crm360 (pipelines/defs/instance.py): edits here are overwritten"
 
 
-# Every pool has one slot: the only pool is WAREHOUSE_POOL, and DuckDB allows one writer per file.
+# One run at a time (queued runs wait; `crm360 run` holds <data dir>/run.lock, run_lock.py), and every
+# pool has one slot: the only pool is WAREHOUSE_POOL, and DuckDB allows one writer per file.
 # Run storage, event log and compute logs stay in SQLite files and folders under this directory; the
 # event log is Dagster's own SQLite layout (history/runs/<run>.db and index.db) written through
 # pooled connections (pipelines/defs/event_log.py).
@@ -21,6 +22,8 @@ def instance_yaml(home: Path) -> str:
     """crm360's dagster.yaml for the instance at `home` (the event log's folder is absolute)."""
     return f"""{MARKER}
 concurrency:
+  runs:
+    max_concurrent_runs: 1
   pools:
     default_limit: 1
     granularity: op

@@ -30,6 +30,7 @@ from pipelines.defs.partitions import (
     whole_keys,
 )
 from pipelines.defs.resources import LandingResource
+from pipelines.defs.run_lock import Holder, run_lock
 from pipelines.defs.run_summary import RunSummary, landed_by_feed, read_audit
 from pipelines.feeds import check_landing_dir
 from pipelines.run_report import (
@@ -169,6 +170,7 @@ def run_pipeline(
     force: bool = False,
     full_refresh: bool = False,
     days: str | None = None,
+    wait: bool = False,
 ) -> RunSummary:
     """Execute the code location's full-build job (or a selection of it) in-process; never raises for
     a failed asset.
@@ -178,9 +180,29 @@ def run_pipeline(
     the warehouse pool like runs launched from the UI or the schedule. Pass an instance to use another
     (the caller then owns it). `days` ("2025-03-01:2025-03-07"): a backfill of those days of the event
     feeds and everything downstream, in one run (plan_run). Raises LandingMissing (pipelines.feeds),
-    SelectionError or DaysError before anything runs.
+    SelectionError or DaysError before anything runs, and RunLocked while another run holds the data
+    directory (`wait`: wait for it instead).
     """
     check_landing_dir(settings.landing_dir)  # before Dagster loads: a wrong --data-dir fails in a second
+    with run_lock(settings.data_dir, wait=wait, on_wait=_tell_waiting):
+        return _run_locked(settings, selection, instance, log_name, force, full_refresh, days)
+
+
+def _tell_waiting(holder: Holder | None) -> None:
+    who = holder.describe() if holder else "another process"
+    console.print(f"[yellow]waiting for the run that holds this data directory: {who}[/]", soft_wrap=True)
+
+
+def _run_locked(
+    settings: Settings,
+    selection: str | dg.AssetSelection | None,
+    instance: dg.DagsterInstance | None,
+    log_name: str,
+    force: bool,
+    full_refresh: bool,
+    days: str | None,
+) -> RunSummary:
+    """run_pipeline's body, with the data directory held."""
     # A whole run with no new landing file and the same settings and code only loads and checks the
     # feeds (freshness keeps ageing); `force` builds everything anyway.
     whole = selection is None and days is None

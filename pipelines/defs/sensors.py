@@ -5,8 +5,10 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.defs.build_state import BuildResource
 from pipelines.defs.partitions import landing_request, new_files, today_utc
 from pipelines.defs.resources import LandingResource
+from pipelines.defs.run_lock import held_by
 from pipelines.defs.schedules import all_assets_job
 from sources.ingest.files import landing_snapshot
 
@@ -21,7 +23,10 @@ __all__ = ["landing_files_sensor", "landing_snapshot", "new_files"]
     description="One run for new landing files: the event feeds' partitions of the files' days (one range), "
     "the list feeds that got files, and everything built from them.",
 )
-def landing_files_sensor(context: dg.SensorEvaluationContext, landing: LandingResource):
+def landing_files_sensor(context: dg.SensorEvaluationContext, landing: LandingResource, build: BuildResource):
+    holder = held_by(Path(build.data_dir))
+    if holder:  # a `crm360 run` is loading: its files are not new to the next evaluation's cursor
+        return dg.SkipReason(f"a crm360 run holds the data directory: {holder.describe()}")
     previous = json.loads(context.cursor) if context.cursor else {}
     current = landing_snapshot(Path(landing.landing_dir))
     fresh = new_files(previous, current)
