@@ -51,6 +51,8 @@ docs: setup
 	$(BIN)/python -m pipelines.dbt_vars --write
 	$(BIN)/python -m pipelines.config_doc > docs/configuration.md
 	$(BIN)/python -m pipelines.defs.graph_snapshot > tests/snapshots/asset_graph.json
+	@if [ -f data/warehouse/crm360.duckdb ]; then $(BIN)/crm360 docs --data-dir data; \
+	else echo "dbt docs: no warehouse in data/ yet (make run builds one), catalog not generated"; fi
 
 clean:
 	rm -rf data .pytest_cache .ruff_cache dbt_project/target dbt_project/logs

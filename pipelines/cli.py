@@ -151,6 +151,57 @@ def ui(data_dir: Path | None, port: int) -> None:
 
 
 @main.command()
+@click.argument("query")
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A DuckDB file [default: the serving copy, <serving dir>/crm360.duckdb].",
+)
+@click.option(
+    "--data-dir", type=click.Path(path_type=Path), default=None, help="Data directory [CRM360_DATA_DIR]."
+)
+@click.option("--limit", type=int, default=50, show_default=True, help="Rows shown at most.")
+def sql(query: str, db: Path | None, data_dir: Path | None, limit: int) -> None:
+    """Run QUERY on the serving copy, read-only, and print the result (docs/querying.md)."""
+    import duckdb
+    from rich.console import Console
+    from rich.table import Table
+
+    from pipelines.serving.publish import SERVING_FILE
+    from pipelines.serving.query import query_serving
+
+    path = db or load_settings(data_dir=data_dir).serving_dir / SERVING_FILE
+    try:
+        result = query_serving(path, query, limit)
+    except (FileNotFoundError, duckdb.Error) as exc:
+        click.echo(f"crm360 sql: {' '.join(str(exc).split())}", err=True)
+        sys.exit(2)
+    table = Table(*result.columns, caption=f"first {limit} rows" if result.truncated else None)
+    for row in result.rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    Console().print(table)
+
+
+@main.command()
+@click.option(
+    "--data-dir", type=click.Path(path_type=Path), default=None, help="Data directory [CRM360_DATA_DIR]."
+)
+def docs(data_dir: Path | None) -> None:
+    """Build dbt's documentation site, catalog included, from the warehouse into <data dir>/dbt_docs."""
+    from pipelines.defs.dbt_project import generate_docs
+    from pipelines.defs.run_lock import run_lock
+
+    settings = load_settings(data_dir=data_dir)
+    if not settings.warehouse_path.exists():
+        click.echo(f"crm360 docs: no warehouse at {settings.warehouse_path}: `make run` builds one", err=True)
+        sys.exit(2)
+    with run_lock(settings.data_dir, wait=True, on_wait=lambda h: click.echo("waiting for a run", err=True)):
+        index = generate_docs(settings.warehouse_path, settings.data_dir / "dbt_docs")
+    click.echo(f"dbt docs: {index} (open it through a web server: `python -m http.server -d {index.parent}`)")
+
+
+@main.command()
 def prepare() -> None:
     """Parse the dbt project into its manifest (dbt_project/target) before a deployment starts.
 

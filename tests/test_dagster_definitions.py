@@ -4,6 +4,7 @@ workspace module, and through `dagster definitions validate` (in-process runs: t
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -11,6 +12,7 @@ import pytest
 
 from pipelines.config import load_settings
 from pipelines.defs.definitions import build_definitions
+from pipelines.defs.run_lock import run_lock
 from pipelines.defs.sensors import landing_files_sensor
 from sources.feeds import FEEDS
 from tests.ingest_helpers import POS_HEADER, write
@@ -26,7 +28,17 @@ def test_definitions_from_settings_validate_and_use_only_those_settings(
     dg.Definitions.validate_loadable(defs)  # every resource an asset or check asks for is there
     graph = defs.resolve_asset_graph()
     assert len(graph.get_all_asset_keys()) >= 70 and len(graph.asset_check_keys) >= 500
-    assert set(defs.resources) == {"build", "dbt", "identity", "kpi", "landing", "quality", "warehouse"}
+    assert set(defs.resources) == {
+        "build",
+        "dbt",
+        "identity",
+        "kpi",
+        "landing",
+        "quality",
+        "serving",
+        "warehouse",
+    }
+    assert defs.resources["serving"].dir == str(tmp_path / "data" / "serving")
     assert defs.resources["warehouse"].path == str(tmp_path / "data" / "warehouse" / "crm360.duckdb")
     assert defs.resources["landing"].landing_dir == str(tmp_path / "data" / "landing")
     assert defs.resources["quality"].reports_dir == str(settings.reports_dir)
@@ -73,7 +85,7 @@ def test_code_location_builds_its_definitions_when_loaded(tmp_path: Path, monkey
 def test_landing_sensor_requests_one_run_for_the_days_and_feeds_with_new_files(tmp_path: Path) -> None:
     # the landing folder comes from the `landing` resource, as for the raw assets; not the environment
     defs = build_definitions(load_settings(data_dir=tmp_path, env={}))
-    resources = {"landing": defs.resources["landing"]}
+    resources = {"landing": defs.resources["landing"], "build": defs.resources["build"]}
     write(tmp_path / "landing" / "pos" / "pos_2025-03-02.csv", POS_HEADER + "\n")
     write(tmp_path / "landing" / "pos" / "pos_2025-03-04.csv", POS_HEADER + "\n")
     write(tmp_path / "landing" / "lists" / "compiled" / "acme_L01_2025-03-03.csv", "a\n")
@@ -105,6 +117,24 @@ def test_landing_sensor_requests_one_run_for_the_days_and_feeds_with_new_files(t
     assert third.partition_key_range == dg.PartitionKeyRange("2025-03-05", "2025-03-05")
     assert dg.AssetKey(["raw", "web"]) in third.asset_selection
     assert third.run_key != request.run_key and "web" in json.loads(ctx3.cursor)
+    # while a `crm360 run` holds the data directory the sensor waits, and its cursor stays
+    write(tmp_path / "landing" / "web" / "web_2025-03-06.jsonl", "{}\n")
+    with run_lock(tmp_path):
+        held = landing_files_sensor(
+            dg.build_sensor_context(cursor=ctx3.cursor, resources=resources, definitions=defs)
+        )
+    assert isinstance(held, dg.SkipReason) and f"process {os.getpid()}" in (held.skip_message or "")
+    after = landing_files_sensor(
+        dg.build_sensor_context(cursor=ctx3.cursor, resources=resources, definitions=defs)
+    )
+    assert after.partition_key_range == dg.PartitionKeyRange("2025-03-06", "2025-03-06")
+
+
+def test_the_serving_copy_waits_for_every_core_and_marts_asset(tmp_path: Path) -> None:
+    graph = build_definitions(load_settings(tmp_path, env={})).resolve_asset_graph()
+    served = {k for k in graph.get_all_asset_keys() if k.path[0] in ("core", "marts")}
+    assert len(served) >= 50
+    assert set(graph.get(dg.AssetKey(["serving", "crm360"])).parent_keys) == served
 
 
 def test_workspace_yaml_validates_with_the_dagster_cli() -> None:

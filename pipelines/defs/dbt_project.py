@@ -95,3 +95,21 @@ class Crm360DbtTranslator(DagsterDbtTranslator):
 
 
 translator = Crm360DbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def generate_docs(warehouse: Path, target: Path) -> Path:
+    """`dbt docs generate` (the catalog included) on `warehouse` into `target`; returns its index.html.
+
+    Its own target folder: the pipeline's manifest in dbt_project/target stays as the runs left it."""
+    env = {**os.environ, "CRM360_WAREHOUSE": str(warehouse)}
+    args = ["docs", "generate", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    proc = subprocess.run(
+        [str(DBT_EXECUTABLE), *args, "--target-path", str(target)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"dbt docs generate failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
+    return target / "index.html"

@@ -10,7 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines.config import Settings
+from pipelines.kpi.dashboard.render import DASHBOARD_FILE
 from pipelines.run_report import check_lines, exit_code, rejected_files
+from pipelines.serving.publish import SERVING_FILE
 from sources.lib.duck import table_exists
 
 console = Console(stderr=True)
@@ -31,6 +33,9 @@ class RunSummary:
     skipped_checks: int = 0  # error checks not run because what they test was not built
     skipped_steps: list[str] = field(default_factory=list)  # steps not executed (an upstream failed)
     nothing_new_since: str | None = None  # the last complete build's run id, when nothing changed since
+    serving: Path | None = None  # the serving copy, when one exists
+    serving_run: str | None = None  # the run it was published by (its main.publication)
+    dashboard: Path | None = None
 
     @property
     def exit_code(self) -> int:
@@ -83,6 +88,52 @@ def landed_by_feed(settings: Settings, run_id: str) -> list[tuple[str, int, int,
         con.close()
 
 
+def read_publication(serving: Path) -> str | None:
+    """The run id in the serving copy's main.publication; None if there is no copy or it is unreadable."""
+    if not serving.exists():
+        return None
+    try:
+        con = duckdb.connect(str(serving), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute("SELECT run_id FROM main.publication").fetchone()
+        return row[0] if row else None
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
+def locate(settings: Settings, summary: RunSummary) -> None:
+    """Fill where the run's results are: the serving copy (and which run it holds) and the dashboard."""
+    serving = settings.serving_dir / SERVING_FILE
+    summary.serving_run = read_publication(serving)
+    summary.serving = serving if summary.serving_run is not None else None
+    dashboard = settings.reports_dir / DASHBOARD_FILE
+    summary.dashboard = dashboard if dashboard.exists() else None
+
+
+def where_lines(summary: RunSummary) -> list[str]:
+    """The short block saying where things are and how to query them (docs/querying.md)."""
+    if summary.serving is None:
+        lines = ["serving copy: none yet (a run publishes it when it builds everything and its checks pass)"]
+    else:
+        fresh = summary.serving_run == summary.run_id
+        note = "published by this run" if fresh else f"the last good copy, from run {summary.serving_run[:8]}"
+        lines = [f"serving copy: {summary.serving} ({note})"]
+    if summary.dashboard:
+        lines.append(f"dashboard:    {summary.dashboard.as_uri()}")
+    if summary.serving is not None:
+        lines += [
+            f"query:        crm360 sql --db {summary.serving} 'select * from marts.kpi_headline'",
+            f"              python: duckdb.connect('{summary.serving}', read_only=True); "
+            f"BI: duckdb:///{summary.serving}?access_mode=read_only",
+            "              docs/querying.md: tables, comments, connection strings",
+        ]
+    return lines
+
+
 def print_summary(summary: RunSummary) -> None:
     table = Table(title=f"crm360 run {summary.run_id[:8]}: what landed")
     for col in ("feed", "files", "rows read", "rows loaded", "quarantined"):
@@ -133,3 +184,5 @@ def print_summary(summary: RunSummary) -> None:
             f"{len(marts)} of them marts/reports ({shown})[/]",
             soft_wrap=True,
         )
+    for line in where_lines(summary):
+        console.print(line, soft_wrap=True, highlight=False, markup=False)

@@ -31,7 +31,7 @@ from pipelines.defs.partitions import (
 )
 from pipelines.defs.resources import LandingResource
 from pipelines.defs.run_lock import Holder, run_lock
-from pipelines.defs.run_summary import RunSummary, landed_by_feed, read_audit
+from pipelines.defs.run_summary import RunSummary, landed_by_feed, locate, read_audit
 from pipelines.feeds import check_landing_dir
 from pipelines.run_report import (
     group_failures,
@@ -274,6 +274,7 @@ def _run_locked(
     summary.unbuilt = sorted(planned - summary.materialized)
     summary.feeds = landed_by_feed(settings, result.run_id)
     read_audit(settings, summary, rejected_in=nothing_new)
+    locate(settings, summary)
     summary.nothing_new_since = nothing_new
     if inputs is not None and not nothing_new and summary.exit_code in (0, 3):
         write_state(settings.data_dir, inputs, summary.run_id)
