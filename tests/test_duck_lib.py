@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from sources.lib.duck import table_exists
+from sources.lib.duck import list_tables, table_exists
 
 ROOT = Path(__file__).resolve().parent.parent
 # Files that may query the catalogue themselves: the helper, and a listing of every relation (not an
@@ -25,6 +25,16 @@ def test_finds_tables_and_views_of_the_current_database_only() -> None:
     assert not table_exists(con, "core", "m")  # in another attached database
     assert table_exists(con, "core", "m", database="other")
     assert not table_exists(con, "main", "scratch")  # temporary, not the warehouse's
+
+
+def test_lists_the_tables_of_schemas_in_the_current_database_only() -> None:
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA core; CREATE SCHEMA marts; CREATE SCHEMA raw")
+    con.execute("CREATE TABLE marts.b (a INT); CREATE TABLE core.a (a INT); CREATE TABLE raw.c (a INT)")
+    con.execute("ATTACH ':memory:' AS other; CREATE SCHEMA other.core; CREATE TABLE other.core.m (a INT)")
+    con.execute("CREATE TEMP TABLE scratch (a INT)")
+    assert list_tables(con, ["marts", "core"]) == [("core", "a"), ("marts", "b")]
+    assert list_tables(con, ["nothing"]) == []
 
 
 def test_no_module_writes_its_own_existence_query() -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.serving.docs import SERVED_SCHEMAS, TableDoc
+from sources.lib.duck import list_tables
 
 SERVING_FILE = "crm360.duckdb"
 PARQUET_LINK = "parquet"  # a symlink to the newest export's folder, swapped like the file
@@ -49,13 +50,7 @@ def served_tables(
 ) -> list[tuple[str, str]]:
     """The tables of `schemas` in the connection's database that dbt documents; the rest (the identity
     step's working tables, anything undeclared) are not served."""
-    wanted = list(schemas)
-    rows = con.execute(
-        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY 1, 2",
-        [wanted],
-    ).fetchall()
-    return [(s, t) for s, t in rows if (s, t) in docs]
+    return [(s, t) for s, t in list_tables(con, list(schemas)) if (s, t) in docs]
 
 
 def remove_leftovers(serving_dir: Path) -> list[Path]:

@@ -35,3 +35,17 @@ def table_exists(
         [database, schema, table],
     ).fetchone()
     return bool(row and row[0])
+
+
+def list_tables(con: duckdb.DuckDBPyConnection, schemas: list[str]) -> list[tuple[str, str]]:
+    """(schema, table) of every table and view in `schemas` of the connection's current database,
+    sorted; temporary tables and other attached databases are left out, as in table_exists."""
+    return [
+        (s, t)
+        for s, t in con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_catalog = current_database() AND table_schema IN (SELECT unnest(?::VARCHAR[])) "
+            "AND table_type <> 'LOCAL TEMPORARY' ORDER BY 1, 2",
+            [schemas],
+        ).fetchall()
+    ]
