@@ -153,7 +153,8 @@ def print_summary(summary: RunSummary) -> None:
         console.print(
             f"nothing new since run {summary.nothing_new_since[:8]} (no new landing file; settings, code "
             "and dbt project unchanged): the feeds' freshness checked, nothing loaded or built "
-            "(`crm360 run --force` builds them anyway)",
+            + ("but the missing serving copy " if "serving.crm360" in summary.materialized else "")
+            + "(`crm360 run --force` builds them anyway)",
             soft_wrap=True,
         )
     for failure in summary.failures:

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from pipelines.config import Settings
 from pipelines.defs.assets.dbt import FULL_REFRESH_TAG
+from pipelines.defs.assets.serving import SERVING_KEY
 from pipelines.defs.build_state import build_inputs, read_landing, unchanged_since, write_landing, write_state
 from pipelines.defs.checks.freshness import freshness_check_keys
 from pipelines.defs.definitions import FULL_BUILD_JOB, build_definitions
@@ -39,6 +40,7 @@ from pipelines.run_report import (
     root_cause,
     run_log_path,
 )
+from pipelines.serving.publish import SERVING_FILE
 from sources.ingest.files import landing_snapshot
 
 console = Console(stderr=True)
@@ -220,6 +222,8 @@ def _run_locked(
     job_def = defs.resolve_job_def(FULL_BUILD_JOB)
     if nothing_new:  # the feeds' freshness only: every load and everything built from them is as it was
         keys, checks, window = [], freshness_check_keys(), None
+        if not (settings.serving_dir / SERVING_FILE).exists():  # deleted, or a new serving dir: publish
+            keys = [SERVING_KEY]
     else:
         console.print(f"[dim]{what}[/]")
     if checks is not None:
