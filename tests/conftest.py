@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-# Fixture modules: simulated populations (built once per session) and the dbt core build.
-pytest_plugins = ["tests.simulator_fixtures", "tests.dbt_core_fixtures"]
+# Fixture modules: simulated populations (built once per session), the dbt core build, the serving copy.
+pytest_plugins = ["tests.simulator_fixtures", "tests.dbt_core_fixtures", "tests.serving_fixtures"]
 
 
 @pytest.fixture
