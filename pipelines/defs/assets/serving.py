@@ -58,7 +58,7 @@ def build_serving_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
         docs = load_table_docs(Path(dbt_project().manifest_path))
         with warehouse.connect() as con:
             publication = publish(
-                con, Path(serving.dir), docs, run_id=context.run_id, parquet=serving.parquet
+                con, Path(serving.dir), docs, run_id=context.run.run_id, parquet=serving.parquet
             )
         context.log.info(
             f"published {len(publication.tables)} tables ({publication.rows:,} rows) to {publication.path} "
