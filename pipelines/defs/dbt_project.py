@@ -50,23 +50,7 @@ def ensure_manifest() -> Path:
         return MANIFEST_PATH
     env = {**os.environ}
     env.setdefault("CRM360_WAREHOUSE", str(PARSE_WAREHOUSE))
-    proc = subprocess.run(
-        [
-            str(DBT_EXECUTABLE),
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"dbt parse failed:\n{proc.stdout}\n{proc.stderr}")
+    _dbt(["parse", "--quiet"], env)
     return MANIFEST_PATH
 
 
@@ -101,15 +85,17 @@ def generate_docs(warehouse: Path, target: Path) -> Path:
     """`dbt docs generate` (the catalog included) on `warehouse` into `target`; returns its index.html.
 
     Its own target folder: the pipeline's manifest in dbt_project/target stays as the runs left it."""
-    env = {**os.environ, "CRM360_WAREHOUSE": str(warehouse)}
-    args = ["docs", "generate", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    _dbt(
+        ["docs", "generate", "--target-path", str(target)], {**os.environ, "CRM360_WAREHOUSE": str(warehouse)}
+    )
+    return target / "index.html"
+
+
+def _dbt(args: list[str], env: dict[str, str]) -> None:
+    """Run the project's dbt executable on this project; raise with its output's tail when it fails."""
+    project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     proc = subprocess.run(
-        [str(DBT_EXECUTABLE), *args, "--target-path", str(target)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+        [str(DBT_EXECUTABLE), *args, *project], env=env, capture_output=True, text=True, check=False
     )
     if proc.returncode != 0:
-        raise RuntimeError(f"dbt docs generate failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
-    return target / "index.html"
+        raise RuntimeError(f"dbt {args[0]} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
