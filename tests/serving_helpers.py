@@ -103,8 +103,9 @@ class CliRun:
                 matched = bool(pattern.search(text))
             if matched and (also is None or also()):
                 return
-            assert self.proc.poll() is None, f"the run ended before {pattern.pattern}: {self.tail()}"
-            assert time.monotonic() < deadline, f"no {pattern.pattern} in {timeout} s: {self.tail()}"
+            where = f"{pattern.pattern} ({'seen, condition never held' if matched else 'not seen'})"
+            assert self.proc.poll() is None, f"the run ended before {where}: {self.tail()}"
+            assert time.monotonic() < deadline, f"no {where} in {timeout} s: {self.tail()}"
             time.sleep(0.002)
 
     def kill(self) -> None:
