@@ -77,8 +77,8 @@ def lock_hint(text: str) -> str | None:
     who = f"process {match['pid']} ({match['exe']}" + (f", user {match['user']})" if match["user"] else ")")
     return (
         f"the warehouse is held open by {who}. Close that program (a BI tool, notebook or another "
-        f"`crm360 run`; `ps -p {match['pid']}` shows it) and run again. Readers should open the file "
-        "read-only when no run is due, or a copy of it."
+        f"`crm360 run`; `ps -p {match['pid']}` shows it) and run again. Readers should query the serving "
+        "copy, serving/crm360.duckdb in the data directory (CRM360_SERVING_DIR), which a run never holds."
     )
 
 

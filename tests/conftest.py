@@ -8,8 +8,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-# Fixture modules: simulated populations (built once per session), the dbt core build, the serving copy.
-pytest_plugins = ["tests.simulator_fixtures", "tests.dbt_core_fixtures", "tests.serving_fixtures"]
+# Fixture modules: simulated populations (built once per session), the dbt core build, the serving copy
+# and the serving crash tests' data directories.
+pytest_plugins = [
+    "tests.simulator_fixtures",
+    "tests.dbt_core_fixtures",
+    "tests.serving_fixtures",
+    "tests.serving_crash_fixtures",
+]
 
 
 @pytest.fixture

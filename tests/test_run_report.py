@@ -57,7 +57,7 @@ def test_root_cause_is_the_innermost_error_with_what_to_do_about_a_lock() -> Non
     text = root_cause(wrapper)
     assert "Error occurred while executing op" not in text
     assert "Conflicting lock" in text and "PID 4242" in text
-    assert "process 4242" in text and "Close that program" in text
+    assert "process 4242" in text and "Close that program" in text and "serving/crm360.duckdb" in text
     assert root_cause(FakeError("boom", "ValueError")) == "ValueError: boom"
     wrapped = FakeError("dagster._core.errors.DagsterAssetCheckFailedError: 1 blocking asset check failed")
     assert root_cause(wrapped) == "DagsterAssetCheckFailedError: 1 blocking asset check failed"

@@ -229,7 +229,8 @@ def _run_locked(
     if checks is not None:
         job_def = job_def.get_subset(asset_selection=set(keys), asset_check_selection=set(checks))
     job_def = job_def.with_logger_defs({"progress": _progress_logger(skipped)})
-    # dagster-dbt echoes every dbt event to stdout; keep it and every step's log lines in the run's file.
+    # dagster-dbt echoes every dbt event to stdout; keep it and every step's log lines in the run's file,
+    # line-buffered: `tail -f` follows the run, and a killed run's file ends where it died.
     log_path = run_log_path(settings.data_dir / "logs", log_name)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     owned = instance is None
@@ -244,7 +245,7 @@ def _run_locked(
             console.print(
                 f"[yellow]run {run_id[:8]} was killed mid-run: marked failed, its pool slot freed[/]"
             )
-        with log_path.open("x") as log_file, contextlib.redirect_stdout(log_file):
+        with log_path.open("x", buffering=1) as log_file, contextlib.redirect_stdout(log_file):
             result = job_def.execute_in_process(
                 instance=instance,
                 asset_selection=None if checks is not None else keys,
