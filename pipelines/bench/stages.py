@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sources.feeds import FEEDS
 
 # Order of the table; "other" catches a step added later that no rule names, so its time is never lost.
-STAGES = ("ingestion", "identity", "dbt", "quality", "kpi", "dashboard", "other")
+STAGES = ("ingestion", "identity", "dbt", "quality", "kpi", "dashboard", "serving", "other")
 STAGE_LABELS = {
     "ingestion": "ingestion (raw loads)",
     "identity": "identity resolution",
@@ -15,6 +15,7 @@ STAGE_LABELS = {
     "quality": "quality gates",
     "kpi": "KPI marts + CLV fit",
     "dashboard": "dashboard",
+    "serving": "serving copy (publish)",
     "other": "other steps",
 }
 
@@ -28,6 +29,7 @@ _EXACT = {
     "clv_models": "kpi",
     "sales_forecast_models": "kpi",
     "reports__kpi_dashboard": "dashboard",
+    "serving__crm360": "serving",
     "core__quality_gate": "quality",
     "raw_source_freshness": "quality",
     "marts__customer_clv_clv_finite_for_repeat_customers": "quality",
