@@ -77,8 +77,10 @@ def _copy_tables(
         con.execute(f"CREATE SCHEMA {_ALIAS}.{_ident(schema)}")
     for schema, table in tables:
         target = f"{_ALIAS}.{_ident(schema)}.{_ident(table)}"
-        con.execute(f"CREATE TABLE {target} AS SELECT * FROM {_ident(schema)}.{_ident(table)}")
-        rows += con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+        # DuckDB answers CREATE TABLE AS with the rows it wrote: no second scan to count them
+        rows += con.execute(
+            f"CREATE TABLE {target} AS SELECT * FROM {_ident(schema)}.{_ident(table)}"
+        ).fetchone()[0]
         doc = docs[(schema, table)]
         if doc.description:
             con.execute(f"COMMENT ON TABLE {target} IS {_literal(doc.description)}")
