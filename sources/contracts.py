@@ -20,6 +20,36 @@ CONTACT_COLUMN_NAMES = (
 )
 
 
+# Kinds of personal data a column may hold (docs/privacy.md). A column carrying one is tagged
+# `personal: <kind>` in the feed contract and in dbt column meta; it may live only in the layers
+# identity resolution and the golden record need, and the serving copy leaves it out.
+PERSONAL_KINDS = {
+    "name": "a person's given or family name",
+    "email": "an e-mail address",
+    "phone": "a phone number",
+    "address": "a street address, city or full postcode",
+    "birth_date": "a date of birth",
+    "customer_id": "an account id, loyalty card or a source system's customer number",
+    "online_id": "a browser cookie id",
+}
+# The kinds `crm360 erase` adds to the suppression list, so a re-delivered row carrying one is
+# dropped at ingestion (sources/privacy/suppression.py).
+SUPPRESSION_KINDS = ("email", "phone", "customer_id", "online_id")
+
+# Region and country are coarse attributes, not personal on their own.
+CONTACT_PERSONAL_KINDS = {
+    "first_name": "name",
+    "last_name": "name",
+    "email": "email",
+    "phone": "phone",
+    "address_line1": "address",
+    "address_line2": "address",
+    "city": "address",
+    "postcode": "address",
+    "date_of_birth": "birth_date",
+}
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -29,6 +59,7 @@ class Column:
     allowed: tuple[str, ...] | None = None
     example: str = ""
     bounds: str | None = None  # plausibility bounds, a key of PLAUSIBILITY (sources/ingest/validate.py)
+    personal: str | None = None  # the kind of personal data it holds, a key of PERSONAL_KINDS
 
 
 # Metadata columns the loader adds to every raw row; the underscore keeps them apart from feed
@@ -131,6 +162,11 @@ class FeedContract:
         return tuple(c.name for c in self.columns)
 
     @property
+    def personal(self) -> tuple[Column, ...]:
+        """The columns holding personal data."""
+        return tuple(c for c in self.columns if c.personal)
+
+    @property
     def required(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.required)
 
@@ -167,6 +203,7 @@ def contact_columns(required: tuple[str, ...] = ()) -> tuple[Column, ...]:
             required=name in required,
             example=ex,
             bounds="birth_date" if name == "date_of_birth" else None,
+            personal=CONTACT_PERSONAL_KINDS.get(name),
         )
         for name, (typ, desc, ex) in spec.items()
     )

@@ -91,11 +91,17 @@ def cell(text: str) -> str:
 
 
 def column_table(contract: FeedContract) -> list[str]:
-    lines = ["| Column | Type | Required | Allowed values | Meaning |", "|---|---|---|---|---|"]
+    lines = [
+        "| Column | Type | Required | Allowed values | Personal data | Meaning |",
+        "|---|---|---|---|---|---|",
+    ]
     for c in contract.columns:
         allowed = ", ".join(f"`{v}`" for v in c.allowed) if c.allowed else ""
         required = "yes" if c.required else ""
-        lines.append(f"| `{c.name}` | {c.type} | {required} | {allowed} | {cell(c.description)} |")
+        personal = c.personal or ""
+        lines.append(
+            f"| `{c.name}` | {c.type} | {required} | {allowed} | {personal} | {cell(c.description)} |"
+        )
     return lines
 
 

@@ -46,6 +46,8 @@ def column_meta(column: Column) -> dict[str, object]:
         meta["required"] = True
     if column.allowed:
         meta["allowed_values"] = list(column.allowed)
+    if column.personal:
+        meta["personal"] = column.personal
     return meta
 
 

@@ -72,6 +72,7 @@ CONTRACT = FeedContract(
             "Account id, loyalty card or the system's own customer number the caller gave; which is "
             "which is configured per feed (CRM360_CUSTOMER_REF_PATTERNS).",
             example="ACC-000123",
+            personal="customer_id",
         ),
         *contact_columns(),
         Column("order_ref", "VARCHAR", "Transaction the contact is about.", example="T-000001"),

@@ -30,7 +30,14 @@ CONTRACT = FeedContract(
             required=True,
             example="2026-03-01T07:00:00+00:00",
         ),
-        Column("customer_ref", "VARCHAR", "Account id targeted.", required=True, example="ACC-000123"),
+        Column(
+            "customer_ref",
+            "VARCHAR",
+            "Account id targeted.",
+            required=True,
+            example="ACC-000123",
+            personal="customer_id",
+        ),
         Column(
             "cell",
             "VARCHAR",

@@ -55,6 +55,7 @@ CONTRACT = FeedContract(
             "which is which is configured per feed (CRM360_CUSTOMER_REF_PATTERNS). Any other value is "
             "kept as the feed's own number.",
             example="LC-0001234",
+            personal="customer_id",
         ),
         *contact_columns(),
         Column("product_name", "VARCHAR", "Product name.", example="Trail shoe"),

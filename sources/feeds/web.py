@@ -50,6 +50,7 @@ CONTRACT = FeedContract(
             "First-party cookie id of the browser.",
             required=True,
             example="a-7f3c2e",
+            personal="online_id",
         ),
         Column(
             "user_id",
@@ -57,6 +58,7 @@ CONTRACT = FeedContract(
             "Web account id once the visitor has logged in; the same account "
             "id appears as `customer_ref` in POS and call-center feeds.",
             example="ACC-000123",
+            personal="customer_id",
         ),
         *contact_columns(),
         Column("url", "VARCHAR", "Page URL.", example="https://shop.example.com/p/SKU-0042"),
