@@ -49,3 +49,16 @@ def list_tables(con: duckdb.DuckDBPyConnection, schemas: list[str]) -> list[tupl
             [schemas],
         ).fetchall()
     ]
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[str, str, bool]]:
+    """(column, data type, nullable) of schema.table in the connection's current database, in order."""
+    return [
+        (name, typ, nullable == "YES")
+        for name, typ, nullable in con.execute(
+            "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
+            "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ? "
+            "ORDER BY ordinal_position",
+            [schema, table],
+        ).fetchall()
+    ]

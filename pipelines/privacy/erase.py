@@ -1,0 +1,190 @@
+"""Erase one person from every layer of the working warehouse, in one transaction (docs/privacy.md).
+
+Rows that record a business event (a sale, a call, a web event, a response) stay, without the person:
+their personal columns become null and facts lose the customer key, so aggregates keep their totals.
+Rows that are only about the person (their golden record and history, customer marts, identity
+records, list records) are deleted. A sweep then clears any text value left that holds one of the
+person's e-mails or phones, or equals one of their ids (quarantine originals, check samples, JSON).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+import duckdb
+
+from pipelines.privacy.subject import IDENTITY_FEEDS, Subject, phone_digits, record_filter
+from pipelines.privacy.tags import contract_personal_columns
+from sources.contracts import FeedContract
+from sources.feeds import FEEDS
+from sources.lib.duck import list_tables, table_columns, table_exists
+from sources.lib.sqltext import ident, lit
+
+# Where dbt and the identity step keep customers: rows keyed by one of the person's keys go.
+CUSTOMER_SCHEMAS = ("intermediate", "core", "marts", "restricted", "audit")
+SWEPT_SCHEMAS = ("raw", "staging", *CUSTOMER_SCHEMAS, "main")
+TEXT_TYPES = ("VARCHAR", "JSON", "BLOB")
+MIN_PHONE_DIGITS = 8  # a shorter needle would clear unrelated numbers
+
+Personal = dict[tuple[str, str], dict[str, str]]  # (schema, table) -> {column: kind}
+Predicate = Callable[[FeedContract], str | None]  # the suppression list's SQL over a feed's raw row
+
+
+def _null_or_delete(
+    con: duckdb.DuckDBPyConnection, table: str, columns: list[str], where: str, nullable: dict[str, bool]
+) -> int:
+    """Set `columns` null on the rows `where` selects; a row whose NOT NULL column must go is deleted."""
+    columns = [c for c in columns if c in nullable]
+    if not columns:
+        return 0
+    if not all(nullable[c] for c in columns):
+        return con.execute(f"DELETE FROM {table} WHERE {where}").fetchone()[0]
+    sets = ", ".join(f"{ident(c)} = NULL" for c in columns)
+    return con.execute(f"UPDATE {table} SET {sets} WHERE {where}").fetchone()[0]
+
+
+def _feed_rows(con: duckdb.DuckDBPyConnection, contract: FeedContract, predicate: Predicate) -> str:
+    """Fill temp table _erase_rows with the record ids of the feed's raw rows of the person; the SQL
+    that selects a row of raw or staging with one of those ids."""
+    ids = contract.record_id
+    hit = [record_filter(contract)] if contract.name in IDENTITY_FEEDS else []
+    if (suppressed := predicate(contract)) is not None:
+        hit.append(f"({suppressed})")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _erase_rows AS SELECT DISTINCT {', '.join(ids)} FROM raw.{contract.name} "
+        f"WHERE {' OR '.join(hit) or 'false'}"
+    )
+    match = " AND ".join(f"e.{c} IS NOT DISTINCT FROM t.{c}" for c in ids)
+    return f"EXISTS (SELECT 1 FROM _erase_rows e WHERE {match})"
+
+
+def erase_feeds(
+    con: duckdb.DuckDBPyConnection, personal: Personal, predicate: Predicate, removed: Counter
+) -> None:
+    """Raw and staging rows of the person: personal columns (and _extra) nulled; a feed whose rows cannot
+    exist without a personal column (campaign audience: the account is the record) loses the rows."""
+    for name, contract in FEEDS.items():
+        if not table_exists(con, "raw", name):
+            continue
+        where = _feed_rows(con, contract, predicate)
+        tables = [("raw", name)] + [
+            ("staging", t) for s, t in list_tables(con, ["staging"]) if t.startswith(f"stg_{name}__")
+        ]
+        delete = any(c.required for c in contract.columns if c.personal)
+        for schema, table in tables:
+            target = f"{schema}.{ident(table)} t"
+            columns = dict((n, null) for n, _, null in table_columns(con, schema, table))
+            if not all(c in columns for c in contract.record_id):
+                raise RuntimeError(f"{schema}.{table} lacks the record id {contract.record_id} of feed {name}")
+            if delete:
+                n = con.execute(f"DELETE FROM {schema}.{ident(table)} t WHERE {where}").fetchone()[0]
+            else:
+                tagged = contract_personal_columns(contract) if schema == "raw" else personal.get((schema, table), {})
+                extra = ["_extra"] if schema == "raw" else []
+                n = _null_or_delete(con, target, [*tagged, *extra], where, columns)
+            removed[f"{schema}.{table}"] += n
+
+
+def erase_customers(
+    con: duckdb.DuckDBPyConnection, keys: list[str], personal: Personal, erasure_id: str, removed: Counter
+) -> None:
+    """Rows keyed by one of the person's customer keys, or by one of their source records."""
+    if table_exists(con, "core", "identity_reps") and table_exists(con, "core", "identity_records"):
+        # a representative stands for the records of one cluster, anchored on one of them
+        removed["core.identity_reps"] += con.execute(
+            "DELETE FROM core.identity_reps WHERE anchor_rid IN (SELECT rid FROM core.identity_records r "
+            "WHERE EXISTS (SELECT 1 FROM _erase_records e WHERE e.source_system = r.source_system "
+            "AND e.source_record_id = r.source_record_id))"
+        ).fetchone()[0]
+    if table_exists(con, "core", "identity_edges"):
+        removed["core.identity_edges"] += con.execute(
+            "DELETE FROM core.identity_edges WHERE EXISTS (SELECT 1 FROM _erase_records e WHERE "
+            "(e.source_system = source_system_a AND e.source_record_id = source_record_id_a) OR "
+            "(e.source_system = source_system_b AND e.source_record_id = source_record_id_b))"
+        ).fetchone()[0]
+    for schema, table in list_tables(con, list(CUSTOMER_SCHEMAS)):
+        columns = {n: null for n, _, null in table_columns(con, schema, table)}
+        name = f"{schema}.{ident(table)}"
+        if (schema, table) == ("core", "identity_keys"):
+            # kept so the key is never handed out again; retired like a key merged away
+            n = con.execute(
+                "UPDATE core.identity_keys SET status = 'retired', retired_run_id = ? "
+                "WHERE customer_key IN ? AND status <> 'retired'",
+                [erasure_id, keys or [""]],
+            ).fetchone()[0]
+        elif "customer_key" in columns and keys:
+            where = f"customer_key IN {_in(keys)}" + (f" OR other_key IN {_in(keys)}" if "other_key" in columns else "")
+            if table.startswith("fct_"):
+                gone = ["customer_key", "customer_sk", *personal.get((schema, table), {})]
+                n = _null_or_delete(con, name, gone, where, columns)
+            else:
+                n = con.execute(f"DELETE FROM {name} WHERE {where}").fetchone()[0]
+        elif {"source_system", "source_record_id"} <= columns.keys():
+            n = con.execute(
+                f"DELETE FROM {name} t WHERE EXISTS (SELECT 1 FROM _erase_records e WHERE "
+                "e.source_system = t.source_system AND e.source_record_id = t.source_record_id)"
+            ).fetchone()[0]
+        else:
+            continue
+        removed[f"{schema}.{table}"] += n
+
+
+def _in(values: list[str]) -> str:
+    return "(" + ", ".join(lit(v) for v in values) + ")"
+
+
+def needles(subject: Subject) -> tuple[list[str], list[str]]:
+    """(values a text must not contain, values a text must not equal): the person's e-mails and phones
+    in every form seen; their account ids, cards and cookies exactly (a short id inside a longer one is
+    someone else's)."""
+    contained: set[str] = set()
+    for email in subject.identifiers.get("email", ()):
+        contained.add(email.strip().lower())
+    for phone in subject.identifiers.get("phone", ()):
+        digits = phone_digits(phone)
+        if len(digits) >= MIN_PHONE_DIGITS:
+            contained.update({phone.strip(), "+" + digits, digits})
+    equal: set[str] = set()
+    for ref in (*subject.identifiers.get("customer_id", ()), *subject.identifiers.get("online_id", ())):
+        equal.update({ref.strip(), ref.strip().upper().replace(" ", "")})
+    return sorted(v for v in contained if v), sorted(v for v in equal if v)
+
+
+def sweep(con: duckdb.DuckDBPyConnection, subject: Subject, removed: Counter) -> None:
+    """Clear every text, JSON or BLOB value of the warehouse that holds one of the person's needles."""
+    contained, equal = needles(subject)
+    if not contained and not equal:
+        return
+    for schema, table in list_tables(con, list(SWEPT_SCHEMAS)):
+        columns = [(n, null) for n, typ, null in table_columns(con, schema, table) if typ in TEXT_TYPES]
+        if not columns:
+            continue
+        conds = {n: _holds(n, contained, equal) for n, _ in columns}
+        name = f"{schema}.{ident(table)}"
+        counts = con.execute(
+            "SELECT " + ", ".join(f"count(*) FILTER (WHERE {c})" for c in conds.values()) + f" FROM {name}"
+        ).fetchone()
+        hits = [n for (n, _), k in zip(columns, counts, strict=True) if k]
+        nullable = dict(columns)
+        for column in hits:
+            removed[f"{schema}.{table}"] += _null_or_delete(con, name, [column], conds[column], nullable)
+
+
+def _holds(column: str, contained: list[str], equal: list[str]) -> str:
+    text = f"lower(CAST({ident(column)} AS VARCHAR))"
+    parts = [f"contains({text}, {lit(v.lower())})" for v in contained]
+    if equal:
+        parts.append(f"CAST({ident(column)} AS VARCHAR) IN {_in(equal)}")
+    return "(" + " OR ".join(parts) + ")"
+
+
+def erase_subject(
+    con: duckdb.DuckDBPyConnection, subject: Subject, personal: Personal, predicate: Predicate, erasure_id: str
+) -> dict[str, int]:
+    """Remove the person everywhere (the caller holds the transaction); table -> rows changed."""
+    removed: Counter = Counter()
+    erase_feeds(con, personal, predicate, removed)
+    erase_customers(con, subject.customer_keys, personal, erasure_id, removed)
+    sweep(con, subject, removed)
+    return {table: n for table, n in sorted(removed.items()) if n}

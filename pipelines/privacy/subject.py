@@ -1,0 +1,123 @@
+"""Find a person to erase: their customer keys, source records and every identifier they were delivered with."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import duckdb
+
+from sources.contracts import SUPPRESSION_KINDS, FeedContract
+from sources.feeds import FEEDS
+from sources.lib.duck import table_exists
+
+KINDS = ("email", "phone", "customer_key")
+# Feeds whose records identity resolution reads: source_system -> the column holding source_record_id
+# (the feed's first record-id column: a POS record is the whole transaction).
+IDENTITY_FEEDS = ("web", "pos", "callcenter", "response_list", "compiled_list")
+
+
+@dataclass
+class Subject:
+    """The person: what the request named, what the warehouse knows of them, what they were delivered as."""
+
+    requested_by: str  # one of KINDS
+    customer_keys: list[str]
+    records: list[tuple[str, str]]  # (source_system, source_record_id)
+    identifiers: dict[str, set[str]] = field(default_factory=dict)  # suppression kind -> raw values
+
+
+def canonical_email(text: str) -> str:
+    """Lower-cased, trimmed, the +alias removed: identity's email_canonical of an address."""
+    return re.sub(r"\+[^@]*@", "@", text.strip().lower())
+
+
+def phone_digits(text: str) -> str:
+    """The digits of a phone number without leading zeros ('020 7946 0123' -> '2079460123')."""
+    text = re.sub(r"\s*(ext\.?|extension|x)\s*[0-9]+$", "", text.strip(), flags=re.I).replace("(0)", "")
+    return re.sub(r"[^0-9]", "", text).lstrip("0")
+
+
+def _identity_rids(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> str:
+    """SQL selecting the customer keys of identity records carrying the requested value."""
+    if kind == "email":
+        where = "r.email_canonical = $value"
+        value = canonical_email(value)
+    else:
+        # the digits as delivered may lack the country code: a national number matches the end of E.164
+        where = "(ltrim(r.phone, '+') = $value OR (length($value) >= 9 AND suffix(r.phone, $value)))"
+        value = phone_digits(value)
+    return (
+        "SELECT DISTINCT m.customer_key FROM core.identity_records r "
+        "JOIN core.customer_identity_map m USING (source_system, source_record_id) WHERE " + where
+    ), value
+
+
+def find_subject(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> Subject:
+    """Everything of the person named by `kind` = `value` in the warehouse of `con`; a person the warehouse
+    does not know gets no keys and no records, only the requested identifier (to be suppressed)."""
+    if kind not in KINDS:
+        raise ValueError(f"erase by one of {', '.join(KINDS)}, not {kind!r}")
+    if not value.strip():
+        raise ValueError(f"an empty {kind} names nobody")
+    keys: list[str] = []
+    if kind == "customer_key":
+        keys = [value.strip()]
+    elif table_exists(con, "core", "identity_records") and table_exists(con, "core", "customer_identity_map"):
+        sql, param = _identity_rids(con, kind, value)
+        keys = [k for (k,) in con.execute(sql, {"value": param}).fetchall() if k]
+    records = _records(con, keys)
+    identifiers = _identifiers(con, records)
+    if kind in ("email", "phone"):
+        identifiers.setdefault(kind, set()).add(value.strip())
+    return Subject(kind, sorted(keys), records, identifiers)
+
+
+def _records(con: duckdb.DuckDBPyConnection, keys: list[str]) -> list[tuple[str, str]]:
+    """The source records identity gives (or once gave) one of `keys`."""
+    if not keys:
+        return []
+    parts = []
+    for schema, table in (("core", "customer_identity_map"), ("audit", "identity_key_history")):
+        if table_exists(con, schema, table):
+            parts.append(f"SELECT source_system, source_record_id FROM {schema}.{table} WHERE customer_key IN ?")
+    if not parts:
+        return []
+    sql = " UNION ".join(parts) + " ORDER BY 1, 2"
+    return [tuple(r) for r in con.execute(sql, [keys] * len(parts)).fetchall()]
+
+
+def record_filter(contract: FeedContract) -> str:
+    """SQL true for a raw or staging row of `contract` whose record is in temp table _erase_records."""
+    return (
+        f"{contract.record_id[0]} IN (SELECT source_record_id FROM _erase_records "
+        f"WHERE source_system = '{contract.name}')"
+    )
+
+
+def _identifiers(con: duckdb.DuckDBPyConnection, records: list[tuple[str, str]]) -> dict[str, set[str]]:
+    """kind -> every value of a suppressible column on the person's raw rows (as delivered), plus the
+    browser cookies that logged in to their accounts."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _erase_records (source_system VARCHAR, source_record_id VARCHAR)")
+    if records:
+        con.executemany("INSERT INTO _erase_records VALUES (?, ?)", records)
+    found: dict[str, set[str]] = {kind: set() for kind in SUPPRESSION_KINDS}
+    for name in IDENTITY_FEEDS:
+        contract = FEEDS[name]
+        if not records or not table_exists(con, "raw", name):
+            continue
+        for column in contract.columns:
+            if column.personal in SUPPRESSION_KINDS:
+                rows = con.execute(
+                    f"SELECT DISTINCT {column.name} FROM raw.{name} "
+                    f"WHERE {record_filter(contract)} AND {column.name} IS NOT NULL"
+                ).fetchall()
+                found[column.personal].update(v for (v,) in rows if str(v).strip())
+    accounts = sorted({v.strip().upper().replace(" ", "") for v in found["customer_id"]})
+    if accounts and table_exists(con, "intermediate", "int_web_anonymous_links"):
+        rows = con.execute(
+            "SELECT DISTINCT anonymous_id FROM intermediate.int_web_anonymous_links WHERE account_id IN ?",
+            [accounts],
+        ).fetchall()
+        found["online_id"].update(v for (v,) in rows if v)
+    return {kind: values for kind, values in found.items() if values}
