@@ -17,6 +17,7 @@ LAYERS: dict[str, int] = {
     "sources.lib": 0,  # shared helpers: import nothing of crm360
     "sources.contracts": 1,
     "sources.feeds": 1,
+    "sources.privacy": 1,
     "sources.ingest": 2,
     "sources.connectors": 2,
     "sources.contracts_doc": 2,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from sources.contracts import METADATA, FeedContract
+from sources.privacy.suppression import PRIVACY_DDL
 
 # audit.quarantine's columns in order, for INSERT ... BY NAME-free inserts that name them.
 QUARANTINE_COLUMNS = (
@@ -79,5 +80,6 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, contracts: list[FeedContract])
     """Create schemas raw and audit and every table the loader writes, if missing."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute(AUDIT_DDL)
+    con.execute(PRIVACY_DDL)  # audit.suppression and audit.erasure_log (sources/privacy/suppression.py)
     for contract in contracts:
         con.execute(raw_table_ddl(contract))

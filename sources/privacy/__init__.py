@@ -1,0 +1,1 @@
+"""Pseudonyms and the suppression list: keyed hashes of personal data, never the data itself."""
