@@ -14,12 +14,13 @@ from collections.abc import Callable
 
 import duckdb
 
-from pipelines.privacy.subject import IDENTITY_FEEDS, Subject, phone_digits, record_filter
+from pipelines.privacy.subject import IDENTITY_FEEDS, Subject, record_filter
 from pipelines.privacy.tags import contract_personal_columns
 from sources.contracts import FeedContract
 from sources.feeds import FEEDS
 from sources.lib.duck import list_tables, table_columns, table_exists
 from sources.lib.sqltext import ident, lit
+from sources.privacy.suppression import match_key
 
 # Where dbt and the identity step keep customers: rows keyed by one of the person's keys go.
 CUSTOMER_SCHEMAS = ("intermediate", "core", "marts", "restricted", "audit")
@@ -52,8 +53,8 @@ def _feed_rows(con: duckdb.DuckDBPyConnection, contract: FeedContract, predicate
     if (suppressed := predicate(contract)) is not None:
         hit.append(f"({suppressed})")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _erase_rows AS SELECT DISTINCT {', '.join(ids)} FROM raw.{contract.name} "
-        f"WHERE {' OR '.join(hit) or 'false'}"
+        f"CREATE OR REPLACE TEMP TABLE _erase_rows AS SELECT DISTINCT {', '.join(ids)} "
+        f"FROM raw.{contract.name} WHERE {' OR '.join(hit) or 'false'}"
     )
     match = " AND ".join(f"e.{c} IS NOT DISTINCT FROM t.{c}" for c in ids)
     return f"EXISTS (SELECT 1 FROM _erase_rows e WHERE {match})"
@@ -76,11 +77,17 @@ def erase_feeds(
             target = f"{schema}.{ident(table)} t"
             columns = dict((n, null) for n, _, null in table_columns(con, schema, table))
             if not all(c in columns for c in contract.record_id):
-                raise RuntimeError(f"{schema}.{table} lacks the record id {contract.record_id} of feed {name}")
+                raise RuntimeError(
+                    f"{schema}.{table} lacks the record id {contract.record_id} of feed {name}"
+                )
             if delete:
                 n = con.execute(f"DELETE FROM {schema}.{ident(table)} t WHERE {where}").fetchone()[0]
             else:
-                tagged = contract_personal_columns(contract) if schema == "raw" else personal.get((schema, table), {})
+                tagged = (
+                    contract_personal_columns(contract)
+                    if schema == "raw"
+                    else personal.get((schema, table), {})
+                )
                 extra = ["_extra"] if schema == "raw" else []
                 n = _null_or_delete(con, target, [*tagged, *extra], where, columns)
             removed[f"{schema}.{table}"] += n
@@ -114,7 +121,9 @@ def erase_customers(
                 [erasure_id, keys or [""]],
             ).fetchone()[0]
         elif "customer_key" in columns and keys:
-            where = f"customer_key IN {_in(keys)}" + (f" OR other_key IN {_in(keys)}" if "other_key" in columns else "")
+            where = f"customer_key IN {_in(keys)}" + (
+                f" OR other_key IN {_in(keys)}" if "other_key" in columns else ""
+            )
             if table.startswith("fct_"):
                 gone = ["customer_key", "customer_sk", *personal.get((schema, table), {})]
                 n = _null_or_delete(con, name, gone, where, columns)
@@ -142,7 +151,7 @@ def needles(subject: Subject) -> tuple[list[str], list[str]]:
     for email in subject.identifiers.get("email", ()):
         contained.add(email.strip().lower())
     for phone in subject.identifiers.get("phone", ()):
-        digits = phone_digits(phone)
+        digits = match_key("phone", phone) or ""
         if len(digits) >= MIN_PHONE_DIGITS:
             contained.update({phone.strip(), "+" + digits, digits})
     equal: set[str] = set()
@@ -180,7 +189,11 @@ def _holds(column: str, contained: list[str], equal: list[str]) -> str:
 
 
 def erase_subject(
-    con: duckdb.DuckDBPyConnection, subject: Subject, personal: Personal, predicate: Predicate, erasure_id: str
+    con: duckdb.DuckDBPyConnection,
+    subject: Subject,
+    personal: Personal,
+    predicate: Predicate,
+    erasure_id: str,
 ) -> dict[str, int]:
     """Remove the person everywhere (the caller holds the transaction); table -> rows changed."""
     removed: Counter = Counter()

@@ -1,8 +1,7 @@
-"""Find a person to erase: their customer keys, source records and every identifier they were delivered with."""
+"""Find a person to erase: their customer keys, source records and every identifier they arrived with."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import duckdb
@@ -10,6 +9,7 @@ import duckdb
 from sources.contracts import SUPPRESSION_KINDS, FeedContract
 from sources.feeds import FEEDS
 from sources.lib.duck import table_exists
+from sources.privacy.suppression import match_key
 
 KINDS = ("email", "phone", "customer_key")
 # Feeds whose records identity resolution reads: source_system -> the column holding source_record_id
@@ -27,30 +27,17 @@ class Subject:
     identifiers: dict[str, set[str]] = field(default_factory=dict)  # suppression kind -> raw values
 
 
-def canonical_email(text: str) -> str:
-    """Lower-cased, trimmed, the +alias removed: identity's email_canonical of an address."""
-    return re.sub(r"\+[^@]*@", "@", text.strip().lower())
-
-
-def phone_digits(text: str) -> str:
-    """The digits of a phone number without leading zeros ('020 7946 0123' -> '2079460123')."""
-    text = re.sub(r"\s*(ext\.?|extension|x)\s*[0-9]+$", "", text.strip(), flags=re.I).replace("(0)", "")
-    return re.sub(r"[^0-9]", "", text).lstrip("0")
-
-
-def _identity_rids(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> str:
-    """SQL selecting the customer keys of identity records carrying the requested value."""
+def _identity_keys_sql(kind: str, value: str) -> tuple[str, str]:
+    """(SQL selecting the customer keys of identity records carrying the value, the value's match key)."""
     if kind == "email":
         where = "r.email_canonical = $value"
-        value = canonical_email(value)
     else:
         # the digits as delivered may lack the country code: a national number matches the end of E.164
         where = "(ltrim(r.phone, '+') = $value OR (length($value) >= 9 AND suffix(r.phone, $value)))"
-        value = phone_digits(value)
     return (
         "SELECT DISTINCT m.customer_key FROM core.identity_records r "
         "JOIN core.customer_identity_map m USING (source_system, source_record_id) WHERE " + where
-    ), value
+    ), match_key(kind, value) or ""
 
 
 def find_subject(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> Subject:
@@ -64,7 +51,7 @@ def find_subject(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> Subje
     if kind == "customer_key":
         keys = [value.strip()]
     elif table_exists(con, "core", "identity_records") and table_exists(con, "core", "customer_identity_map"):
-        sql, param = _identity_rids(con, kind, value)
+        sql, param = _identity_keys_sql(kind, value)
         keys = [k for (k,) in con.execute(sql, {"value": param}).fetchall() if k]
     records = _records(con, keys)
     identifiers = _identifiers(con, records)
@@ -80,7 +67,9 @@ def _records(con: duckdb.DuckDBPyConnection, keys: list[str]) -> list[tuple[str,
     parts = []
     for schema, table in (("core", "customer_identity_map"), ("audit", "identity_key_history")):
         if table_exists(con, schema, table):
-            parts.append(f"SELECT source_system, source_record_id FROM {schema}.{table} WHERE customer_key IN ?")
+            parts.append(
+                f"SELECT source_system, source_record_id FROM {schema}.{table} WHERE customer_key IN ?"
+            )
     if not parts:
         return []
     sql = " UNION ".join(parts) + " ORDER BY 1, 2"
@@ -98,7 +87,9 @@ def record_filter(contract: FeedContract) -> str:
 def _identifiers(con: duckdb.DuckDBPyConnection, records: list[tuple[str, str]]) -> dict[str, set[str]]:
     """kind -> every value of a suppressible column on the person's raw rows (as delivered), plus the
     browser cookies that logged in to their accounts."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _erase_records (source_system VARCHAR, source_record_id VARCHAR)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _erase_records (source_system VARCHAR, source_record_id VARCHAR)"
+    )
     if records:
         con.executemany("INSERT INTO _erase_records VALUES (?, ?)", records)
     found: dict[str, set[str]] = {kind: set() for kind in SUPPRESSION_KINDS}

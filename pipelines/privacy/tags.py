@@ -1,4 +1,4 @@
-"""Which columns hold personal data: the feed contracts for raw, dbt's column meta for everything dbt builds."""
+"""Which columns hold personal data: the feed contracts for raw, dbt's column meta for the rest."""
 
 from __future__ import annotations
 

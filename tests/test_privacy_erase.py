@@ -1,0 +1,173 @@
+"""`crm360 erase`: the person leaves every layer, the files beside it and the serving copy, and landing
+files that still hold them do not bring them back (issue 22)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from pipelines.config import load_settings
+from tests.privacy_helpers import holding, person_in_several_feeds
+
+pytestmark = pytest.mark.integration
+
+KEY = "a-test-pseudonym-key-of-some-length"
+
+
+@pytest.fixture(scope="module")
+def erased(small, tmp_path_factory):
+    """A data directory built from the small landing, one person erased by e-mail, then a run over the
+    same landing plus a re-delivered POS file holding the person; what the test needs to check it."""
+    from pipelines.cli import main
+    from pipelines.defs.runner import run_pipeline
+
+    data = tmp_path_factory.mktemp("erased")
+    shutil.copytree(small / "landing", data / "landing")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM360_")} | {"CRM360_PSEUDONYM_KEY": KEY}
+    settings = load_settings(data_dir=data, env=env)
+    first = run_pipeline(settings)
+    assert not first.failures, first.failures
+    key, email, emails, phones = person_in_several_feeds(settings.warehouse_path)
+    needles = [*emails, *phones]
+    before = {
+        "tables": holding(settings.warehouse_path, needles),
+        "served": holding(settings.serving_dir / "crm360.duckdb", needles),
+        "bytes": email.encode() in settings.warehouse_path.read_bytes(),
+        "revenue": _revenue(settings.warehouse_path),
+    }
+    result = CliRunner().invoke(
+        main, ["erase", "--email", email.upper(), "--data-dir", str(data)], env=env, catch_exceptions=False
+    )
+    after_erase = {
+        "tables": holding(settings.warehouse_path, needles),
+        "served": holding(settings.serving_dir / "crm360.duckdb", needles),
+        "bytes": email.encode() in settings.warehouse_path.read_bytes(),
+        "revenue": _revenue(settings.warehouse_path),
+    }
+    redelivered = _redeliver(data / "landing", email)
+    second = run_pipeline(settings)
+    return {
+        "settings": settings,
+        "key": key,
+        "email": email,
+        "needles": needles,
+        "cli": result,
+        "before": before,
+        "after_erase": after_erase,
+        "redelivered": redelivered,
+        "second": second,
+    }
+
+
+def _revenue(path: Path) -> float:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return float(con.execute("SELECT sum(amount) FROM core.fct_order_lines").fetchone()[0])
+    finally:
+        con.close()
+
+
+def _redeliver(landing: Path, email: str) -> str:
+    """Rewrite a POS file holding the person as a corrected re-delivery (one line more, same name)."""
+    for path in sorted((landing / "pos").glob("*.csv")):
+        rows = list(csv.DictReader(path.open(newline="")))
+        mine = [r for r in rows if (r["email"] or "").strip().lower() == email]
+        if mine:
+            extra = dict(mine[0], line_number=str(max(int(r["line_number"]) for r in rows) + 1))
+            with path.open("a", newline="") as f:
+                csv.DictWriter(f, fieldnames=list(rows[0])).writerow(extra)
+            return path.relative_to(landing).as_posix()
+    raise AssertionError(f"no POS file holds {email}")
+
+
+def test_the_person_was_there_before(erased):
+    """The checks below can fail: before the erasure the person is in the warehouse and the serving copy."""
+    assert erased["before"]["tables"]
+    assert "core.dim_customer.email" in erased["before"]["tables"]
+
+
+def test_erase_reports_and_succeeds(erased):
+    result = erased["cli"]
+    assert result.exit_code == 0, result.output
+    assert "erasure " in result.output and "1 customer(s)" in result.output
+
+
+def test_nothing_of_the_person_is_left_in_the_warehouse_or_the_serving_copy(erased):
+    assert erased["after_erase"]["tables"] == []
+    assert erased["after_erase"]["served"] == []
+    settings = erased["settings"]
+    assert holding(settings.warehouse_path, erased["needles"]) == []
+    assert holding(settings.serving_dir / "crm360.duckdb", erased["needles"]) == []
+
+
+def test_deleted_bytes_are_gone_from_the_file(erased):
+    if not erased["before"]["bytes"]:
+        pytest.fail("the e-mail's bytes were not in the file before the erasure: the check proves nothing")
+    assert not erased["after_erase"]["bytes"]
+
+
+def test_the_customer_is_gone_and_their_key_retired(erased):
+    con = duckdb.connect(str(erased["settings"].warehouse_path), read_only=True)
+    try:
+        key = erased["key"]
+        for table in ("core.dim_customer", "marts.customer_360", "core.customer_identity_map"):
+            assert (
+                con.execute(f"SELECT count(*) FROM {table} WHERE customer_key = ?", [key]).fetchone()[0] == 0
+            )
+        assert con.execute(
+            "SELECT status FROM core.identity_keys WHERE customer_key = ?", [key]
+        ).fetchall() == [("retired",)]
+        assert (
+            con.execute("SELECT count(*) FROM core.fct_order_lines WHERE customer_key = ?", [key]).fetchone()[
+                0
+            ]
+            == 0
+        )
+    finally:
+        con.close()
+
+
+def test_sales_stay_as_anonymous_sales(erased):
+    assert erased["after_erase"]["revenue"] == pytest.approx(erased["before"]["revenue"])
+
+
+def test_a_redelivered_file_does_not_bring_the_person_back(erased):
+    second = erased["second"]
+    assert not second.failures, second.failures
+    settings = erased["settings"]
+    assert holding(settings.warehouse_path, erased["needles"]) == []
+    assert holding(settings.serving_dir / "crm360.duckdb", erased["needles"]) == []
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        read, loaded, quarantined, suppressed = con.execute(
+            "SELECT rows_read, rows_loaded, rows_quarantined, rows_suppressed FROM audit.load_ledger "
+            "WHERE source_file = ? ORDER BY loaded_at DESC LIMIT 1",
+            [erased["redelivered"]],
+        ).fetchone()
+    finally:
+        con.close()
+    assert suppressed >= 2  # the person's lines of the file and the line added
+    assert read == loaded + quarantined + suppressed
+
+
+def test_the_erasure_log_holds_no_personal_data(erased):
+    from sources.privacy.pseudonym import pseudonym
+
+    con = duckdb.connect(str(erased["settings"].warehouse_path), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT subject, requested_by, customer_keys, removed FROM audit.erasure_log"
+        ).fetchall()
+    finally:
+        con.close()
+    assert len(rows) == 1
+    subject, requested_by, keys, removed = rows[0]
+    assert subject == pseudonym(KEY.encode(), f"email:{erased['email']}")
+    assert (requested_by, keys) == ("email", 1)
+    assert "core.dim_customer" in removed and erased["email"] not in removed
