@@ -4,10 +4,13 @@ the files beside the warehouse, and a new serving copy (docs/privacy.md)."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+import duckdb
 
 from pipelines.config import Settings
 from pipelines.defs.dbt_project import ensure_manifest
@@ -26,6 +29,7 @@ from sources.privacy.suppression import PRIVACY_DDL, add_entries, match_key, sup
 
 # Folders of the data directory a run writes text into that may quote a value (GX samples, logs).
 REDACTED_FOLDERS = ("reports", "logs", "quarantine")
+LOCK_POLL_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -61,10 +65,25 @@ def _log(con, key: bytes, subject: Subject, kind: str, value: str, erasure_id: s
     )
 
 
-def _erase_in_warehouse(settings: Settings, key: bytes, kind: str, value: str, erasure_id: str):
+def _open(settings: Settings, wait: bool, on_wait: Callable[[Holder | None], None] | None):
+    """The warehouse, read-write. A run the daemon launched holds DuckDB's file lock without the run lock:
+    wait for it like for a run (or refuse)."""
+    told = False
+    while True:
+        try:
+            return open_warehouse(settings.warehouse_path, settings.duckdb_memory_limit)
+        except duckdb.IOException as exc:
+            if not wait or "lock" not in str(exc).lower():
+                raise
+            if not told and on_wait:
+                on_wait(None)
+            told = True
+            time.sleep(LOCK_POLL_SECONDS)
+
+
+def _erase_in_warehouse(con, key: bytes, kind: str, value: str, erasure_id: str):
     """One transaction: suppression entries, every layer, the log. Returns (subject, removed, suppressed)."""
     personal = load_personal_columns(ensure_manifest())
-    con = open_warehouse(settings.warehouse_path, settings.duckdb_memory_limit)
     try:
         con.execute(PRIVACY_DDL)
         con.execute("BEGIN TRANSACTION")
@@ -103,7 +122,8 @@ def erase(
     with run_lock(settings.data_dir, wait=wait, on_wait=on_wait):
         if not settings.warehouse_path.exists():
             raise FileNotFoundError(f"no warehouse at {settings.warehouse_path}: nothing to erase from")
-        subject, removed, suppressed = _erase_in_warehouse(settings, key, kind, value, erasure_id)
+        con = _open(settings, wait, on_wait)
+        subject, removed, suppressed = _erase_in_warehouse(con, key, kind, value, erasure_id)
         before, after, seconds = compact(settings.warehouse_path)
         contained, _ = needles(subject)
         files = redact_files(
