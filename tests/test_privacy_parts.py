@@ -106,9 +106,8 @@ def test_erase_refuses_or_waits_while_a_run_holds_the_data_directory(tmp_path):
     from pipelines.defs.run_lock import RunLocked, run_lock
 
     settings = load_settings(data_dir=tmp_path, env={"CRM360_PSEUDONYM_KEY": "k" * 32})
-    with run_lock(tmp_path):
-        with pytest.raises(RunLocked):
-            erase(settings, "email", "anna@example.com", wait=False)
+    with run_lock(tmp_path), pytest.raises(RunLocked):
+        erase(settings, "email", "anna@example.com", wait=False)
     held = threading.Event()
 
     def hold() -> None:
