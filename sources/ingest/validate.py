@@ -105,6 +105,23 @@ def checked_sql(contract: FeedContract, source: str = "scratch._staged") -> str:
     """
 
 
+SUPPRESSED = "scratch._suppressed"  # the keys of the staged records on the suppression list
+
+
+def suppressed_sql(source: str, predicate: str, keys: str) -> str:
+    """CREATE the table of the `keys` (record identity) of the staged records matching `predicate`.
+
+    The predicate (sources/privacy/suppression.py) is evaluated once, here; it holds key material,
+    so it goes into no view: the table in the in-memory scratch database keeps only the keys.
+    """
+    return f"CREATE OR REPLACE TABLE {SUPPRESSED} AS SELECT {keys} FROM {source} WHERE {predicate}"
+
+
+def unsuppressed(source: str, keys: str) -> str:
+    """The staged records minus the suppressed ones, as a FROM item for checked_sql."""
+    return f"(SELECT * FROM {source} ANTI JOIN {SUPPRESSED} USING ({keys}))"
+
+
 def typed_select(contract: FeedContract) -> str:
     """Contract columns cast to their types, for rows that passed every check."""
     return ", ".join(
