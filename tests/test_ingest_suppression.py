@@ -205,3 +205,22 @@ def test_the_warehouse_file_never_holds_the_key_or_the_suppressed_values(tmp_pat
     for secret in (KEY, KEY.hex().encode(), inner, outer, inner.hex().encode(), outer.hex().encode()):
         assert secret not in stored
     assert b"anna.secret" not in stored
+
+
+def test_load_reconciliation_counts_suppressed_records(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    from quality.reconciliation import reconcile_loads
+
+    con, landing = warehouse, tmp_path / "landing"
+    erase(con)
+    pos_file(landing / "pos" / "d1.csv", pos_row("T1", ref="C-0042"), pos_row("T2"), pos_row("T3", qty="x"))
+    load_feed(con, FEEDS["pos"], landing, "run-1", key=KEY)
+    [result] = reconcile_loads(con, "pos").results
+    assert result.passed, result.sample
+    con.execute("UPDATE audit.load_ledger SET rows_suppressed = 0")  # a suppressed record unaccounted for
+    run = reconcile_loads(con, "pos")
+    assert not run.results[0].passed
+    assert [(r.layer_b, r.value_a, r.value_b) for r in run.rows] == [
+        ("audit.load_ledger.rows_loaded + rows_quarantined + rows_suppressed", 3, 2)
+    ]

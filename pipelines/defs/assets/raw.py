@@ -46,6 +46,7 @@ def _metadata(result: FeedLoad) -> dict[str, dg.MetadataValue]:
         "rows_read": dg.MetadataValue.int(result.total("rows_read")),
         "rows_loaded": dg.MetadataValue.int(result.total("rows_loaded")),
         "rows_quarantined": dg.MetadataValue.int(result.total("rows_quarantined")),
+        "rows_suppressed": dg.MetadataValue.int(result.total("rows_suppressed")),
         "extra_columns": dg.MetadataValue.text(
             ", ".join(sorted({c for f in loaded for c in f.extra_columns})) or "-"
         ),
@@ -108,7 +109,7 @@ def build_raw_asset(
             nonlocal shown
             context.log.info(
                 f"{fl.source_file}: {fl.outcome}, read {fl.rows_read}, loaded {fl.rows_loaded}, "
-                f"quarantined {fl.rows_quarantined}"
+                f"quarantined {fl.rows_quarantined}, suppressed {fl.rows_suppressed}"
             )
             for message in fl.messages:
                 if fl.outcome in ("failed", "rejected"):
