@@ -26,6 +26,7 @@ BLOCK_SIZE = 64  # SHA-256's block size in bytes (RFC 2104's B)
 MIN_KEY_CHARS = 16  # a key given as a setting must be at least this long
 KEY_BYTES = 32  # random bytes of a generated key file (hex-encoded in the file)
 KEY_ID_MESSAGE = "crm360 key id"
+PSEUDONYM_KEY_ENV = "CRM360_PSEUDONYM_KEY"  # documented in pipelines/config_vars.py
 
 
 def pseudonym(key: bytes, text: str) -> str:
@@ -104,7 +105,7 @@ def load_key(value: str | None, key_file: Path) -> bytes:
     A key file readable by group or others is refused (PermissionError), not just warned about.
     """
     if value is not None and value.strip():
-        return key_from_text(value, "CRM360_PSEUDONYM_KEY")
+        return key_from_text(value, PSEUDONYM_KEY_ENV)
     if not key_file.exists():
         write_key_file(key_file)
         log.info("created a new pseudonym key file %s", key_file)

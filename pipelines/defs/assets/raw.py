@@ -14,6 +14,7 @@ from sources.ingest.file_days import clamp, file_day
 from sources.ingest.files import LandingFile
 from sources.ingest.loader import load_feed
 from sources.ingest.results import FeedLoad, FileLoad
+from sources.privacy.suppression import has_entries
 
 MAX_LOGGED_SAMPLES = 5
 
@@ -127,6 +128,8 @@ def build_raw_asset(
                 on_file=report,
                 plausibility=landing.plausibility(),
                 only=_days_filter(context, contract, landing),
+                # the key only once someone was erased: a deployment that never erased needs none
+                key=landing.load_pseudonym_key() if has_entries(con) else None,
             )
         context.log.info(f"{contract.name}: {result.unchanged} file(s) unchanged since an earlier run")
         # A rejected file (symlink, damaged, nothing loadable) is named and recorded in
