@@ -171,8 +171,11 @@ def suppression_predicate(con: duckdb.DuckDBPyConnection, contract: FeedContract
         return None
     check_key(con, key)
     kinds = listed_kinds(con)
+    # `(SELECT <hash>)` is a correlated subquery: DuckDB evaluates it once per distinct value of the
+    # column (a duplicate-eliminating join), not once per record. Identifiers repeat (a customer's
+    # lines, a browser's events): on 1M records of 20,000 distinct e-mails 0.2 s instead of 2.7 s.
     tests = [
-        f"{pseudonym_sql(match_key_sql(c.personal, ident(c.name)), key)} IN "
+        f"(SELECT {pseudonym_sql(match_key_sql(c.personal, ident(c.name)), key)}) IN "
         f"(SELECT pseudonym FROM audit.suppression WHERE kind = {lit(c.personal)})"
         for c in contract.columns
         if c.personal in SUPPRESSION_KINDS and c.personal in kinds
