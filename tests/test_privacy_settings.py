@@ -76,3 +76,29 @@ def test_the_raw_asset_suppresses_with_the_configured_key(tmp_path: Path) -> Non
     )
     [meta] = [e.materialization.metadata for e in result.get_asset_materialization_events()]
     assert (meta["rows_read"].value, meta["rows_loaded"].value, meta["rows_suppressed"].value) == (2, 1, 1)
+
+
+def test_the_run_summary_counts_suppressed_rows_and_reads_an_old_ledger(tmp_path: Path) -> None:
+    from pipelines.defs.run_summary import RunSummary, landed_by_feed, print_summary
+    from sources.ingest.schema import AUDIT_DDL
+
+    settings = load_settings(tmp_path, env={})
+    settings.warehouse_path.parent.mkdir(parents=True)
+    old_ledger = AUDIT_DDL.split("-- Records dropped")[0]  # the ledger before rows_suppressed
+    columns = "load_id, feed, source_file, content_hash, file_bytes, rows_read, rows_loaded, rows_quarantined"
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute(old_ledger)
+        con.execute(
+            f"INSERT INTO audit.load_ledger ({columns}, run_id, loaded_at) "
+            "VALUES ('a', 'pos', 'f', 'h', 1, 5, 4, 1, 'r1', now())"
+        )
+    assert landed_by_feed(settings, "r1") == [("pos", 1, 5, 4, 1, 0)]
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute(AUDIT_DDL)
+        con.execute(
+            f"INSERT INTO audit.load_ledger ({columns}, rows_suppressed, run_id, loaded_at) "
+            "VALUES ('b', 'pos', 'g', 'i', 1, 5, 2, 1, 2, 'r1', now())"
+        )
+    feeds = landed_by_feed(settings, "r1")
+    assert feeds == [("pos", 2, 10, 6, 2, 2)]
+    print_summary(RunSummary("r1", True, 1.0, feeds=feeds))
