@@ -224,3 +224,21 @@ def test_load_reconciliation_counts_suppressed_records(
     assert [(r.layer_b, r.value_a, r.value_b) for r in run.rows] == [
         ("audit.load_ledger.rows_loaded + rows_quarantined + rows_suppressed", 3, 2)
     ]
+
+
+def test_a_failing_suppression_query_names_no_key_material(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    con, landing, contract = warehouse, tmp_path / "landing", FEEDS["pos"]
+    erase(con)
+    pos_file(landing / "pos" / "d1.csv", pos_row("T1"))
+    ensure_schema(con, [contract])
+    con.execute("ATTACH IF NOT EXISTS ':memory:' AS scratch")
+    (lf,) = discover(landing, contract)
+    broken = "no_such_column OR " + suppression_predicate(con, contract, KEY)  # DuckDB quotes the query
+    fl = load_file(con, contract, lf, "run-1", suppress=broken)
+    assert fl.outcome == "failed" and "no_such_column" in fl.messages[-1]
+    inner, outer = padded_keys(KEY)
+    stored = con.execute("SELECT string_agg(message, ' ') FROM audit.load_events").fetchone()[0]
+    for text in (fl.messages[-1], stored):
+        assert "unhex" not in text and inner.hex()[:8] not in text and outer.hex()[:8] not in text

@@ -21,7 +21,7 @@ from sources.ingest.files import LandingFile
 from sources.ingest.readers import StagedFile
 from sources.ingest.results import suppressed_note
 from sources.ingest.schema import LEDGER_COLUMNS, QUARANTINE_COLUMNS
-from sources.ingest.validate import checked_sql, suppressed_sql, typed_select, unsuppressed
+from sources.ingest.validate import checked_sql, find_suppressed, typed_select, unsuppressed
 
 # 64 files = two months of a daily feed per transaction; the shared reads also cap a batch's
 # bytes (csv_batch.BATCH_BYTES, jsonl_batch.BATCH_BYTES).
@@ -77,7 +77,7 @@ class Batch:
         )
         source, suppressed = "scratch._batch", {}
         if self.suppress is not None:
-            con.execute(suppressed_sql(source, self.suppress, "_file, _source_line"))
+            find_suppressed(con, source, self.suppress, "_file, _source_line")
             suppressed = dict(
                 con.execute("SELECT _file, count(*) FROM scratch._suppressed GROUP BY 1").fetchall()
             )

@@ -10,7 +10,7 @@ from sources.ingest.files import LandingFile, content_hash
 from sources.ingest.readers import StagingError, stage_file
 from sources.ingest.results import FileLoad, suppressed_note
 from sources.ingest.schema import LEDGER_COLUMNS, QUARANTINE_COLUMNS
-from sources.ingest.validate import checked_sql, suppressed_sql, typed_select, unsuppressed
+from sources.ingest.validate import checked_sql, find_suppressed, typed_select, unsuppressed
 
 
 class ReconciliationError(Exception):
@@ -62,7 +62,7 @@ def load_file(
         fl.rows_read, fl.extra_columns = staged.rows_read, staged.extra_columns
         source = "scratch._staged"
         if suppress is not None:
-            con.execute(suppressed_sql(source, suppress, "_source_line"))
+            find_suppressed(con, source, suppress, "_source_line")
             fl.rows_suppressed = con.execute("SELECT count(*) FROM scratch._suppressed").fetchone()[0]
             source = unsuppressed(source, "_source_line")
         con.execute("CREATE OR REPLACE VIEW scratch._checked AS " + checked_sql(contract, source))

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import logging
 import os
+import re
 import secrets
 import stat
 import tempfile
@@ -55,6 +56,13 @@ def pseudonym_sql(expression: str, key: bytes) -> str:
     inner, outer = padded_keys(key)
     inner_hash = f"unhex(sha256(unhex({lit(inner.hex())}) || encode({expression})))"
     return f"sha256(unhex({lit(outer.hex())}) || {inner_hash})"
+
+
+def without_query(message: str) -> str:
+    """A DuckDB error message without its excerpt of the query (`LINE n: ...`), and with any run
+    of 32 or more hex digits (a key, a pseudonym) replaced by `<redacted>`."""
+    head = re.split(r"\n\s*LINE \d+:", message, maxsplit=1)[0].rstrip()
+    return re.sub(r"[0-9A-Fa-f]{32,}", "<redacted>", head)
 
 
 def key_from_text(value: str, source: str) -> bytes:

@@ -22,7 +22,7 @@ import duckdb
 
 from sources.contracts import SUPPRESSION_KINDS, FeedContract
 from sources.lib.sqltext import ident, lit
-from sources.privacy.pseudonym import key_id, pseudonym_sql
+from sources.privacy.pseudonym import key_id, pseudonym_sql, without_query
 
 # Created with the other audit tables (sources/ingest/schema.py AUDIT_DDL), idempotently.
 PRIVACY_DDL = """
@@ -144,6 +144,15 @@ def add_entries(
     if not texts:
         return 0
     hashed = pseudonym_sql(match_key_sql(kind, "v"), key)
+    try:
+        return _insert(con, hashed, kind, key, erasure_id, texts)
+    except duckdb.Error as exc:  # its message would quote the query, key material included
+        raise type(exc)(without_query(str(exc))) from None
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection, hashed: str, kind: str, key: bytes, erasure_id: str, texts: list[str]
+) -> int:
     return con.execute(
         f"""
         INSERT INTO audit.suppression (kind, pseudonym, key_id, erasure_id, added_at)
