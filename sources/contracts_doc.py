@@ -188,7 +188,8 @@ def intro() -> list[str]:
         "an e-mail, phone number, customer id or cookie id column (`personal` kinds email, phone, "
         "customer_id, online_id) matching an entry, after normalizing it (e-mail lower-cased without "
         "its +alias, phone digits without extension, customer id upper-cased without spaces), drops "
-        "the record. It is neither loaded nor quarantined; the ledger counts it "
+        "the record; a record the parser could not split is searched for listed identifiers in "
+        "its text. It is neither loaded nor quarantined; the ledger counts it "
         "(`rows_suppressed`: rows read = loaded + quarantined + suppressed) and the file's load "
         "event says how many. The list holds only keyed pseudonyms (HMAC-SHA-256) "
         "(`sources/privacy/suppression.py`).",

@@ -242,3 +242,27 @@ def test_a_failing_suppression_query_names_no_key_material(
     stored = con.execute("SELECT string_agg(message, ' ') FROM audit.load_events").fetchone()[0]
     for text in (fl.messages[-1], stored):
         assert "unhex" not in text and inner.hex()[:8] not in text and outer.hex()[:8] not in text
+
+
+def test_a_record_the_parser_cannot_split_is_searched_for_listed_identifiers(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    con, landing = warehouse, tmp_path / "landing"
+    erase(con)
+    add_entries(con, KEY, "online_id", ["cookie-anna"], "erasure-1")
+    pos_file(
+        landing / "pos" / "d1.csv",
+        pos_row("T1", email="Anna+x@Example.com") + ",one too many",  # malformed: an extra field
+        pos_row("T2", email="bob@example.com") + ",one too many",  # malformed: quarantined
+        pos_row("T3", phone="+44 20 7946 0123") + ",one too many",
+        pos_row("T4"),
+    )
+    broken_web = '{"event_id": "e1", "anonymous_id": "cookie-anna", "event_type": "page_view"'
+    write(landing / "web" / "2025-01-01.jsonl", broken_web + "\n" + web_line("e2", "cookie-other") + "\n")
+    load_feed(con, FEEDS["pos"], landing, "run-1", key=KEY)
+    load_feed(con, FEEDS["web"], landing, "run-1", key=KEY)
+    quarantined = [r[0] for r in con.execute("SELECT original FROM audit.quarantine").fetchall()]
+    assert quarantined == [pos_row("T2", email="bob@example.com") + ",one too many"]
+    assert ledger(con, "pos") == [("pos/d1.csv", 4, 1, 1, 2)]
+    assert ledger(con, "web") == [("web/2025-01-01.jsonl", 2, 1, 0, 1)]
+    assert_reconciled(con)

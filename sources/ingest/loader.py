@@ -23,7 +23,12 @@ from sources.ingest.one_file import load_file, load_id_for
 from sources.ingest.readers import StagedFile
 from sources.ingest.results import FeedLoad, FileLoad, suppressed_note
 from sources.ingest.schema import ensure_schema
-from sources.privacy.suppression import SuppressionKeyError, has_entries, suppression_predicate
+from sources.privacy.suppression import (
+    SuppressionKeyError,
+    broken_record_predicate,
+    has_entries,
+    suppression_predicate,
+)
 
 log = logging.getLogger(__name__)
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
@@ -99,8 +104,9 @@ def _commit_shared(
 
 
 def suppression(con: duckdb.DuckDBPyConnection, contract: FeedContract, key: bytes | None) -> str | None:
-    """The suppression predicate for the feed's records; None when no one is listed. Without a key
-    while the list has entries, or with another key than the list's, it refuses (SuppressionKeyError)."""
+    """The suppression predicate for the feed's staged records, broken ones included (their text is
+    searched); None when no one is listed. Without a key while the list has entries, or with another
+    key than the list's, it refuses (SuppressionKeyError)."""
     if key is None:
         if has_entries(con):
             raise SuppressionKeyError(
@@ -108,7 +114,12 @@ def suppression(con: duckdb.DuckDBPyConnection, contract: FeedContract, key: byt
                 "their records would load again"
             )
         return None
-    return suppression_predicate(con, contract, key)
+    tests = [
+        p
+        for p in (suppression_predicate(con, contract, key), broken_record_predicate(con, contract, key))
+        if p
+    ]
+    return " OR ".join(f"({p})" for p in tests) or None
 
 
 def load_feed(

@@ -190,3 +190,35 @@ def suppression_predicate(con: duckdb.DuckDBPyConnection, contract: FeedContract
         if c.personal in SUPPRESSION_KINDS and c.personal in kinds
     ]
     return "coalesce(" + " OR ".join(f"({t})" for t in tests) + ", false)" if tests else None
+
+
+# Where a record the parser could not split is cut into candidate identifiers: CSV and JSON
+# punctuation. A phone number keeps its spaces, an e-mail address its dots.
+BROKEN_RECORD_SPLIT = r'[,;\t"{}\[\]|]'
+
+
+def broken_record_predicate(con: duckdb.DuckDBPyConnection, contract: FeedContract, key: bytes) -> str | None:
+    """SQL over a staged relation of the loader (with `_parse_error` and `_original`), true for a
+    record the parser could not split whose text holds a listed identifier of one of the feed's kinds.
+
+    Its columns are all NULL, so suppression_predicate cannot see the person; without this the record
+    would be quarantined with its full text. Each piece of the text between CSV or JSON punctuation
+    is tried as every listed kind (a piece that happens to equal a listed identifier drops the
+    record too: only broken records, which would not load anyway, are at stake). None when no entry
+    concerns the feed. Holds key material, like suppression_predicate.
+    """
+    if not has_entries(con):
+        return None
+    check_key(con, key)
+    kinds = sorted(
+        {c.personal for c in contract.columns if c.personal in SUPPRESSION_KINDS} & listed_kinds(con)
+    )
+    pieces = f"regexp_split_to_array(_original, {lit(BROKEN_RECORD_SPLIT)})"
+    tests = [
+        f"list_has_any(list_transform({pieces}, x -> {pseudonym_sql(match_key_sql(kind, 'x'), key)}), "
+        f"(SELECT list(pseudonym) FROM audit.suppression WHERE kind = {lit(kind)}))"
+        for kind in kinds
+    ]
+    if not tests:
+        return None
+    return "(_parse_error IS NOT NULL AND _original IS NOT NULL AND (" + " OR ".join(tests) + "))"
