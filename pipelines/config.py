@@ -21,6 +21,7 @@ from sources.feeds import FEEDS
 from sources.ingest.file_days import parse_day_patterns
 from sources.ingest.validate import MAX_AGE_ENV, SALES_SINCE_ENV, parse_plausibility
 from sources.lib.duck import MEMORY_LIMIT
+from sources.privacy.pseudonym import PSEUDONYM_KEY_ENV, key_from_text, load_key
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -55,6 +56,12 @@ class Settings:
     partitions_start: date = date(2020, 1, 1)
     file_day_patterns: dict[str, str] = field(default_factory=dict)  # feed -> day regex; {} = defaults
     serving_parquet: bool = False  # also export the serving copy's tables as Parquet
+    # CRM360_PSEUDONYM_KEY: a secret. Never in repr, the build fingerprint (build_state.py) or a
+    # resource's shown config (LandingResource); load_pseudonym_key() gives the key's bytes.
+    pseudonym_key: str | None = field(default=None, repr=False)
+    pseudonym_key_file: Path | None = (
+        None  # CRM360_PSEUDONYM_KEY_FILE; None = <data_dir>/secrets/pseudonym.key
+    )
 
     @property
     def reports_dir(self) -> Path:
@@ -63,6 +70,16 @@ class Settings:
     @property
     def quarantine_dir(self) -> Path:
         return self.data_dir / "quarantine"
+
+    @property
+    def key_file(self) -> Path:
+        """Where the pseudonym key is kept when CRM360_PSEUDONYM_KEY is unset."""
+        return self.pseudonym_key_file or self.data_dir / "secrets" / "pseudonym.key"
+
+    def load_pseudonym_key(self) -> bytes:
+        """The pseudonym key's bytes (the setting, else the key file, created on first use): the one
+        key both the loader's suppression and `crm360 erase` use (sources/privacy/pseudonym.py)."""
+        return load_key(self.pseudonym_key, self.key_file)
 
     def with_overrides(self, **overrides: object) -> Settings:
         """Return a copy with CLI flags applied; None means 'flag not given'.
@@ -89,6 +106,9 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
     warehouse = env.get("CRM360_WAREHOUSE")
     threads = env.get("CRM360_DUCKDB_THREADS")
     serving = env.get("CRM360_SERVING_DIR")
+    key, key_file = env.get(PSEUDONYM_KEY_ENV) or None, env.get("CRM360_PSEUDONYM_KEY_FILE")
+    if key:
+        key_from_text(key, PSEUDONYM_KEY_ENV)  # a key too short fails here, before any run
     return Settings(
         data_dir=root,
         landing_dir=Path(landing).expanduser().resolve() if landing else root / "landing",
@@ -112,7 +132,17 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
         partitions_start=_date_setting(env, "CRM360_PARTITIONS_START", _default("partitions_start")),
         file_day_patterns=parse_day_patterns(env.get("CRM360_FILE_DAY_PATTERNS"), set(FEEDS)),
         serving_parquet=env.get("CRM360_SERVING_PARQUET", "").lower() in ("1", "true", "yes"),
+        pseudonym_key=key,
+        pseudonym_key_file=Path(key_file).expanduser().resolve()
+        if key_file
+        else root / "secrets" / "pseudonym.key",
     )
+
+
+def from_environ(var: str, value: str | None) -> bool:
+    """Whether `value` is this process's own environment variable `var` (a resource may then name the
+    variable instead of carrying a secret's value)."""
+    return bool(value) and os.environ.get(var) == value
 
 
 def _date_setting(env: dict[str, str], var: str, default: date) -> date:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pipelines.customer_refs import RefPatterns
 from quality.calibration import DISTRIBUTION_ENV
 from sources.connectors.web_api import PAGE_SIZE_ENV, URL_ENV
+from sources.privacy.pseudonym import PSEUDONYM_KEY_ENV
 
 # name -> (env var, description); docs/configuration.md is generated from it (pipelines/config_doc.py),
 # which appends each default it can read from the dataclasses: descriptions do not repeat them.
@@ -23,6 +24,18 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "serving_parquet": (
         "CRM360_SERVING_PARQUET",
         "Also export the serving copy's tables as Parquet, `<serving_dir>/parquet/<schema>/<table>.parquet`.",
+    ),
+    "pseudonym_key": (
+        PSEUDONYM_KEY_ENV,
+        "The key of the keyed pseudonyms (HMAC-SHA-256) of the suppression list (`crm360 erase`), at least "
+        "16 characters; a secret, never shown nor stored in the warehouse. Unset: the key file below. "
+        "Changing it once people are erased is refused (their records would load again).",
+    ),
+    "pseudonym_key_file": (
+        "CRM360_PSEUDONYM_KEY_FILE",
+        "File holding the pseudonym key when CRM360_PSEUDONYM_KEY is unset (default "
+        "<data_dir>/secrets/pseudonym.key): created with a random key (mode 0600) when missing; a key file "
+        "that group or others may read is refused. Keep it, and back it up, apart from the warehouse.",
     ),
     "web_api_url": URL_ENV,
     "web_api_page_size": PAGE_SIZE_ENV,

@@ -63,19 +63,22 @@ def _exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
 
 # Per load: what the ledger says, what raw and audit.quarantine hold. Keys from all three sides,
 # so raw rows of a load the ledger does not know (or a ledger entry whose rows vanished) show up.
+# Suppressed records (people on the suppression list, sources/privacy/suppression.py) are stored
+# nowhere: the ledger's count is all there is.
 _LOAD_SQL = """
 WITH ledger AS (
-    SELECT load_id, rows_read, rows_loaded, rows_quarantined FROM audit.load_ledger WHERE feed = $feed
+    SELECT load_id, rows_read, rows_loaded, rows_quarantined, rows_suppressed
+    FROM audit.load_ledger WHERE feed = $feed
 ),
 raw AS (SELECT _load_id AS load_id, count(*) AS n FROM {raw} GROUP BY 1),
 quarantine AS (SELECT load_id, count(*) AS n FROM audit.quarantine WHERE feed = $feed GROUP BY 1),
 keys AS (SELECT load_id FROM ledger UNION SELECT load_id FROM raw UNION SELECT load_id FROM quarantine)
-SELECT k.load_id, l.rows_read, l.rows_loaded, l.rows_quarantined,
+SELECT k.load_id, l.rows_read, l.rows_loaded, l.rows_quarantined, l.rows_suppressed,
        coalesce(r.n, 0) AS raw_rows, coalesce(q.n, 0) AS quarantined_rows
 FROM keys k
 LEFT JOIN ledger l USING (load_id) LEFT JOIN raw r USING (load_id) LEFT JOIN quarantine q USING (load_id)
 WHERE l.load_id IS NULL
-   OR l.rows_read <> l.rows_loaded + l.rows_quarantined
+   OR l.rows_read <> l.rows_loaded + l.rows_quarantined + coalesce(l.rows_suppressed, 0)
    OR l.rows_loaded <> coalesce(r.n, 0)
    OR l.rows_quarantined <> coalesce(q.n, 0)
 ORDER BY k.load_id
@@ -83,14 +86,14 @@ ORDER BY k.load_id
 
 
 def _load_rows(check: str, feed: str, row: tuple) -> list[ReconRow]:
-    load_id, read, loaded, quarantined, raw_rows, q_rows = row
+    load_id, read, loaded, quarantined, suppressed, raw_rows, q_rows = row
     ledger = "audit.load_ledger"
     pairs = [
         (
             f"{ledger}.rows_read",
-            f"{ledger}.rows_loaded + rows_quarantined",
+            f"{ledger}.rows_loaded + rows_quarantined + rows_suppressed",
             read,
-            (loaded or 0) + (quarantined or 0),
+            (loaded or 0) + (quarantined or 0) + (suppressed or 0),
         ),
         (f"{ledger}.rows_loaded", f"raw.{feed}", loaded, raw_rows),
         (f"{ledger}.rows_quarantined", "audit.quarantine", quarantined, q_rows),
@@ -104,7 +107,8 @@ def _load_rows(check: str, feed: str, row: tuple) -> list[ReconRow]:
 
 
 def reconcile_loads(con: duckdb.DuckDBPyConnection, feed: str) -> ReconciliationRun:
-    """rows read = rows loaded + rows quarantined per load, and both counts are what the tables hold."""
+    """rows read = rows loaded + quarantined + suppressed per load; loaded and quarantined are what
+    the tables hold (suppressed records are stored nowhere)."""
     check, raw = f"reconcile_loads_{feed}", FEEDS[feed].raw_table
     out = ReconciliationRun()
     if not _exists(con, raw) or not table_exists(con, "audit", "load_ledger"):
@@ -112,11 +116,20 @@ def reconcile_loads(con: duckdb.DuckDBPyConnection, feed: str) -> Reconciliation
         return out
     bad = con.execute(_LOAD_SQL.format(raw=raw), {"feed": feed}).fetchall()
     out.rows = [r for row in bad for r in _load_rows(check, feed, row)]
-    cols = ("load_id", "rows_read", "rows_loaded", "rows_quarantined", "rows_in_raw", "rows_in_quarantine")
+    cols = (
+        "load_id",
+        "rows_read",
+        "rows_loaded",
+        "rows_quarantined",
+        "rows_suppressed",
+        "rows_in_raw",
+        "rows_in_quarantine",
+    )
     sample = {
         "rows": [dict(zip(cols, row, strict=True)) for row in bad[:EXAMPLES]],
-        "rule": "ledger rows_read = rows_loaded + rows_quarantined, rows_loaded = rows in raw, "
-        "rows_quarantined = rows in audit.quarantine (NULL ledger values: raw rows of an unknown load)",
+        "rule": "ledger rows_read = rows_loaded + rows_quarantined + rows_suppressed, "
+        "rows_loaded = rows in raw, rows_quarantined = rows in audit.quarantine "
+        "(NULL ledger values: raw rows of an unknown load)",
     }
     out.results.append(CheckResult(check, raw, ERROR, not bad, len(bad), sample))
     return out

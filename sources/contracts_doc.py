@@ -184,6 +184,15 @@ def intro() -> list[str]:
         "longer than the reader's line limit (2,000,000 bytes) also keeps its first "
         f"{ORIGINAL_MAX_BYTES // 1024} KiB of original bytes in `original_bytes` (`original` shows "
         "them with `\\x..` escapes).",
+        "- Records of people on the suppression list (added by `crm360 erase`) are dropped at load: "
+        "an e-mail, phone number, customer id or cookie id column (`personal` kinds email, phone, "
+        "customer_id, online_id) matching an entry, after normalizing it (e-mail lower-cased without "
+        "its +alias, phone digits without extension, customer id upper-cased without spaces), drops "
+        "the record; a record the parser could not split is searched for listed identifiers in "
+        "its text. It is neither loaded nor quarantined; the ledger counts it "
+        "(`rows_suppressed`: rows read = loaded + quarantined + suppressed) and the file's load "
+        "event says how many. The list holds only keyed pseudonyms (HMAC-SHA-256) "
+        "(`sources/privacy/suppression.py`).",
         "- A file with nothing loadable (empty, a header without the feed's required columns, no "
         "JSON record with its required fields), a damaged gzip file, a symbolic link or anything "
         "that is not a regular file inside the landing folder is rejected as a whole (a link is never "

@@ -58,13 +58,13 @@ def counts(con: duckdb.DuckDBPyConnection, feed: str) -> tuple[int, int]:
 
 
 def assert_reconciled(con: duckdb.DuckDBPyConnection) -> None:
-    """Every ledger entry: rows read = rows loaded + rows quarantined, and the tables agree."""
+    """Every ledger entry: rows read = rows loaded + quarantined + suppressed, and the tables agree."""
     bad = con.execute(
         """
-        SELECT l.load_id, l.rows_read, l.rows_loaded, l.rows_quarantined,
+        SELECT l.load_id, l.rows_read, l.rows_loaded, l.rows_quarantined, l.rows_suppressed,
                (SELECT count(*) FROM audit.quarantine q WHERE q.load_id = l.load_id) AS q
         FROM audit.load_ledger l
-        WHERE l.rows_read <> l.rows_loaded + l.rows_quarantined
+        WHERE l.rows_read <> l.rows_loaded + l.rows_quarantined + l.rows_suppressed
            OR (SELECT count(*) FROM audit.quarantine q WHERE q.load_id = l.load_id) <> l.rows_quarantined
         """
     ).fetchall()

@@ -189,7 +189,9 @@ def test_raw_metadata_counts_files_by_outcome_and_sums_rows() -> None:
     load = FeedLoad(
         "pos",
         [
-            FileLoad("pos", "pos/a.csv", "loaded", "l1", 5, 4, 1, extra_columns=["z", "a"]),
+            FileLoad(
+                "pos", "pos/a.csv", "loaded", "l1", 6, 4, 1, rows_suppressed=1, extra_columns=["z", "a"]
+            ),
             FileLoad("pos", "pos/b.csv", "loaded", "l2", 3, 3, 0, extra_columns=["a"]),
             FileLoad("pos", "pos/c.csv", "skipped_duplicate"),
             FileLoad("pos", "pos/d.csv", "rejected", messages=["pos/d.csv: refused: a symbolic link"]),
@@ -203,9 +205,10 @@ def test_raw_metadata_counts_files_by_outcome_and_sums_rows() -> None:
         "files_failed": 1,
         "files_rejected": 1,
         "rejected_files": "pos/d.csv: refused: a symbolic link",
-        "rows_read": 8,
+        "rows_read": 9,
         "rows_loaded": 7,
         "rows_quarantined": 1,
+        "rows_suppressed": 1,
         "extra_columns": "a, z",
     }
 

@@ -103,7 +103,9 @@ def test_ledger_and_rows_commit_together(con, landing: Path) -> None:
 
     load_id = f"pos:{content_hash(path)[:16]}"
     con.execute(
-        "INSERT INTO audit.load_ledger VALUES (?, 'pos', 'other.csv', 'x', 0, 0, 0, 0, [], 'r0', now())",
+        "INSERT INTO audit.load_ledger (load_id, feed, source_file, content_hash, file_bytes, rows_read, "
+        "rows_loaded, rows_quarantined, extra_columns, run_id, loaded_at) "
+        "VALUES (?, 'pos', 'other.csv', 'x', 0, 0, 0, 0, [], 'r0', now())",
         [load_id],
     )
     con.execute("DELETE FROM audit.quarantine")

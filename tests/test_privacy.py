@@ -170,3 +170,15 @@ def test_ensure_schema_adds_the_privacy_tables_to_an_existing_warehouse(tmp_path
         ensure_schema(con, [FEEDS["pos"]])
         tables = con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'audit'").fetchall()
     assert {("suppression",), ("erasure_log",)} <= set(tables)
+
+
+def test_error_messages_lose_the_query_quote_and_long_hex() -> None:
+    from sources.privacy.pseudonym import without_query
+
+    con = duckdb.connect()
+    with pytest.raises(duckdb.Error) as caught:
+        con.execute(f"SELECT no_such_column OR {pseudonym_sql('x', KEYS[1])} FROM (SELECT 'a' AS x)")
+    assert "unhex" in str(caught.value)  # DuckDB quotes the query, key material included
+    cleaned = without_query(str(caught.value))
+    assert "no_such_column" in cleaned and "unhex" not in cleaned
+    assert without_query("id " + "ab" * 20 + " done") == "id <redacted> done"

@@ -57,7 +57,8 @@ def _insert_raw_batch(con: duckdb.DuckDBPyConnection, load_id: str, rows: list[d
         marks = ", ".join(["?"] * len(values)) + ", now()"
         con.execute(f"INSERT INTO raw.pos ({', '.join(cols)}) VALUES ({marks})", values)
     con.execute(
-        "INSERT INTO audit.load_ledger "
+        "INSERT INTO audit.load_ledger (load_id, feed, source_file, content_hash, file_bytes, rows_read, "
+        "rows_loaded, rows_quarantined, extra_columns, run_id, loaded_at) "
         "VALUES (?, 'pos', 'pos/manual.csv', ?, 0, ?, ?, 0, [], 'manual', now())",
         [load_id, load_id, len(rows), len(rows)],
     )

@@ -30,7 +30,7 @@ class TimedRun:
     steps: list[StepTime]
     failures: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
-    feeds: list[tuple[str, int, int, int, int]] = field(default_factory=list)  # as RunSummary.feeds
+    feeds: list[tuple[str, int, int, int, int, int]] = field(default_factory=list)  # as RunSummary.feeds
     log_path: Path | None = None
     nothing_new_since: str | None = None  # set when the run found nothing new and stopped at the feeds
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import dagster as dg
@@ -55,8 +55,11 @@ def code_files() -> list[Path]:
 
 
 def config_fingerprint(settings: Settings) -> str:
-    """Settings as they reach the resources, and the content of every code and dbt file."""
-    parts = [json.dumps(asdict(settings), sort_keys=True, default=str)]
+    """Settings as they reach the resources, and the content of every code and dbt file.
+
+    The pseudonym key is left out: a secret goes into no file, not even hashed with the rest."""
+    shown = replace(settings, pseudonym_key=None)
+    parts = [json.dumps(asdict(shown), sort_keys=True, default=str)]
     for f in code_files():
         name = f.relative_to(REPO_ROOT) if f.is_relative_to(REPO_ROOT) else f
         parts.append(f"{name}:{hashlib.sha256(f.read_bytes()).hexdigest()}")

@@ -14,7 +14,7 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource
 
-from pipelines.config import Settings
+from pipelines.config import Settings, from_environ
 from pipelines.customer_refs import ref_patterns_dbt_vars
 from pipelines.feeds import rules_json
 from pipelines.identity.settings import IdentitySettings
@@ -23,6 +23,7 @@ from sources.contracts import Plausibility
 from sources.ingest.file_days import FileDays
 from sources.ingest.validate import parse_plausibility
 from sources.lib.duck import MEMORY_LIMIT, open_warehouse
+from sources.privacy.pseudonym import PSEUDONYM_KEY_ENV, load_key
 
 PARTITIONS_START: date = next(f.default for f in fields(Settings) if f.name == "partitions_start")
 
@@ -70,10 +71,15 @@ class LandingResource(dg.ConfigurableResource):
     # Settings.partitions_start and file_day_patterns: the event feeds' daily partitions of files
     partitions_start: str = ""  # "" = Settings' default
     day_patterns_json: str = "{}"
+    # Settings.pseudonym_key and key_file: the key of the suppression list (sources/privacy/).
+    pseudonym_key: str = ""  # "" = the key file
+    pseudonym_key_file: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LandingResource:
         return cls(
+            pseudonym_key=secret_setting(PSEUDONYM_KEY_ENV, settings.pseudonym_key),
+            pseudonym_key_file=str(settings.key_file),
             landing_dir=str(settings.landing_dir),
             feeds_json=rules_json(settings.feeds),
             web_api_url=settings.web_api_url,
@@ -93,6 +99,19 @@ class LandingResource(dg.ConfigurableResource):
     def plausibility(self) -> Plausibility:
         """The load-time bounds every raw asset passes to load_feed."""
         return parse_plausibility(self.sales_since, str(self.max_age_years or ""))
+
+    def load_pseudonym_key(self) -> bytes:
+        """The pseudonym key, as Settings.load_pseudonym_key gives it (the key file is made on first use)."""
+        return load_key(self.pseudonym_key or None, Path(self.pseudonym_key_file))
+
+
+def secret_setting(var: str, value: str | None) -> str | dg.EnvVar:
+    """A secret for a resource: Dagster shows an EnvVar's name, never its value, in the UI. A value
+    that does not come from the environment (settings built from another mapping, in tests) is
+    passed as it is."""
+    if not value:
+        return ""
+    return dg.EnvVar(var) if from_environ(var, value) else value
 
 
 class DbtResource(DbtCliResource):

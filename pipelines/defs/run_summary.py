@@ -23,7 +23,8 @@ class RunSummary:
     run_id: str
     success: bool
     seconds: float
-    feeds: list[tuple[str, int, int, int, int]] = field(default_factory=list)  # feed, files, read, loaded, q
+    # feed, files, rows read, loaded, quarantined, suppressed (records of erased people, dropped)
+    feeds: list[tuple[str, int, int, int, int, int]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)  # error-severity checks, rule + table
     materialized: set[str] = field(default_factory=set)  # "schema.table" built in this run
@@ -64,8 +65,19 @@ def read_audit(settings: Settings, summary: RunSummary, rejected_in: str | None 
         con.close()
 
 
-def landed_by_feed(settings: Settings, run_id: str) -> list[tuple[str, int, int, int, int]]:
-    """Files, rows read, loaded and quarantined per feed in this run, from audit.load_ledger."""
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    return (
+        con.execute(
+            "SELECT count(*) FROM duckdb_columns() "
+            "WHERE schema_name = 'audit' AND table_name = ? AND column_name = ?",
+            [table, column],
+        ).fetchone()[0]
+        > 0
+    )
+
+
+def landed_by_feed(settings: Settings, run_id: str) -> list[tuple[str, int, int, int, int, int]]:
+    """Files, rows read, loaded, quarantined and suppressed per feed in this run, from audit.load_ledger."""
     if not settings.warehouse_path.exists():
         return []
     try:
@@ -77,9 +89,12 @@ def landed_by_feed(settings: Settings, run_id: str) -> list[tuple[str, int, int,
         exists = table_exists(con, "audit", "load_ledger")
         if not exists:
             return []
+        # A ledger from before the suppression list, not loaded into since, has no rows_suppressed.
+        suppressed = "sum(rows_suppressed)" if _has_column(con, "load_ledger", "rows_suppressed") else "0"
         return con.execute(
-            """
-            SELECT feed, count(*), sum(rows_read), sum(rows_loaded), sum(rows_quarantined)
+            f"""
+            SELECT feed, count(*), sum(rows_read), sum(rows_loaded), sum(rows_quarantined),
+                   coalesce({suppressed}, 0)
             FROM audit.load_ledger WHERE run_id = ? GROUP BY feed ORDER BY feed
             """,
             [run_id],
@@ -136,12 +151,12 @@ def where_lines(summary: RunSummary) -> list[str]:
 
 def print_summary(summary: RunSummary) -> None:
     table = Table(title=f"crm360 run {summary.run_id[:8]}: what landed")
-    for col in ("feed", "files", "rows read", "rows loaded", "quarantined"):
+    for col in ("feed", "files", "rows read", "rows loaded", "quarantined", "suppressed"):
         table.add_column(col, justify="left" if col == "feed" else "right")
-    for feed, files, read, loaded, quarantined in summary.feeds:
-        table.add_row(feed, f"{files:,}", f"{read:,}", f"{loaded:,}", f"{quarantined:,}")
+    for feed, *numbers in summary.feeds:
+        table.add_row(feed, *(f"{n:,}" for n in numbers))
     if not summary.feeds:
-        table.add_row("(no new files)", "0", "0", "0", "0")
+        table.add_row("(no new files)", "0", "0", "0", "0", "0")
     console.print(table)
     status = {0: "[green]succeeded[/]", 3: "[yellow]built, with rejected files[/]"}.get(
         summary.exit_code, "[red]FAILED[/]"

@@ -21,8 +21,14 @@ from sources.ingest.fingerprints import HashCache, already_decided
 from sources.ingest.jsonl_batch import jsonl_batch_full, stage_jsonl_files
 from sources.ingest.one_file import load_file, load_id_for
 from sources.ingest.readers import StagedFile
-from sources.ingest.results import FeedLoad, FileLoad
+from sources.ingest.results import FeedLoad, FileLoad, suppressed_note
 from sources.ingest.schema import ensure_schema
+from sources.privacy.suppression import (
+    SuppressionKeyError,
+    broken_record_predicate,
+    has_entries,
+    suppression_predicate,
+)
 
 log = logging.getLogger(__name__)
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
@@ -38,8 +44,9 @@ def _from_batch(contract: FeedContract, done: Committed) -> FileLoad:
         rows_read=p.staged.rows_read,
         rows_loaded=done.rows_loaded,
         rows_quarantined=done.rows_quarantined,
+        rows_suppressed=done.rows_suppressed,
         extra_columns=p.staged.extra_columns,
-        messages=[*p.staged.notes]
+        messages=[*p.staged.notes, *filter(None, [suppressed_note(done.rows_suppressed)])]
         + [f"{contract.name}: {p.lf.relative} line {line}: {reason}" for line, reason in done.samples],
     )
 
@@ -56,7 +63,10 @@ def _commit(
         log.warning(
             "%s: batch of %d files failed (%s); loading them one by one", contract.name, len(batch.files), exc
         )
-        return [load_file(con, contract, p.lf, run_id, digest=p.digest) for p in batch.files]
+        return [
+            load_file(con, contract, p.lf, run_id, digest=p.digest, suppress=batch.suppress)
+            for p in batch.files
+        ]
 
 
 def _commit_shared(
@@ -65,6 +75,7 @@ def _commit_shared(
     waiting: list[tuple[LandingFile, str]],
     run_id: str,
     stage: Callable[[list[LandingFile]], tuple[dict[int, StagedFile], list[int]]],
+    suppress: str | None = None,
 ) -> list[FileLoad]:
     """Stage files in one shared read and commit them as a batch, in landing order.
 
@@ -82,12 +93,33 @@ def _commit_shared(
     cut = min(left_out, default=len(waiting))
     if cut < len(waiting) and staged:
         con.execute("DELETE FROM scratch._batch WHERE _file >= ?", [cut])
-    batch = Batch(con, contract)
+    batch = Batch(con, contract, suppress)
     batch.adopt(
         [Pending(lf, d, load_id_for(contract, d), staged[i]) for i, (lf, d) in enumerate(waiting[:cut])]
     )
     loads = _commit(con, contract, batch, run_id)
-    return loads + [load_file(con, contract, lf, run_id, digest=d) for lf, d in waiting[cut:]]
+    return loads + [
+        load_file(con, contract, lf, run_id, digest=d, suppress=suppress) for lf, d in waiting[cut:]
+    ]
+
+
+def suppression(con: duckdb.DuckDBPyConnection, contract: FeedContract, key: bytes | None) -> str | None:
+    """The suppression predicate for the feed's staged records, broken ones included (their text is
+    searched); None when no one is listed. Without a key while the list has entries, or with another
+    key than the list's, it refuses (SuppressionKeyError)."""
+    if key is None:
+        if has_entries(con):
+            raise SuppressionKeyError(
+                f"{contract.name}: audit.suppression lists erased people but no pseudonym key was given: "
+                "their records would load again"
+            )
+        return None
+    tests = [
+        p
+        for p in (suppression_predicate(con, contract, key), broken_record_predicate(con, contract, key))
+        if p
+    ]
+    return " OR ".join(f"({p})" for p in tests) or None
 
 
 def load_feed(
@@ -98,6 +130,7 @@ def load_feed(
     on_file: Callable[[FileLoad], None] | None = None,
     plausibility: Plausibility | None = None,
     only: Callable[[LandingFile], bool] | None = None,
+    key: bytes | None = None,
 ) -> FeedLoad:
     """Load every landing file of a feed not yet in the ledger; a failed file does not stop the rest.
 
@@ -108,12 +141,15 @@ def load_feed(
     `plausibility`: the deployment's load-time bounds (the `landing` resource); None keeps the contract's.
     Files decided in an earlier run and unchanged since are only counted (`FeedLoad.unchanged`).
     `only`: the files to consider (a run over some days: those days' files); None = every file.
+    `key`: the pseudonym key (sources/privacy/pseudonym.py): records matching the suppression list
+    are dropped and counted (rows_suppressed). None is refused once the list has entries.
     """
     if plausibility is not None:
         contract = replace(contract, plausibility=plausibility)
     ensure_schema(con, [contract])
     con.execute("SET TimeZone = 'UTC'")
     con.execute("ATTACH IF NOT EXISTS ':memory:' AS scratch")
+    suppress = suppression(con, contract, key)
     result = FeedLoad(feed=contract.name)
     waiting: list[tuple[LandingFile, str]] = []  # files for the next shared read
     key: tuple[str, ...] | None = None  # their read key
@@ -131,7 +167,7 @@ def load_feed(
             stage = partial(stage_csv_files, con, header=key[1:], contract=contract)
         else:
             stage = partial(stage_jsonl_files, con, contract=contract)
-        emit(_commit_shared(con, contract, waiting, run_id, stage))
+        emit(_commit_shared(con, contract, waiting, run_id, stage, suppress))
         waiting.clear()
 
     # One ledger query per feed, not one per file (14 ms each, ~5 s a run on 373 daily files).
@@ -160,14 +196,15 @@ def load_feed(
         if digest in {d for _, d in waiting}:
             flush()  # the same content twice in a batch: the ledger decides after it
         if digest in seen:  # in the ledger, or in a batch that may have failed: load_file decides
-            emit([load_file(con, contract, lf, run_id, digest=digest)])  # records skipped_duplicate
+            # (skipped_duplicate when it is in the ledger)
+            emit([load_file(con, contract, lf, run_id, digest=digest, suppress=suppress)])
             continue
         seen.add(digest)
         file_key = shared_read_key(lf, contract)
         if waiting and file_key != key:
             flush()
-        if file_key is None:
-            emit([load_file(con, contract, lf, run_id, digest=digest)])  # names the failure per file
+        if file_key is None:  # load_file names the failure per file
+            emit([load_file(con, contract, lf, run_id, digest=digest, suppress=suppress)])
             continue
         waiting.append((lf, digest))
         key = file_key

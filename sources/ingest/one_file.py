@@ -8,13 +8,13 @@ from sources.contracts import FeedContract
 from sources.ingest.events import record_event
 from sources.ingest.files import LandingFile, content_hash
 from sources.ingest.readers import StagingError, stage_file
-from sources.ingest.results import FileLoad
-from sources.ingest.schema import QUARANTINE_COLUMNS
-from sources.ingest.validate import checked_sql, typed_select
+from sources.ingest.results import FileLoad, suppressed_note
+from sources.ingest.schema import LEDGER_COLUMNS, QUARANTINE_COLUMNS
+from sources.ingest.validate import checked_sql, find_suppressed, typed_select, unsuppressed
 
 
 class ReconciliationError(Exception):
-    """rows read != rows loaded + rows quarantined: the load was rolled back."""
+    """rows read != rows loaded + rows quarantined + rows suppressed: the load was rolled back."""
 
 
 def load_id_for(contract: FeedContract, digest: str) -> str:
@@ -36,10 +36,12 @@ def load_file(
     run_id: str,
     max_samples: int = 5,
     digest: str | None = None,
+    suppress: str | None = None,
 ) -> FileLoad:
     """Load one file in one transaction: raw rows, quarantine rows and the ledger entry commit together.
 
     A file whose content hash is already in the ledger adds nothing (a re-delivery under any name).
+    `suppress`: suppression_predicate's SQL; its records are dropped and only counted (rows_suppressed).
     """
     digest = digest or content_hash(lf.path)
     fl = FileLoad(feed=contract.name, source_file=lf.relative, outcome="loaded")
@@ -58,7 +60,12 @@ def load_file(
         # written database per transaction, so the main-file transaction starts after them.
         staged = stage_file(con, lf, contract)
         fl.rows_read, fl.extra_columns = staged.rows_read, staged.extra_columns
-        con.execute("CREATE OR REPLACE VIEW scratch._checked AS " + checked_sql(contract))
+        source = "scratch._staged"
+        if suppress is not None:
+            find_suppressed(con, source, suppress, "_source_line")
+            fl.rows_suppressed = con.execute("SELECT count(*) FROM scratch._suppressed").fetchone()[0]
+            source = unsuppressed(source, "_source_line")
+        con.execute("CREATE OR REPLACE VIEW scratch._checked AS " + checked_sql(contract, source))
         con.execute("BEGIN TRANSACTION")
         in_tx = True
         meta = [fl.load_id, lf.relative]
@@ -83,13 +90,14 @@ def load_file(
             """,
             [fl.load_id, contract.name, lf.relative],
         ).fetchone()[0]
-        if fl.rows_read != fl.rows_loaded + fl.rows_quarantined:
+        if fl.rows_read != fl.rows_loaded + fl.rows_quarantined + fl.rows_suppressed:
             raise ReconciliationError(
                 f"{contract.name}: {lf.relative}: rows read {fl.rows_read} != loaded {fl.rows_loaded} "
-                f"+ quarantined {fl.rows_quarantined}"
+                f"+ quarantined {fl.rows_quarantined} + suppressed {fl.rows_suppressed}"
             )
         con.execute(
-            "INSERT INTO audit.load_ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+            f"INSERT INTO audit.load_ledger ({LEDGER_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
             [
                 fl.load_id,
                 contract.name,
@@ -99,6 +107,7 @@ def load_file(
                 fl.rows_read,
                 fl.rows_loaded,
                 fl.rows_quarantined,
+                fl.rows_suppressed,
                 fl.extra_columns,
                 run_id,
             ],
@@ -110,18 +119,19 @@ def load_file(
             """,
             [fl.load_id, max_samples],
         ).fetchall()
-        fl.messages += staged.notes
+        notes = [*staged.notes, *filter(None, [suppressed_note(fl.rows_suppressed)])]
+        fl.messages += notes
         fl.messages += [
             f"{contract.name}: {lf.relative} line {line}: {reason}" for line, col, reason in samples
         ]
-        record_event(con, fl, digest, "; ".join(staged.notes) or None, run_id)
+        record_event(con, fl, digest, "; ".join(notes) or None, run_id)
         con.execute("COMMIT")
     except (StagingError, ReconciliationError, duckdb.Error) as exc:
         if in_tx:
             con.execute("ROLLBACK")
         # A file the reader cannot take is the file's fault (rejected); anything else is ours.
         fl.outcome = "rejected" if isinstance(exc, StagingError) else "failed"
-        fl.rows_loaded, fl.rows_quarantined = 0, 0
+        fl.rows_loaded, fl.rows_quarantined, fl.rows_suppressed = 0, 0, 0
         message = (
             str(exc)
             if isinstance(exc, StagingError | ReconciliationError)

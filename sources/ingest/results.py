@@ -14,8 +14,14 @@ class FileLoad:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    rows_suppressed: int = 0  # records of people on the suppression list: neither loaded nor quarantined
     extra_columns: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)  # quarantine samples and notes
+
+
+def suppressed_note(rows: int) -> str | None:
+    """What a file's load event says about its suppressed records (a count, never their values)."""
+    return f"{rows} rows suppressed (on the suppression list)" if rows else None
 
 
 @dataclass

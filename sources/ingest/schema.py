@@ -13,6 +13,12 @@ QUARANTINE_COLUMNS = (
     "original_bytes, original_length"
 )
 
+# audit.load_ledger's columns in order, for INSERTs that name them.
+LEDGER_COLUMNS = (
+    "load_id, feed, source_file, content_hash, file_bytes, rows_read, rows_loaded, rows_quarantined, "
+    "rows_suppressed, extra_columns, run_id, loaded_at"
+)
+
 # Columns the loader adds to every raw row (sources/contracts.py METADATA); required = NOT NULL.
 RAW_METADATA_DDL = tuple((c.name, f"{c.type} NOT NULL" if c.required else c.type) for c in METADATA)
 
@@ -66,6 +72,9 @@ CREATE TABLE IF NOT EXISTS audit.quarantine (
 -- Added later, so warehouses created before get them too (sources/ingest/originals.py).
 ALTER TABLE audit.quarantine ADD COLUMN IF NOT EXISTS original_bytes BLOB;    -- not-UTF-8/long lines
 ALTER TABLE audit.quarantine ADD COLUMN IF NOT EXISTS original_length BIGINT; -- bytes of the record
+-- Records dropped because they match the suppression list (sources/privacy/suppression.py):
+-- rows_read = rows_loaded + rows_quarantined + rows_suppressed.
+ALTER TABLE audit.load_ledger ADD COLUMN IF NOT EXISTS rows_suppressed BIGINT DEFAULT 0;
 """
 
 

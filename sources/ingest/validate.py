@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import duckdb
+
 from sources.contracts import MAX_AGE_YEARS, SALES_SINCE, Column, FeedContract, Plausibility
 from sources.lib.sqltext import ident, lit
+from sources.privacy.pseudonym import without_query
 
 SALES_SINCE_ENV = "CRM360_SALES_SINCE"  # documented in pipelines/config.py ENV_VARS
 MAX_AGE_ENV = "CRM360_MAX_AGE_YEARS"
@@ -103,6 +106,32 @@ def checked_sql(contract: FeedContract, source: str = "scratch._staged") -> str:
                     ELSE [] END AS _error_columns
         FROM (SELECT *, coalesce({broken}, false) AS _broken FROM {source})
     """
+
+
+SUPPRESSED = "scratch._suppressed"  # the keys of the staged records on the suppression list
+
+
+def suppressed_sql(source: str, predicate: str, keys: str) -> str:
+    """CREATE the table of the `keys` (record identity) of the staged records matching `predicate`.
+
+    The predicate (sources/privacy/suppression.py) is evaluated once, here; it holds key material,
+    so it goes into no view: the table in the in-memory scratch database keeps only the keys.
+    """
+    return f"CREATE OR REPLACE TABLE {SUPPRESSED} AS SELECT {keys} FROM {source} WHERE {predicate}"
+
+
+def find_suppressed(con: duckdb.DuckDBPyConnection, source: str, predicate: str, keys: str) -> None:
+    """Run suppressed_sql. DuckDB's error messages quote the query, key material included: a
+    failure is raised again without the quote (and the original exception)."""
+    try:
+        con.execute(suppressed_sql(source, predicate, keys))
+    except duckdb.Error as exc:
+        raise type(exc)(without_query(str(exc))) from None
+
+
+def unsuppressed(source: str, keys: str) -> str:
+    """The staged records minus the suppressed ones, as a FROM item for checked_sql."""
+    return f"(SELECT * FROM {source} ANTI JOIN {SUPPRESSED} USING ({keys}))"
 
 
 def typed_select(contract: FeedContract) -> str:

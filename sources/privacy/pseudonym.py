@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import logging
 import os
+import re
 import secrets
 import stat
 import tempfile
@@ -26,6 +27,7 @@ BLOCK_SIZE = 64  # SHA-256's block size in bytes (RFC 2104's B)
 MIN_KEY_CHARS = 16  # a key given as a setting must be at least this long
 KEY_BYTES = 32  # random bytes of a generated key file (hex-encoded in the file)
 KEY_ID_MESSAGE = "crm360 key id"
+PSEUDONYM_KEY_ENV = "CRM360_PSEUDONYM_KEY"  # documented in pipelines/config_vars.py
 
 
 def pseudonym(key: bytes, text: str) -> str:
@@ -54,6 +56,13 @@ def pseudonym_sql(expression: str, key: bytes) -> str:
     inner, outer = padded_keys(key)
     inner_hash = f"unhex(sha256(unhex({lit(inner.hex())}) || encode({expression})))"
     return f"sha256(unhex({lit(outer.hex())}) || {inner_hash})"
+
+
+def without_query(message: str) -> str:
+    """A DuckDB error message without its excerpt of the query (`LINE n: ...`), and with any run
+    of 32 or more hex digits (a key, a pseudonym) replaced by `<redacted>`."""
+    head = re.split(r"\n\s*LINE \d+:", message, maxsplit=1)[0].rstrip()
+    return re.sub(r"[0-9A-Fa-f]{32,}", "<redacted>", head)
 
 
 def key_from_text(value: str, source: str) -> bytes:
@@ -104,7 +113,7 @@ def load_key(value: str | None, key_file: Path) -> bytes:
     A key file readable by group or others is refused (PermissionError), not just warned about.
     """
     if value is not None and value.strip():
-        return key_from_text(value, "CRM360_PSEUDONYM_KEY")
+        return key_from_text(value, PSEUDONYM_KEY_ENV)
     if not key_file.exists():
         write_key_file(key_file)
         log.info("created a new pseudonym key file %s", key_file)

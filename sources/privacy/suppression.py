@@ -22,7 +22,7 @@ import duckdb
 
 from sources.contracts import SUPPRESSION_KINDS, FeedContract
 from sources.lib.sqltext import ident, lit
-from sources.privacy.pseudonym import key_id, pseudonym_sql
+from sources.privacy.pseudonym import key_id, pseudonym_sql, without_query
 
 # Created with the other audit tables (sources/ingest/schema.py AUDIT_DDL), idempotently.
 PRIVACY_DDL = """
@@ -144,6 +144,15 @@ def add_entries(
     if not texts:
         return 0
     hashed = pseudonym_sql(match_key_sql(kind, "v"), key)
+    try:
+        return _insert(con, hashed, kind, key, erasure_id, texts)
+    except duckdb.Error as exc:  # its message would quote the query, key material included
+        raise type(exc)(without_query(str(exc))) from None
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection, hashed: str, kind: str, key: bytes, erasure_id: str, texts: list[str]
+) -> int:
     return con.execute(
         f"""
         INSERT INTO audit.suppression (kind, pseudonym, key_id, erasure_id, added_at)
@@ -171,10 +180,45 @@ def suppression_predicate(con: duckdb.DuckDBPyConnection, contract: FeedContract
         return None
     check_key(con, key)
     kinds = listed_kinds(con)
+    # `(SELECT <hash>)` is a correlated subquery: DuckDB evaluates it once per distinct value of the
+    # column (a duplicate-eliminating join), not once per record. Identifiers repeat (a customer's
+    # lines, a browser's events): on 1M records of 20,000 distinct e-mails 0.2 s instead of 2.7 s.
     tests = [
-        f"{pseudonym_sql(match_key_sql(c.personal, ident(c.name)), key)} IN "
+        f"(SELECT {pseudonym_sql(match_key_sql(c.personal, ident(c.name)), key)}) IN "
         f"(SELECT pseudonym FROM audit.suppression WHERE kind = {lit(c.personal)})"
         for c in contract.columns
         if c.personal in SUPPRESSION_KINDS and c.personal in kinds
     ]
     return "coalesce(" + " OR ".join(f"({t})" for t in tests) + ", false)" if tests else None
+
+
+# Where a record the parser could not split is cut into candidate identifiers: CSV and JSON
+# punctuation. A phone number keeps its spaces, an e-mail address its dots.
+BROKEN_RECORD_SPLIT = r'[,;\t"{}\[\]|]'
+
+
+def broken_record_predicate(con: duckdb.DuckDBPyConnection, contract: FeedContract, key: bytes) -> str | None:
+    """SQL over a staged relation of the loader (with `_parse_error` and `_original`), true for a
+    record the parser could not split whose text holds a listed identifier of one of the feed's kinds.
+
+    Its columns are all NULL, so suppression_predicate cannot see the person; without this the record
+    would be quarantined with its full text. Each piece of the text between CSV or JSON punctuation
+    is tried as every listed kind (a piece that happens to equal a listed identifier drops the
+    record too: only broken records, which would not load anyway, are at stake). None when no entry
+    concerns the feed. Holds key material, like suppression_predicate.
+    """
+    if not has_entries(con):
+        return None
+    check_key(con, key)
+    kinds = sorted(
+        {c.personal for c in contract.columns if c.personal in SUPPRESSION_KINDS} & listed_kinds(con)
+    )
+    pieces = f"regexp_split_to_array(_original, {lit(BROKEN_RECORD_SPLIT)})"
+    tests = [
+        f"list_has_any(list_transform({pieces}, x -> {pseudonym_sql(match_key_sql(kind, 'x'), key)}), "
+        f"(SELECT list(pseudonym) FROM audit.suppression WHERE kind = {lit(kind)}))"
+        for kind in kinds
+    ]
+    if not tests:
+        return None
+    return "(_parse_error IS NOT NULL AND _original IS NOT NULL AND (" + " OR ".join(tests) + "))"

@@ -14,6 +14,7 @@ from sources.ingest.file_days import clamp, file_day
 from sources.ingest.files import LandingFile
 from sources.ingest.loader import load_feed
 from sources.ingest.results import FeedLoad, FileLoad
+from sources.privacy.suppression import has_entries
 
 MAX_LOGGED_SAMPLES = 5
 
@@ -46,6 +47,7 @@ def _metadata(result: FeedLoad) -> dict[str, dg.MetadataValue]:
         "rows_read": dg.MetadataValue.int(result.total("rows_read")),
         "rows_loaded": dg.MetadataValue.int(result.total("rows_loaded")),
         "rows_quarantined": dg.MetadataValue.int(result.total("rows_quarantined")),
+        "rows_suppressed": dg.MetadataValue.int(result.total("rows_suppressed")),
         "extra_columns": dg.MetadataValue.text(
             ", ".join(sorted({c for f in loaded for c in f.extra_columns})) or "-"
         ),
@@ -108,7 +110,7 @@ def build_raw_asset(
             nonlocal shown
             context.log.info(
                 f"{fl.source_file}: {fl.outcome}, read {fl.rows_read}, loaded {fl.rows_loaded}, "
-                f"quarantined {fl.rows_quarantined}"
+                f"quarantined {fl.rows_quarantined}, suppressed {fl.rows_suppressed}"
             )
             for message in fl.messages:
                 if fl.outcome in ("failed", "rejected"):
@@ -126,6 +128,8 @@ def build_raw_asset(
                 on_file=report,
                 plausibility=landing.plausibility(),
                 only=_days_filter(context, contract, landing),
+                # the key only once someone was erased: a deployment that never erased needs none
+                key=landing.load_pseudonym_key() if has_entries(con) else None,
             )
         context.log.info(f"{contract.name}: {result.unchanged} file(s) unchanged since an earlier run")
         # A rejected file (symlink, damaged, nothing loadable) is named and recorded in

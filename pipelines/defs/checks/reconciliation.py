@@ -34,8 +34,8 @@ def build_load_check(feed: str) -> dg.AssetChecksDefinition:
         blocking=True,
         pool=WAREHOUSE_POOL,
         description=(
-            "Per load: ledger rows_read = rows_loaded + rows_quarantined, rows_loaded = rows in "
-            f"raw.{feed}, rows_quarantined = rows in audit.quarantine. Blocks downstream models."
+            "Per load: ledger rows_read = rows_loaded + rows_quarantined + rows_suppressed, rows_loaded = "
+            f"rows in raw.{feed}, rows_quarantined = rows in audit.quarantine. Blocks downstream models."
         ),
     )
     def _loads(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
