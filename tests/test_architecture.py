@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "pipelines.identity": 4,
     "pipelines.kpi": 4,
     "pipelines.serving": 4,
+    "pipelines.privacy": 4,
     "pipelines.feeds": 4,
     "pipelines.customer_refs": 4,
     "pipelines.run_report": 4,

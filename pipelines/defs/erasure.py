@@ -117,7 +117,7 @@ def erase(
 ) -> Erasure:
     """Erase the person `kind` = `value` from the working warehouse, the files beside it and the serving
     copy. Waits for a running pipeline (the single writer) unless `wait` is False."""
-    key = settings.pseudonym_key()
+    key = settings.load_pseudonym_key()
     erasure_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     with run_lock(settings.data_dir, wait=wait, on_wait=on_wait):
         if not settings.warehouse_path.exists():
