@@ -13,11 +13,19 @@ SERVED_SCHEMAS = ("core", "marts")
 class TableDoc:
     description: str
     columns: dict[str, str] = field(default_factory=dict)  # column -> description (documented ones)
+    personal: dict[str, str] = field(default_factory=dict)  # column -> its `meta.personal` kind
+
+
+def personal_kind(column: dict) -> str | None:
+    """The kind of personal data a manifest column holds (`config: {meta: {personal: <kind>}}`), if any."""
+    meta = (column.get("config") or {}).get("meta") or column.get("meta") or {}
+    return meta.get("personal")
 
 
 def table_docs(manifest: dict, schemas: tuple[str, ...] = SERVED_SCHEMAS) -> dict[tuple[str, str], TableDoc]:
-    """(schema, table) -> its description and column descriptions, for every dbt model and source in
-    `schemas`: the models dbt builds and the tables Python assets write that dbt declares as sources."""
+    """(schema, table) -> its description, column descriptions and personal columns, for every dbt model
+    and source in `schemas`: the models dbt builds and the tables Python assets write that dbt declares
+    as sources."""
     docs: dict[tuple[str, str], TableDoc] = {}
     nodes = [*manifest.get("nodes", {}).values(), *manifest.get("sources", {}).values()]
     for node in nodes:
@@ -29,7 +37,10 @@ def table_docs(manifest: dict, schemas: tuple[str, ...] = SERVED_SCHEMAS) -> dic
             for col, spec in node.get("columns", {}).items()
             if spec.get("description", "").strip()
         }
-        docs[(node["schema"], name)] = TableDoc(" ".join(node.get("description", "").split()), columns)
+        specs = node.get("columns", {}).items()
+        personal = {col: kind for col, spec in specs if (kind := personal_kind(spec))}
+        description = " ".join(node.get("description", "").split())
+        docs[(node["schema"], name)] = TableDoc(description, columns, personal)
     return docs
 
 
