@@ -55,6 +55,7 @@ class Settings:
     partitions_start: date = date(2020, 1, 1)
     file_day_patterns: dict[str, str] = field(default_factory=dict)  # feed -> day regex; {} = defaults
     serving_parquet: bool = False  # also export the serving copy's tables as Parquet
+    serving_contacts: bool = False  # also serve the `restricted` schema: contact data for campaigns
 
     @property
     def reports_dir(self) -> Path:
@@ -112,6 +113,7 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
         partitions_start=_date_setting(env, "CRM360_PARTITIONS_START", _default("partitions_start")),
         file_day_patterns=parse_day_patterns(env.get("CRM360_FILE_DAY_PATTERNS"), set(FEEDS)),
         serving_parquet=env.get("CRM360_SERVING_PARQUET", "").lower() in ("1", "true", "yes"),
+        serving_contacts=env.get("CRM360_SERVING_CONTACTS", "").lower() in ("1", "true", "yes"),
     )
 
 

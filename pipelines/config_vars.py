@@ -17,12 +17,18 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     ),
     "serving_dir": (
         "CRM360_SERVING_DIR",
-        "Where each good run publishes the read-only copy of core and marts, `crm360.duckdb`, for analysts "
-        "and BI tools (default <data_dir>/serving; docs/querying.md).",
+        "Where each good run publishes the read-only copy of core and marts, `crm360.duckdb`, without "
+        "personal data, for analysts and BI tools (default <data_dir>/serving; docs/querying.md).",
     ),
     "serving_parquet": (
         "CRM360_SERVING_PARQUET",
         "Also export the serving copy's tables as Parquet, `<serving_dir>/parquet/<schema>/<table>.parquet`.",
+    ),
+    "serving_contacts": (
+        "CRM360_SERVING_CONTACTS",
+        "Also publish the `restricted` schema's tables (marketing contact data) in the serving copy, with "
+        "their personal columns, for a deployment that sends campaigns from it. Off, the copy holds no "
+        "column dbt tags personal (docs/querying.md).",
     ),
     "web_api_url": URL_ENV,
     "web_api_page_size": PAGE_SIZE_ENV,
