@@ -62,6 +62,7 @@ class Settings:
     pseudonym_key_file: Path | None = (
         None  # CRM360_PSEUDONYM_KEY_FILE; None = <data_dir>/secrets/pseudonym.key
     )
+    serving_contacts: bool = False  # also serve the `restricted` schema: contact data for campaigns
 
     @property
     def reports_dir(self) -> Path:
@@ -136,6 +137,7 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
         pseudonym_key_file=Path(key_file).expanduser().resolve()
         if key_file
         else root / "secrets" / "pseudonym.key",
+        serving_contacts=env.get("CRM360_SERVING_CONTACTS", "").lower() in ("1", "true", "yes"),
     )
 
 

@@ -18,8 +18,8 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     ),
     "serving_dir": (
         "CRM360_SERVING_DIR",
-        "Where each good run publishes the read-only copy of core and marts, `crm360.duckdb`, for analysts "
-        "and BI tools (default <data_dir>/serving; docs/querying.md).",
+        "Where each good run publishes the read-only copy of core and marts, `crm360.duckdb`, without "
+        "personal data, for analysts and BI tools (default <data_dir>/serving; docs/querying.md).",
     ),
     "serving_parquet": (
         "CRM360_SERVING_PARQUET",
@@ -36,6 +36,12 @@ ENV_VARS: dict[str, tuple[str, str]] = {
         "File holding the pseudonym key when CRM360_PSEUDONYM_KEY is unset (default "
         "<data_dir>/secrets/pseudonym.key): created with a random key (mode 0600) when missing; a key file "
         "that group or others may read is refused. Keep it, and back it up, apart from the warehouse.",
+    ),
+    "serving_contacts": (
+        "CRM360_SERVING_CONTACTS",
+        "Also publish the `restricted` schema's tables (marketing contact data) in the serving copy, with "
+        "their personal columns, for a deployment that sends campaigns from it. Off, the copy holds no "
+        "column dbt tags personal (docs/querying.md).",
     ),
     "web_api_url": URL_ENV,
     "web_api_page_size": PAGE_SIZE_ENV,

@@ -205,10 +205,10 @@ def test_golden_record_reflects_the_truth(built: Built) -> None:
     compared = con.execute(
         f"""
         select count(*), count(*) filter (where lower(c.last_name) = lower(p.last_name))
-        from marts.customer_360 c
+        from core.dim_customer c
         join read_csv('{built.truth / "persons.csv"}', all_varchar = true) p
             on c.customer_key = 'C' || p.person_id
-        where c.last_name is not null
+        where c.is_current and c.last_name is not null
         """
     ).fetchone()
     assert compared[0] > 20
@@ -234,3 +234,23 @@ def test_touchpoints_cover_every_channel_family(built: Built) -> None:
         )
         == 0
     )
+
+
+def test_customer_360_serves_coarse_profile_only(built: Built) -> None:
+    """Issue 22: district and age band instead of the postcode and date of birth (core.dim_customer)."""
+    con = built.con
+    columns = {
+        c
+        for (c,) in con.execute(
+            "select column_name from duckdb_columns() where table_name = 'customer_360'"
+        ).fetchall()
+    }
+    assert {"postcode_district", "age_band", "region"} <= columns
+    assert not columns & {"first_name", "email", "phone", "postcode", "date_of_birth", "account_ids"}
+    wrong = _one(
+        con,
+        "select count(*) from marts.customer_360 c join core.dim_customer d using (customer_sk) "
+        "where d.postcode is not null and not starts_with(replace(d.postcode, ' ', ''), c.postcode_district)",
+    )
+    assert wrong == 0
+    assert _one(con, "select count(*) from marts.customer_360 where postcode_district is not null") > 0

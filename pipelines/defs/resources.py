@@ -151,11 +151,14 @@ class IdentityResource(dg.ConfigurableResource):
 
 
 class ServingResource(dg.ConfigurableResource):
-    """Where a good run publishes the read-only copy for readers, and whether as Parquet too."""
+    """Where a good run publishes the read-only copy for readers, whether as Parquet too, and whether with
+    the `restricted` schema's contact tables."""
 
     dir: str
     parquet: bool = False
+    contacts: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ServingResource:
-        return cls(dir=str(settings.serving_dir), parquet=settings.serving_parquet)
+        folder, parquet, contacts = settings.serving_dir, settings.serving_parquet, settings.serving_contacts
+        return cls(dir=str(folder), parquet=parquet, contacts=contacts)

@@ -1,6 +1,7 @@
 """Publish the warehouse's documented core and marts tables as `<serving dir>/crm360.duckdb`: built as a
 new file, checkpointed, closed and renamed over the served one, so a reader sees the old or the new
-state and never a mix (docs/querying.md)."""
+state and never a mix. Columns dbt tags personal are left out; the `restricted` schema's contact
+tables are published, whole, only when asked for (docs/querying.md)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.serving.docs import SERVED_SCHEMAS, TableDoc
+from pipelines.serving.docs import CONTACT_SCHEMA, SERVED_SCHEMAS, TableDoc
 from sources.lib.duck import list_tables
 
 SERVING_FILE = "crm360.duckdb"
@@ -33,6 +34,8 @@ class Publication:
     size_bytes: int
     seconds: float
     parquet_dir: Path | None = None
+    contacts: bool = False  # the `restricted` schema's tables were published, personal columns included
+    withheld: int = 0  # columns left out: tagged personal or undeclared
 
 
 def _literal(text: str) -> str:
@@ -53,6 +56,21 @@ def served_tables(
     return [(s, t) for s, t in list_tables(con, list(schemas)) if (s, t) in docs]
 
 
+def served_schemas(contacts: bool) -> tuple[str, ...]:
+    """The schemas a publish copies: core and marts, and the contact schema when `contacts`."""
+    return (*SERVED_SCHEMAS, CONTACT_SCHEMA) if contacts else SERVED_SCHEMAS
+
+
+def served_columns(schema: str, doc: TableDoc, columns: list[str], contacts: bool = False) -> list[str]:
+    """The columns of a table that are served, in table order: those the manifest declares (all when it
+    lists none) but does not tag personal; the contact schema's whole tables when contacts are published
+    (a campaign sender needs its names and addresses). Undeclared columns stay out: an incremental model
+    keeps a column its SQL no longer selects (on_schema_change append_new_columns), untagged."""
+    if contacts and schema == CONTACT_SCHEMA:
+        return list(columns)
+    return [c for c in columns if (c in doc.declared or not doc.declared) and c not in doc.personal]
+
+
 def remove_leftovers(serving_dir: Path) -> list[Path]:
     """Delete what a killed publish left behind: its half-built file and WAL, its Parquet folder."""
     gone = []
@@ -69,28 +87,33 @@ def remove_leftovers(serving_dir: Path) -> list[Path]:
 
 
 def _copy_tables(
-    con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]], docs: dict[tuple[str, str], TableDoc]
-) -> tuple[int, int]:
-    """Copy each table into the attached serving file with its comments; returns (rows, comments)."""
-    rows = comments = 0
+    con: duckdb.DuckDBPyConnection,
+    tables: list[tuple[str, str]],
+    docs: dict[tuple[str, str], TableDoc],
+    contacts: bool,
+) -> tuple[int, int, int]:
+    """Copy each table's served columns into the attached serving file with their comments; returns
+    (rows, comments, columns withheld)."""
+    rows = comments = withheld = 0
     for schema in sorted({s for s, _ in tables}):
         con.execute(f"CREATE SCHEMA {_ALIAS}.{_ident(schema)}")
     for schema, table in tables:
-        target = f"{_ALIAS}.{_ident(schema)}.{_ident(table)}"
-        # DuckDB answers CREATE TABLE AS with the rows it wrote: no second scan to count them
-        rows += con.execute(
-            f"CREATE TABLE {target} AS SELECT * FROM {_ident(schema)}.{_ident(table)}"
-        ).fetchone()[0]
+        source, target = f"{_ident(schema)}.{_ident(table)}", f"{_ALIAS}.{_ident(schema)}.{_ident(table)}"
         doc = docs[(schema, table)]
+        present = [d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0").description]
+        columns = served_columns(schema, doc, present, contacts)
+        withheld += len(present) - len(columns)
+        # DuckDB answers CREATE TABLE AS with the rows it wrote: no second scan to count them
+        select = ", ".join(_ident(c) for c in columns)
+        rows += con.execute(f"CREATE TABLE {target} AS SELECT {select} FROM {source}").fetchone()[0]
         if doc.description:
             con.execute(f"COMMENT ON TABLE {target} IS {_literal(doc.description)}")
             comments += 1
-        columns = {d[0] for d in con.execute(f"SELECT * FROM {target} LIMIT 0").description}
         for column, text in doc.columns.items():
             if column in columns:
                 con.execute(f"COMMENT ON COLUMN {target}.{_ident(column)} IS {_literal(text)}")
                 comments += 1
-    return rows, comments
+    return rows, comments, withheld
 
 
 def _export_parquet(
@@ -127,24 +150,27 @@ def publish(
     docs: dict[tuple[str, str], TableDoc],
     run_id: str = "",
     parquet: bool = False,
+    contacts: bool = False,
 ) -> Publication:
-    """Copy the documented tables of the connection's core and marts into a new DuckDB file with their
-    dbt descriptions as comments, checkpoint and close it, and rename it over `<serving_dir>/crm360.duckdb`.
+    """Copy the documented tables of the connection's core and marts, without the columns dbt tags
+    personal, into a new DuckDB file with their dbt descriptions as comments, checkpoint and close it,
+    and rename it over `<serving_dir>/crm360.duckdb`.
 
     Until the rename nothing a reader can open changes; a kill before it leaves the last good copy (and a
-    leftover the next publish removes). `parquet`: also export the tables to `<serving_dir>/parquet/`."""
+    leftover the next publish removes). `parquet`: also export the tables to `<serving_dir>/parquet/`.
+    `contacts`: also publish the `restricted` schema's tables, personal columns included."""
     started = time.perf_counter()
     serving_dir.mkdir(parents=True, exist_ok=True)
     remove_leftovers(serving_dir)
-    tables = served_tables(con, docs)
+    tables = served_tables(con, docs, served_schemas(contacts))
     tmp = serving_dir / f"{_TMP_PREFIX}{os.getpid()}.tmp"
     con.execute(f"ATTACH {_literal(str(tmp))} AS {_ALIAS}")
     try:
-        rows, comments = _copy_tables(con, tables, docs)
+        rows, comments, withheld = _copy_tables(con, tables, docs, contacts)
         con.execute(
             f"CREATE TABLE {_ALIAS}.main.{PUBLICATION_TABLE} AS SELECT ? AS run_id, ?::TIMESTAMPTZ AS "
-            "published_at, ? AS tables, ? AS rows",
-            [run_id, datetime.now(UTC), len(tables), rows],
+            "published_at, ? AS tables, ? AS rows, ? AS contacts",
+            [run_id, datetime.now(UTC), len(tables), rows, contacts],
         )
         parquet_dir = _export_parquet(con, tables, serving_dir, run_id) if parquet else None
         con.execute(f"CHECKPOINT {_ALIAS}")
@@ -163,4 +189,6 @@ def publish(
         size_bytes=target.stat().st_size,
         seconds=time.perf_counter() - started,
         parquet_dir=parquet_dir,
+        contacts=contacts,
+        withheld=withheld,
     )

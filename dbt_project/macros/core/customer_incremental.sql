@@ -60,7 +60,8 @@
     rebuilt every run without a build time) differ from the ones customer_360 holds.
     fct_touchpoints rewrites the campaign touchpoints every run: for those, the customers of
     audience members and responses loaded since (staging keeps every member and response, and a
-    customer's touchpoint moving by a key change is in changed_customer_keys).
+    customer's touchpoint moving by a key change is in changed_customer_keys). Customers whose
+    age band or postcode district moved: customer_360_band_changed_keys.
     `activity` and `totals` are customer_360's column lists (totals are 0 there when absent).
     Put `{{ customer_360_depends_on() }}` at the top of customer_360.
 #}
@@ -102,6 +103,31 @@
             {%- endif %}
             {%- endfor %}
         union
+        select customer_key from {{ customer_360_band_changed_keys() }}
+        union
         select customer_key from {{ changed_customer_keys(since) }}
     )
+{%- endmacro %}
+
+{#
+    Customers whose age band (it moves with birthdays and kpi_as_of(), without a new record) or
+    postcode district differs from the one customer_360 holds; every customer while the table
+    lacks those columns (the first run after they were added). In a unit test `this` is the
+    fixture's CTE name, a string, and the fixture has the columns.
+#}
+{% macro customer_360_band_changed_keys() -%}
+    {%- set held = [] if this is string else adapter.get_columns_in_relation(this) | map(attribute='name')
+        | map('lower') | list %}
+    {%- if this is string or ('age_band' in held and 'postcode_district' in held) %}
+    (
+        select held.customer_key
+        from {{ this }} as held
+        inner join {{ ref('dim_customer') }} as customers
+            on customers.customer_key = held.customer_key and customers.is_current
+        where held.age_band is distinct from {{ kpi_age_band(kpi_age_years('customers.date_of_birth')) }}
+            or held.postcode_district is distinct from {{ postcode_district('customers.postcode') }}
+    )
+    {%- else %}
+    (select customer_key from {{ this }})
+    {%- endif %}
 {%- endmacro %}

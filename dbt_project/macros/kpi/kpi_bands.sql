@@ -14,6 +14,12 @@
     end
 {%- endmacro %}
 
+{#- Age in whole years as of kpi_as_of(); null without a date of birth or for one after that day. -#}
+{% macro kpi_age_years(date_of_birth) -%}
+    case when {{ date_of_birth }} <= {{ kpi_as_of() }}
+        then cast(date_sub('year', {{ date_of_birth }}, {{ kpi_as_of() }}) as integer) end
+{%- endmacro %}
+
 {#- Purchase frequency band from the number of orders (POS transactions) to date: none (0),
     one_time (1), repeat (2-3), regular (4-6), frequent (7+); on the demo year about 42% of
     buyers are one-time, 35% repeat, 15% regular, 8% frequent. -#}

@@ -1,8 +1,9 @@
--- One row per customer (its current golden record in core.dim_customer): profile, consent and
--- loyalty, first and last touch overall and per channel family, activity totals across every
--- channel (intermediate.int_customer_activity) and the source records identity resolution
--- merged into the customer. Counts are 0, not null, for customers without that activity.
--- Key: customer_key.
+-- One row per customer (its current golden record in core.dim_customer): coarse profile (region,
+-- country, postcode district, age band; no name, contact, address, birth date or account id:
+-- those stay in core.dim_customer), consent and loyalty, first and last touch overall and per
+-- channel family, activity totals across every channel (intermediate.int_customer_activity) and
+-- the source records identity resolution merged into the customer. Counts are 0, not null, for
+-- customers without that activity. Key: customer_key.
 -- Incremental by customer (macros/core/customer_incremental.sql): a run rebuilds the customers in
 -- changed_customer_keys, those with new touchpoints and those whose activity totals changed.
 {{
@@ -20,9 +21,7 @@
 {%- set families = ['web', 'store', 'remote_order', 'callcenter', 'campaign'] %}
 {%- set systems = ['web', 'pos', 'callcenter', 'response_list', 'compiled_list'] %}
 {%- set profile = [
-    'first_name', 'last_name', 'email', 'phone', 'address_line1', 'address_line2', 'city', 'postcode',
-    'region', 'country', 'date_of_birth', 'account_id', 'loyalty_card', 'is_loyalty_member',
-    'consent_email', 'consent_sms', 'consent_phone', 'consent_mail'
+    'region', 'country', 'is_loyalty_member', 'consent_email', 'consent_sms', 'consent_phone', 'consent_mail'
 ] %}
 {%- set activity = [
     'orders', 'order_value', 'avg_order_value', 'order_margin', 'first_order_at', 'last_order_at',
@@ -55,8 +54,6 @@ lineage as (
         {%- for system in systems %}
         count(*) filter (where source_system = '{{ system }}') as {{ system }}_records,
         {%- endfor %}
-        list(distinct account_id order by account_id) filter (where account_id is not null) as account_ids,
-        list(distinct loyalty_card order by loyalty_card) filter (where loyalty_card is not null) as loyalty_cards,
         min(match_probability) as min_match_probability
     from {{ ref('int_customer_records') }}
     where customer_key in (select customer_key from batch)
@@ -94,6 +91,8 @@ select
     {%- for column in profile %}
     customers.{{ column }},
     {%- endfor %}
+    {{ postcode_district('customers.postcode') }} as postcode_district,
+    {{ kpi_age_band(kpi_age_years('customers.date_of_birth')) }} as age_band,
     customers.valid_from as profile_valid_from,
     customers.version_number as profile_versions,
     touches.first_touch_at,
@@ -116,8 +115,6 @@ select
     {%- for system in systems %}
     cast(lineage.{{ system }}_records as integer) as {{ system }}_records,
     {%- endfor %}
-    coalesce(lineage.account_ids, []) as account_ids,
-    coalesce(lineage.loyalty_cards, []) as loyalty_cards,
     lineage.min_match_probability,
     {{ fact_built_at() }} as _built_at
 from {{ ref('dim_customer') }} as customers

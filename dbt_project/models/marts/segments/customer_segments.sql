@@ -1,6 +1,7 @@
--- Market segments of every customer (marts.customer_360, current golden record): one row per
--- customer. Geography (region, country), demography (age in whole years as of kpi_as_of(),
--- macro kpi_age_band), behaviour (channels of the touchpoints the customer made, campaign
+-- Market segments of every customer (core.dim_customer's current golden record, the customers
+-- of marts.customer_360): one row per customer. Geography (region, country, postcode district:
+-- macro postcode_district), demography (age band as of kpi_as_of(), macros kpi_age_years and
+-- kpi_age_band; no age or date of birth in the output), behaviour (channels of the touchpoints the customer made, campaign
 -- messages received excluded; categories bought; loyalty membership; purchase frequency band,
 -- macro kpi_frequency_band), RFM segment, and predicted CLV (marts_python customer_clv.clv).
 -- is_strategic: among customers with a predicted CLV, the first ceil(strategic_clv_share x N) by
@@ -46,11 +47,11 @@ customers as (
         customer_key,
         region,
         country,
-        date_of_birth,
-        is_loyalty_member,
-        case when date_of_birth <= {{ kpi_as_of() }}
-            then cast(date_sub('year', date_of_birth, {{ kpi_as_of() }}) as integer) end as age
-    from {{ ref('customer_360') }}
+        {{ postcode_district('postcode') }} as postcode_district,
+        {{ kpi_age_band(kpi_age_years('date_of_birth')) }} as age_band,
+        is_loyalty_member
+    from {{ ref('dim_customer') }}
+    where is_current
 
 )
 
@@ -58,8 +59,8 @@ select
     customers.customer_key,
     customers.region,
     customers.country,
-    customers.age,
-    {{ kpi_age_band('customers.age') }} as age_band,
+    customers.postcode_district,
+    customers.age_band,
     coalesce(channels.channels_used, []) as channels_used,
     coalesce(categories.categories_bought, []) as categories_bought,
     case when customers.is_loyalty_member then 'member' else 'non_member' end as loyalty_status,
