@@ -110,6 +110,27 @@ def rejected_files(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
     ]
 
 
+def warning_lines(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """Warn-severity checks of this run that failed, as 'rule on table: N failing': worth a look,
+    never blocking (e.g. past campaign sends without consent, marts.kpi_consent_compliance)."""
+    if not table_exists(con, "audit", "check_results"):
+        return []
+    rows = con.execute(
+        """
+        SELECT check_name, asset, failing_rows, try(json_extract_string(sample, '$.message')) AS message
+        FROM audit.check_results
+        WHERE run_id = ? AND severity = 'warn' AND NOT passed
+            AND coalesce(try(json_extract_string(sample, '$.status')), '') <> 'skipped'
+        ORDER BY asset, check_name
+        """,
+        [run_id],
+    ).fetchall()
+    return [
+        f"{name} on {asset or '?'}" + (f": {n:,} failing" if n is not None else f": {msg}" if msg else "")
+        for name, asset, n, msg in rows
+    ]
+
+
 def check_lines(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[list[str], int]:
     """(error-severity checks of this run that failed, as 'rule on table: N failing'; count of skipped ones).
 

@@ -92,9 +92,13 @@ class Built:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     """Simulated feeds loaded into raw, built before and after a truth-based identity map."""
-    work_dir = tmp_path_factory.mktemp("dbt_core")
+    yield from build_simulated(tmp_path_factory.mktemp("dbt_core"), SIMULATION)
+
+
+def build_simulated(work_dir: Path, simulation: dict[str, int]) -> Iterator[Built]:
+    """The `built` warehouse for another simulation (`simulate` arguments), in `work_dir`."""
     landing = work_dir / "data" / "landing"
-    simulate(out=landing, **SIMULATION)
+    simulate(out=landing, **simulation)
     warehouse = work_dir / "warehouse.duckdb"
     con = duckdb.connect(str(warehouse))
     try:
@@ -115,7 +119,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
 
     # As the pipeline does (pipelines/defs/definitions.py): core, then the Python marts (CLV, forecast)
     # that dbt marts read, then the dbt marts.
-    core = _dbt(["build", "--exclude", "tag:pre_identity", "path:models/marts"], warehouse, work_dir / "post")
+    marts_paths = ["path:models/marts", "path:models/restricted"]
+    core = _dbt(["build", "--exclude", "tag:pre_identity", *marts_paths], warehouse, work_dir / "post")
     assert core.returncode == 0, core.output[-6000:]
     con = duckdb.connect(str(warehouse))
     try:
@@ -125,7 +130,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
         )
     finally:
         con.close()
-    marts = _dbt(["build", "--select", "path:models/marts"], warehouse, work_dir / "marts")
+    marts = _dbt(["build", "--select", *marts_paths], warehouse, work_dir / "marts")
     assert marts.returncode == 0, marts.output[-6000:]
     post = DbtRun(marts.returncode, core.output + marts.output, core.results + marts.results)
     con = duckdb.connect(str(warehouse), read_only=True)

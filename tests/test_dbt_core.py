@@ -23,7 +23,10 @@ def test_build_after_identity_passes(built: Built) -> None:
     run = built.run
     by_kind: dict[str, int] = defaultdict(int)
     for result in run.results:
-        assert result["status"] in ("success", "pass"), (result["unique_id"], result["message"])
+        # Past campaign sends without consent warn (kpi_consent_compliance); nothing else may.
+        warns = "sends_without_consent" in result["unique_id"]
+        ok = ("success", "pass", "warn") if warns else ("success", "pass")
+        assert result["status"] in ok, (result["unique_id"], result["message"])
         by_kind[result["unique_id"].split(".")[0]] += 1
     built_models = {r["unique_id"].split(".")[-1] for r in run.results if r["unique_id"].startswith("model.")}
     assert built_models >= OWN_MODELS

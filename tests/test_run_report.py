@@ -24,6 +24,7 @@ from pipelines.run_report import (
     rejected_files,
     root_cause,
     run_log_path,
+    warning_lines,
 )
 from quality.results import CheckResult, record_results
 from sources.ingest.schema import AUDIT_DDL
@@ -113,6 +114,26 @@ def test_skipped_checks_are_not_failures_and_rejected_files_are_named() -> None:
         "('web', 'web/d.jsonl', 'h4', 'failed', NULL, 'other run', 'r0', now())"
     )
     assert rejected_files(con, "r1") == ["pos: pos/b.csv: failed (no loadable row)"]
+
+
+def test_failed_warnings_are_listed_with_their_count() -> None:
+    """A warn check that failed (sends without consent) is named with its count; passed, skipped,
+    error-severity and other runs' checks are not."""
+    con = duckdb.connect()
+    con.execute(AUDIT_DDL)
+    name = "dbt:kpi_consent_compliance_sends_without_consent"
+    record_results(
+        con,
+        [
+            CheckResult(name, "marts.kpi_consent_compliance", "warn", False, 23, {"status": "warn"}),
+            CheckResult("dbt:w_pass", "marts.x", "warn", True, 0, {"status": "pass"}),
+            CheckResult("dbt:w_skip", "marts.x", "warn", False, None, {"status": "skipped"}),
+            CheckResult("dbt:unique_y", "core.dim_y", "error", False, 3, {"status": "fail"}),
+        ],
+        "r1",
+    )
+    record_results(con, [CheckResult(name, "marts.kpi_consent_compliance", "warn", False, 5, {})], "r0")
+    assert warning_lines(con, "r1") == [f"{name} on marts.kpi_consent_compliance: 23 failing"]
 
 
 @pytest.mark.parametrize(

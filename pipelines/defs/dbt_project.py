@@ -71,7 +71,7 @@ class Crm360DbtTranslator(DagsterDbtTranslator):
     ) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = manifest["nodes"].get(unique_id) or {}
-        if props.get("resource_type") == "model" and props.get("schema") == "marts":
+        if props.get("resource_type") == "model" and props.get("schema") in ("marts", "restricted"):
             # Every mart waits behind the quality gate: customer_360 does not read fct_order_lines,
             # yet a failed check there must still stop it (pipelines/defs/assets/gate.py).
             spec = spec.merge_attributes(deps=[GATE_KEY])

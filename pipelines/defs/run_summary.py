@@ -11,7 +11,7 @@ from rich.table import Table
 
 from pipelines.config import Settings
 from pipelines.kpi.dashboard.render import DASHBOARD_FILE
-from pipelines.run_report import check_lines, exit_code, rejected_files
+from pipelines.run_report import check_lines, exit_code, rejected_files, warning_lines
 from pipelines.serving.publish import SERVING_FILE
 from sources.lib.duck import table_exists
 
@@ -27,6 +27,7 @@ class RunSummary:
     feeds: list[tuple[str, int, int, int, int, int]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)  # error-severity checks, rule + table
+    warned_checks: list[str] = field(default_factory=list)  # warn-severity checks that failed
     materialized: set[str] = field(default_factory=set)  # "schema.table" built in this run
     unbuilt: list[str] = field(default_factory=list)  # selected assets this run did not build
     log_path: Path | None = None
@@ -58,6 +59,7 @@ def read_audit(settings: Settings, summary: RunSummary, rejected_in: str | None 
         return
     try:
         summary.failed_checks, summary.skipped_checks = check_lines(con, summary.run_id)
+        summary.warned_checks = warning_lines(con, summary.run_id)
         summary.rejected_files = rejected_files(con, rejected_in or summary.run_id)
     except duckdb.Error:  # e.g. audit tables from an older layout: no verdict rather than a crash
         pass
@@ -188,6 +190,10 @@ def print_summary(summary: RunSummary) -> None:
         console.print(f"[red]failed checks ({len(summary.failed_checks)}), all in audit.check_results:[/]")
         for line in summary.failed_checks:
             console.print(f"[red]  FAILED {line}[/]", soft_wrap=True)
+    if summary.warned_checks:
+        console.print(f"[yellow]warnings ({len(summary.warned_checks)}), in audit.check_results:[/]")
+        for line in summary.warned_checks:
+            console.print(f"[yellow]  WARN {line}[/]", soft_wrap=True)
     if summary.skipped_checks:
         console.print(
             f"  {summary.skipped_checks} checks skipped (what they test was not built): not failures"

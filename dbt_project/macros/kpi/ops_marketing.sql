@@ -21,6 +21,38 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- SELECT of one row per customer and marketing channel the customer may be contacted on now
+    (customer_key, channel, channel_rank): the current golden record (dim_customer, is_current)
+    holds consent = true for the channel (false or never asked = no row) and a usable contact for
+    it (ops_channel_contact_ok). Consent is the current version's, whatever the as-of day: a
+    message goes out now, so an opt-out recorded after the as-of day still wins. channel_rank is
+    the channel's place in `channels` (default ops_marketing_channels(): email, sms, phone, mail),
+    1 = preferred. The one place the contact rule lives: marketing_audience, the per-customer
+    exports (ops_preferred_channel) and telesales lists (channels=['phone']) select from it. -#}
+{% macro ops_contactable_customers(channels=none) -%}
+    {%- set chosen = channels or ops_marketing_channels() -%}
+    {%- for channel in chosen %}
+    select customers.customer_key, '{{ channel }}' as channel, {{ loop.index }} as channel_rank
+    from {{ ref('dim_customer') }} as customers
+    where customers.is_current
+        and coalesce(customers.consent_{{ channel }}, false)
+        and {{ ops_channel_contact_ok(channel, 'customers') }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- SELECT of one row per contactable customer (customer_key, channel): the customer's preferred
+    channel among ops_contactable_customers(channels), the lowest channel_rank. A customer without
+    a consented, reachable channel has no row: inner-join it to keep only people who may be
+    contacted. -#}
+{% macro ops_preferred_channel(channels=none) -%}
+    select customer_key, arg_min(channel, channel_rank) as channel
+    from ({{ ops_contactable_customers(channels) }}) as contactable
+    group by customer_key
+{%- endmacro %}
+
 {#- Fails for every row of a marketing list (columns channel, customer_key) whose customer's
     current golden record (dim_customer, is_current) does not hold consent = true for that channel,
     or has no usable contact for it: nobody may be contacted without permission. -#}

@@ -1,10 +1,18 @@
 -- Next-best offer per customer: the product most associated (highest lift) with something the
--- customer bought that they have not bought yet (rules: _basket__models.yml).
-with bought as (
+-- customer bought that they have not bought yet, for customers who may be contacted, with the
+-- channel to use (rules: _basket__models.yml).
+with channels as (
 
-    select distinct customer_key, sku
-    from {{ ref('fct_order_lines') }}
-    where customer_key is not null and sku is not null
+    {{ ops_preferred_channel() }}
+
+),
+
+bought as (
+
+    select distinct lines.customer_key, lines.sku
+    from {{ ref('fct_order_lines') }} as lines
+    semi join channels on channels.customer_key = lines.customer_key
+    where lines.sku is not null
 
 ),
 
@@ -62,6 +70,7 @@ best as (
 
 select
     best.customer_key,
+    channels.channel,
     rules.to_sku as offer_sku,
     rules.from_sku as because_of_sku,
     rules.lift,
@@ -70,5 +79,6 @@ select
     products.category as offer_category,
     products.unit_price as offer_unit_price
 from best
+inner join channels on channels.customer_key = best.customer_key
 inner join ranked_rules as rules on rules.offer_rank = best.offer_rank
 left join {{ ref('dim_product') }} as products on products.sku = rules.to_sku

@@ -1,6 +1,13 @@
 -- Up-sell candidates: per customer and category, the step up from the most expensive product they
--- bought to the best seller of the next price tier (rules: _basket__models.yml).
-with products as (
+-- bought to the best seller of the next price tier, for customers who may be contacted, with the
+-- channel to use (rules: _basket__models.yml).
+with channels as (
+
+    {{ ops_preferred_channel() }}
+
+),
+
+products as (
 
     select
         sku,
@@ -47,6 +54,7 @@ tier_best as (
 
 select
     customer_top.customer_key,
+    channels.channel,
     customer_top.category,
     customer_top.sku as bought_sku,
     customer_top.price_tier as bought_price_tier,
@@ -57,6 +65,7 @@ select
     tier_best.unit_price as upsell_unit_price,
     cast(tier_best.unit_price - customer_top.unit_price as decimal(12, 2)) as price_difference
 from customer_top
+inner join channels on channels.customer_key = customer_top.customer_key
 inner join tier_best
     on tier_best.category = customer_top.category
     and tier_best.tier_level = customer_top.tier_level + 1

@@ -1,26 +1,19 @@
 -- Who may be contacted on which marketing channel: consent = true and a usable contact
--- (rules: _campaigns__models.yml). Each row carries only the contact fields of its channel.
-with customers as (
+-- (rules: macro ops_contactable_customers, _campaigns__models.yml). No personal data: the contact
+-- fields of each row are in restricted.marketing_contacts.
+with contactable as (
 
-    select * from {{ ref('dim_customer') }} where is_current
+    {{ ops_contactable_customers() }}
 
 )
 
-{% for channel in ops_marketing_channels() %}
 select
-    '{{ channel }}' as channel,
-    customer_key,
-    first_name,
-    last_name,
-    {{ 'email' if channel == 'email' else 'cast(null as varchar)' }} as email,
-    {{ 'phone' if channel in ('sms', 'phone') else 'cast(null as varchar)' }} as phone,
-    {%- for field in ['address_line1', 'address_line2', 'city', 'postcode'] %}
-    {{ field if channel == 'mail' else 'cast(null as varchar)' }} as {{ field }},
-    {%- endfor %}
-    country,
-    consent_{{ channel }} as has_consent
-from customers
-where consent_{{ channel }}
-    and {{ ops_channel_contact_ok(channel, 'customers') }}
-{% if not loop.last %}union all{% endif %}
-{% endfor %}
+    contactable.channel,
+    contactable.customer_key,
+    customers.region,
+    customers.country,
+    true as has_consent
+from contactable
+inner join {{ ref('dim_customer') }} as customers
+    on customers.customer_key = contactable.customer_key
+    and customers.is_current

@@ -1,6 +1,6 @@
 -- Event-based marketing: one row per customer event ready for action in the week around the as-of
 -- day: birthday, first-purchase anniversary, lapse, large return, unresolved complaint
--- (windows and rules: _campaigns__models.yml).
+-- (windows and rules: _campaigns__models.yml), for customers with a consented, reachable channel.
 with as_of as (
 
     select {{ kpi_as_of() }} as as_of_date
@@ -106,12 +106,27 @@ complaints as (
         )
     group by complaint.customer_key, complaint.started_at::date
 
+),
+
+events as (
+
+    select customer_key, trigger_type, trigger_date, detail from upcoming
+    union all
+    select customer_key, trigger_type, trigger_date, detail from lapsed
+    union all
+    select customer_key, trigger_type, trigger_date, detail from large_returns
+    union all
+    select customer_key, trigger_type, trigger_date, detail from complaints
+
+),
+
+-- Only customers who may be contacted, on their preferred consented channel.
+channels as (
+
+    {{ ops_preferred_channel() }}
+
 )
 
-select customer_key, trigger_type, trigger_date, detail from upcoming
-union all
-select customer_key, trigger_type, trigger_date, detail from lapsed
-union all
-select customer_key, trigger_type, trigger_date, detail from large_returns
-union all
-select customer_key, trigger_type, trigger_date, detail from complaints
+select events.customer_key, channels.channel, events.trigger_type, events.trigger_date, events.detail
+from events
+inner join channels on channels.customer_key = events.customer_key
