@@ -47,6 +47,11 @@ def _query(data: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
 
 
+def clean_run_sends(data: Path) -> int:
+    """Treatment sends of the run's campaigns, all without consent (no response list yet)."""
+    return _query(data, "SELECT count(*) FROM core.fct_campaign_audience WHERE is_treatment")[0][0]
+
+
 def test_clean_run_passes_every_check(clean_run: CleanRun) -> None:
     summary = clean_run.summary
     assert summary.success, summary.failures
@@ -60,7 +65,19 @@ def test_clean_run_passes_every_check(clean_run: CleanRun) -> None:
         assert any(name.startswith(kind) for name, *_ in rows), f"no {kind} check ran"
     # 12 simulated days hold no campaign response yet: that optional feed never delivered, a warning.
     never_delivered = ("source_freshness:raw.response_list", "raw.response_list", "warn", False)
-    assert [r for r in rows if not r[3] and r != never_delivered] == []
+    # So nobody was asked for consent before the campaign of 2 January: its sends warn, never block.
+    without_consent = (
+        "dbt:kpi_consent_compliance_sends_without_consent",
+        "marts.kpi_consent_compliance",
+        "warn",
+        False,
+    )
+    assert [r for r in rows if not r[3] and r not in (never_delivered, without_consent)] == []
+    assert [w for w in summary.warned_checks if "sends_without_consent" in w] == [
+        "dbt:kpi_consent_compliance_sends_without_consent on marts.kpi_consent_compliance: "
+        f"{clean_run_sends(clean_run.data_dir)} failing"
+    ]
+    assert "restricted.marketing_contacts" in summary.materialized
     assert "marts.customer_360" in summary.materialized
     assert "core.quality_gate" in summary.materialized
 

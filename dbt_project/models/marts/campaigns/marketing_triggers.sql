@@ -106,10 +106,11 @@ complaints as (
         )
     group by complaint.customer_key, complaint.started_at::date
 
-),
+)
 
-events as (
-
+-- Only customers who may be contacted, on their preferred consented channel.
+select events.customer_key, channels.channel, events.trigger_type, events.trigger_date, events.detail
+from (
     select customer_key, trigger_type, trigger_date, detail from upcoming
     union all
     select customer_key, trigger_type, trigger_date, detail from lapsed
@@ -117,16 +118,5 @@ events as (
     select customer_key, trigger_type, trigger_date, detail from large_returns
     union all
     select customer_key, trigger_type, trigger_date, detail from complaints
-
-),
-
--- Only customers who may be contacted, on their preferred consented channel.
-channels as (
-
-    {{ ops_preferred_channel() }}
-
-)
-
-select events.customer_key, channels.channel, events.trigger_type, events.trigger_date, events.detail
-from events
-inner join channels on channels.customer_key = events.customer_key
+) as events
+inner join ({{ ops_preferred_channel() }}) as channels on channels.customer_key = events.customer_key
