@@ -2,13 +2,14 @@
 
 Rows that record a business event (a sale, a call, a web event, a response) stay, without the person:
 their personal columns become null and facts lose the customer key, so aggregates keep their totals.
-Rows that are only about the person (their golden record and history, customer marts, identity
-records, list records) are deleted. A sweep then clears any text value left that holds one of the
+Rows that are only about the person (their golden record and history, touchpoints, customer marts,
+identity records) are deleted. A sweep then clears any text value left that holds one of the
 person's e-mails or phones, or equals one of their ids (quarantine originals, check samples, JSON).
 """
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
 from collections.abc import Callable
 
@@ -32,69 +33,84 @@ Personal = dict[tuple[str, str], dict[str, str]]  # (schema, table) -> {column: 
 Predicate = Callable[[FeedContract], str | None]  # the suppression list's SQL over a feed's raw row
 
 
-def _null_or_delete(
-    con: duckdb.DuckDBPyConnection, table: str, columns: list[str], where: str, nullable: dict[str, bool]
+def _clear(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: list[str],
+    where: str,
+    nullable: dict[str, bool],
+    salt: str,
 ) -> int:
-    """Set `columns` null on the rows `where` selects; a row whose NOT NULL column must go is deleted."""
+    """Clear `columns` on the rows `where` selects: null, or where the column is NOT NULL (a feed's required
+    cookie or account) a token that keeps equal values equal (a session stays one session) but cannot be
+    traced back: md5 under a salt that only this erasure knew. Rows stay, so load counts still add up."""
     columns = [c for c in columns if c in nullable]
     if not columns:
         return 0
-    if not all(nullable[c] for c in columns):
-        return con.execute(f"DELETE FROM {table} WHERE {where}").fetchone()[0]
-    sets = ", ".join(f"{ident(c)} = NULL" for c in columns)
+    sets = ", ".join(
+        f"{ident(c)} = NULL"
+        if nullable[c]
+        else f"{ident(c)} = 'erased-' || left(md5({lit(salt)} || CAST({ident(c)} AS VARCHAR)), 16)"
+        for c in columns
+    )
     return con.execute(f"UPDATE {table} SET {sets} WHERE {where}").fetchone()[0]
 
 
-def _feed_rows(con: duckdb.DuckDBPyConnection, contract: FeedContract, predicate: Predicate) -> str:
-    """Fill temp table _erase_rows with the record ids of the feed's raw rows of the person; the SQL
-    that selects a row of raw or staging with one of those ids."""
-    ids = contract.record_id
+def _feed_rows(con: duckdb.DuckDBPyConnection, contract: FeedContract, predicate: Predicate) -> None:
+    """Fill temp table _erase_lines with (load id, line) of every raw row of the feed that is the person's:
+    a row of one of their records (every load of it), or a row the suppression list matches."""
+    ids = ", ".join(contract.record_id)
     hit = [record_filter(contract)] if contract.name in IDENTITY_FEEDS else []
     if (suppressed := predicate(contract)) is not None:
         hit.append(f"({suppressed})")
+    raw = f"raw.{contract.name}"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _erase_rows AS SELECT DISTINCT {', '.join(ids)} "
-        f"FROM raw.{contract.name} WHERE {' OR '.join(hit) or 'false'}"
+        "CREATE OR REPLACE TEMP TABLE _erase_lines AS "
+        f"SELECT _load_id AS load_id, _source_line AS source_line "
+        f"FROM {raw} WHERE ({ids}) IN (SELECT ({ids}) FROM {raw} WHERE {' OR '.join(hit) or 'false'})"
     )
-    match = " AND ".join(f"e.{c} IS NOT DISTINCT FROM t.{c}" for c in ids)
-    return f"EXISTS (SELECT 1 FROM _erase_rows e WHERE {match})"
+
+
+def _line_match(load_id: str, line: str) -> str:
+    """SQL true for a row whose lineage is in _erase_lines (staging keeps the raw row's load id and line)."""
+    return f"EXISTS (SELECT 1 FROM _erase_lines e WHERE e.load_id = t.{load_id} AND e.source_line = t.{line})"
 
 
 def erase_feeds(
-    con: duckdb.DuckDBPyConnection, personal: Personal, predicate: Predicate, removed: Counter
+    con: duckdb.DuckDBPyConnection, personal: Personal, predicate: Predicate, salt: str, removed: Counter
 ) -> None:
-    """Raw and staging rows of the person: personal columns (and _extra) nulled; a feed whose rows cannot
-    exist without a personal column (campaign audience: the account is the record) loses the rows."""
+    """Raw and staging rows of the person keep their events but lose their personal columns (and
+    _extra), in every load of the record."""
     for name, contract in FEEDS.items():
         if not table_exists(con, "raw", name):
             continue
-        where = _feed_rows(con, contract, predicate)
+        _feed_rows(con, contract, predicate)
         tables = [("raw", name)] + [
             ("staging", t) for s, t in list_tables(con, ["staging"]) if t.startswith(f"stg_{name}__")
         ]
-        delete = any(c.required for c in contract.columns if c.personal)
         for schema, table in tables:
             target = f"{schema}.{ident(table)} t"
-            columns = dict((n, null) for n, _, null in table_columns(con, schema, table))
-            if not all(c in columns for c in contract.record_id):
-                raise RuntimeError(
-                    f"{schema}.{table} lacks the record id {contract.record_id} of feed {name}"
-                )
-            if delete:
-                n = con.execute(f"DELETE FROM {schema}.{ident(table)} t WHERE {where}").fetchone()[0]
-            else:
-                tagged = (
-                    contract_personal_columns(contract)
-                    if schema == "raw"
-                    else personal.get((schema, table), {})
-                )
-                extra = ["_extra"] if schema == "raw" else []
-                n = _null_or_delete(con, target, [*tagged, *extra], where, columns)
+            columns = {n: null for n, _, null in table_columns(con, schema, table)}
+            where = (
+                _line_match("_load_id", "_source_line")
+                if schema == "raw"
+                else _line_match("load_id", "source_line")
+            )
+            tagged = (
+                contract_personal_columns(contract) if schema == "raw" else personal.get((schema, table), {})
+            )
+            extra = ["_extra"] if schema == "raw" else []
+            n = _clear(con, target, [*tagged, *extra], where, columns, salt)
             removed[f"{schema}.{table}"] += n
 
 
 def erase_customers(
-    con: duckdb.DuckDBPyConnection, keys: list[str], personal: Personal, erasure_id: str, removed: Counter
+    con: duckdb.DuckDBPyConnection,
+    keys: list[str],
+    personal: Personal,
+    erasure_id: str,
+    salt: str,
+    removed: Counter,
 ) -> None:
     """Rows keyed by one of the person's customer keys, or by one of their source records."""
     if table_exists(con, "core", "identity_reps") and table_exists(con, "core", "identity_records"):
@@ -124,9 +140,11 @@ def erase_customers(
             where = f"customer_key IN {_in(keys)}" + (
                 f" OR other_key IN {_in(keys)}" if "other_key" in columns else ""
             )
-            if table.startswith("fct_"):
+            # an event fact keeps the event, anonymous; a fact that is about the customer
+            # (a touchpoint: customer_key NOT NULL) goes
+            if table.startswith("fct_") and columns["customer_key"]:
                 gone = ["customer_key", "customer_sk", *personal.get((schema, table), {})]
-                n = _null_or_delete(con, name, gone, where, columns)
+                n = _clear(con, name, gone, where, columns, salt)
             else:
                 n = con.execute(f"DELETE FROM {name} WHERE {where}").fetchone()[0]
         elif {"source_system", "source_record_id"} <= columns.keys():
@@ -160,7 +178,7 @@ def needles(subject: Subject) -> tuple[list[str], list[str]]:
     return sorted(v for v in contained if v), sorted(v for v in equal if v)
 
 
-def sweep(con: duckdb.DuckDBPyConnection, subject: Subject, removed: Counter) -> None:
+def sweep(con: duckdb.DuckDBPyConnection, subject: Subject, salt: str, removed: Counter) -> None:
     """Clear every text, JSON or BLOB value of the warehouse that holds one of the person's needles."""
     contained, equal = needles(subject)
     if not contained and not equal:
@@ -177,7 +195,7 @@ def sweep(con: duckdb.DuckDBPyConnection, subject: Subject, removed: Counter) ->
         hits = [n for (n, _), k in zip(columns, counts, strict=True) if k]
         nullable = dict(columns)
         for column in hits:
-            removed[f"{schema}.{table}"] += _null_or_delete(con, name, [column], conds[column], nullable)
+            removed[f"{schema}.{table}"] += _clear(con, name, [column], conds[column], nullable, salt)
 
 
 def _holds(column: str, contained: list[str], equal: list[str]) -> str:
@@ -197,7 +215,8 @@ def erase_subject(
 ) -> dict[str, int]:
     """Remove the person everywhere (the caller holds the transaction); table -> rows changed."""
     removed: Counter = Counter()
-    erase_feeds(con, personal, predicate, removed)
-    erase_customers(con, subject.customer_keys, personal, erasure_id, removed)
-    sweep(con, subject, removed)
+    salt = secrets.token_hex(16)  # never stored: the tokens that replace required values stay untraceable
+    erase_feeds(con, personal, predicate, salt, removed)
+    erase_customers(con, subject.customer_keys, personal, erasure_id, salt, removed)
+    sweep(con, subject, salt, removed)
     return {table: n for table, n in sorted(removed.items()) if n}
