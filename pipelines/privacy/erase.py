@@ -27,33 +27,39 @@ from sources.privacy.suppression import match_key
 CUSTOMER_SCHEMAS = ("intermediate", "core", "marts", "restricted", "audit")
 SWEPT_SCHEMAS = ("raw", "staging", *CUSTOMER_SCHEMAS, "main")
 TEXT_TYPES = ("VARCHAR", "JSON", "BLOB")
-MIN_PHONE_DIGITS = 8  # a shorter needle would clear unrelated numbers
+MIN_PHONE_DIGITS = 8
+ID_KINDS = (
+    "customer_id",
+    "online_id",
+)  # join keys: replaced by a token, not nulled  # a shorter needle would clear unrelated numbers
 
 Personal = dict[tuple[str, str], dict[str, str]]  # (schema, table) -> {column: kind}
 Predicate = Callable[[FeedContract], str | None]  # the suppression list's SQL over a feed's raw row
 
 
+def _token(column: str, salt: str) -> str:
+    """An id's replacement: equal values stay equal (a session stays one session, a basket one basket), but
+    nothing leads back: md5 under a salt only this erasure knew."""
+    return f"'erased-' || left(md5({lit(salt)} || CAST({ident(column)} AS VARCHAR)), 16)"
+
+
 def _clear(
     con: duckdb.DuckDBPyConnection,
     table: str,
-    columns: list[str],
+    columns: dict[str, str | None],
     where: str,
     nullable: dict[str, bool],
     salt: str,
 ) -> int:
-    """Clear `columns` on the rows `where` selects: null, or where the column is NOT NULL (a feed's required
-    cookie or account) a token that keeps equal values equal (a session stays one session) but cannot be
-    traced back: md5 under a salt that only this erasure knew. Rows stay, so load counts still add up."""
-    columns = [c for c in columns if c in nullable]
-    if not columns:
-        return 0
+    """Clear `columns` (column -> personal kind) on the rows `where` selects: an id (ID_KINDS), or a value
+    of a NOT NULL column, becomes a token; anything else null. Rows stay, so load counts still add up
+    and the tests that keys are never null still hold."""
     sets = ", ".join(
-        f"{ident(c)} = NULL"
-        if nullable[c]
-        else f"{ident(c)} = 'erased-' || left(md5({lit(salt)} || CAST({ident(c)} AS VARCHAR)), 16)"
-        for c in columns
+        f"{ident(c)} = {_token(c, salt) if kind in ID_KINDS or not nullable[c] else 'NULL'}"
+        for c, kind in columns.items()
+        if c in nullable
     )
-    return con.execute(f"UPDATE {table} SET {sets} WHERE {where}").fetchone()[0]
+    return con.execute(f"UPDATE {table} SET {sets} WHERE {where}").fetchone()[0] if sets else 0
 
 
 def _feed_rows(con: duckdb.DuckDBPyConnection, contract: FeedContract, predicate: Predicate) -> None:
@@ -99,8 +105,8 @@ def erase_feeds(
             tagged = (
                 contract_personal_columns(contract) if schema == "raw" else personal.get((schema, table), {})
             )
-            extra = ["_extra"] if schema == "raw" else []
-            n = _clear(con, target, [*tagged, *extra], where, columns, salt)
+            extra = {"_extra": None} if schema == "raw" else {}
+            n = _clear(con, target, {**tagged, **extra}, where, columns, salt)
             removed[f"{schema}.{table}"] += n
 
 
@@ -143,7 +149,7 @@ def erase_customers(
             # an event fact keeps the event, anonymous; a fact that is about the customer
             # (a touchpoint: customer_key NOT NULL) goes
             if table.startswith("fct_") and columns["customer_key"]:
-                gone = ["customer_key", "customer_sk", *personal.get((schema, table), {})]
+                gone = {"customer_key": None, "customer_sk": None, **personal.get((schema, table), {})}
                 n = _clear(con, name, gone, where, columns, salt)
             else:
                 n = con.execute(f"DELETE FROM {name} WHERE {where}").fetchone()[0]
@@ -184,18 +190,22 @@ def sweep(con: duckdb.DuckDBPyConnection, subject: Subject, salt: str, removed: 
     if not contained and not equal:
         return
     for schema, table in list_tables(con, list(SWEPT_SCHEMAS)):
-        columns = [(n, null) for n, typ, null in table_columns(con, schema, table) if typ in TEXT_TYPES]
+        columns = {n: (typ, null) for n, typ, null in table_columns(con, schema, table) if typ in TEXT_TYPES}
         if not columns:
             continue
-        conds = {n: _holds(n, contained, equal) for n, _ in columns}
-        name = f"{schema}.{ident(table)}"
+        name, nullable = f"{schema}.{ident(table)}", {n: null for n, (_, null) in columns.items()}
+        # an id found whole in a text column is an id there too (a token); JSON and BLOB can hold no token
+        conds = [(n, _holds(n, contained, []), None) for n in columns if contained] + [
+            (n, _holds(n, [], equal), "customer_id" if columns[n][0] == "VARCHAR" else None)
+            for n in columns
+            if equal
+        ]
         counts = con.execute(
-            "SELECT " + ", ".join(f"count(*) FILTER (WHERE {c})" for c in conds.values()) + f" FROM {name}"
+            "SELECT " + ", ".join(f"count(*) FILTER (WHERE {c})" for _, c, _ in conds) + f" FROM {name}"
         ).fetchone()
-        hits = [n for (n, _), k in zip(columns, counts, strict=True) if k]
-        nullable = dict(columns)
-        for column in hits:
-            removed[f"{schema}.{table}"] += _clear(con, name, [column], conds[column], nullable, salt)
+        for (column, cond, kind), hits in zip(conds, counts, strict=True):
+            if hits:
+                removed[f"{schema}.{table}"] += _clear(con, name, {column: kind}, cond, nullable, salt)
 
 
 def _holds(column: str, contained: list[str], equal: list[str]) -> str:
@@ -203,7 +213,7 @@ def _holds(column: str, contained: list[str], equal: list[str]) -> str:
     parts = [f"contains({text}, {lit(v.lower())})" for v in contained]
     if equal:
         parts.append(f"CAST({ident(column)} AS VARCHAR) IN {_in(equal)}")
-    return "(" + " OR ".join(parts) + ")"
+    return "(" + " OR ".join(parts) + ")" if parts else "false"
 
 
 def erase_subject(
