@@ -51,7 +51,13 @@ def erased(small, tmp_path_factory):
         "revenue": _revenue(settings.warehouse_path),
     }
     redelivered = _redeliver(data / "landing", email)
+    _add_legacy_contact_column(settings.warehouse_path)
     second = run_pipeline(settings)
+    # a second person, named by phone in another notation than any feed's (00 + country code)
+    key2, _, emails2, phones2 = person_in_several_feeds(settings.warehouse_path)
+    by_phone = CliRunner().invoke(
+        main, ["erase", "--phone", "00" + phones2[0].lstrip("+"), "--data-dir", str(data)], env=env
+    )
     return {
         "settings": settings,
         "key": key,
@@ -62,7 +68,18 @@ def erased(small, tmp_path_factory):
         "after_erase": after_erase,
         "redelivered": redelivered,
         "second": second,
+        "by_phone": (by_phone, key2, [*emails2, *phones2]),
     }
+
+
+def _add_legacy_contact_column(path: Path) -> None:
+    """customer_360 as a warehouse built before issue 22 holds it: with an e-mail column."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("ALTER TABLE marts.customer_360 ADD COLUMN email VARCHAR")
+        con.execute("UPDATE marts.customer_360 SET email = 'legacy.' || customer_key || '@example.com'")
+    finally:
+        con.close()
 
 
 def _revenue(path: Path) -> float:
@@ -162,12 +179,31 @@ def test_the_erasure_log_holds_no_personal_data(erased):
     con = duckdb.connect(str(erased["settings"].warehouse_path), read_only=True)
     try:
         rows = con.execute(
-            "SELECT subject, requested_by, customer_keys, removed FROM audit.erasure_log"
+            "SELECT subject, requested_by, customer_keys, removed FROM audit.erasure_log ORDER BY erased_at"
         ).fetchall()
     finally:
         con.close()
-    assert len(rows) == 1
+    assert [r[1] for r in rows] == ["email", "phone"]
     subject, requested_by, keys, removed = rows[0]
     assert subject == pseudonym(KEY.encode(), f"email:{erased['email']}")
     assert (requested_by, keys) == ("email", 1)
     assert "core.dim_customer" in removed and erased["email"] not in removed
+
+
+def test_erase_by_phone_finds_the_person_in_any_notation(erased):
+    result, key, needles = erased["by_phone"]
+    assert result.exit_code == 0, result.output
+    assert "1 customer(s)" in result.output
+    assert key != erased["key"]
+    settings = erased["settings"]
+    assert holding(settings.warehouse_path, needles) == []
+    assert holding(settings.serving_dir / "crm360.duckdb", needles) == []
+
+
+def test_a_mart_built_before_loses_the_columns_its_contract_dropped(erased):
+    con = duckdb.connect(str(erased["settings"].warehouse_path), read_only=True)
+    try:
+        columns = [d[0] for d in con.execute("SELECT * FROM marts.customer_360 LIMIT 0").description]
+    finally:
+        con.close()
+    assert "email" not in columns and "customer_key" in columns

@@ -12,6 +12,7 @@
         incremental_strategy='delete+insert',
         unique_key='customer_key',
         on_schema_change='append_new_columns',
+        pre_hook="{{ drop_undeclared_columns() }}",
         post_hook="{{ drop_retired_customers() }}"
     )
 }}
