@@ -48,6 +48,18 @@ CONTACT_PERSONAL_KINDS = {
     "postcode": "address",
     "date_of_birth": "birth_date",
 }
+# Column names that hold personal data wherever a warehouse model carries them: tests/test_personal_tags.py
+# requires the tag on each, and the serving copy withholds them even untagged (pipelines/serving/publish.py).
+PERSONAL_COLUMN_NAMES = CONTACT_PERSONAL_KINDS | {
+    "email_canonical": "email",
+    "account_id": "customer_id",
+    "loyalty_card": "customer_id",
+    "local_ref": "customer_id",
+    "customer_ref": "customer_id",
+    "account_ids": "customer_id",
+    "loyalty_cards": "customer_id",
+    "anonymous_id": "online_id",
+}
 
 
 @dataclass(frozen=True)

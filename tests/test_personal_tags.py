@@ -10,20 +10,10 @@ import pytest
 
 from pipelines.defs.dbt_project import ensure_manifest
 from pipelines.serving.docs import personal_kind
-from sources.contracts import CONTACT_PERSONAL_KINDS, PERSONAL_KINDS
+from sources.contracts import PERSONAL_COLUMN_NAMES, PERSONAL_KINDS
 from sources.feeds import FEEDS
 
-# Column names that hold personal data wherever a model carries them.
-PERSONAL_NAMES = CONTACT_PERSONAL_KINDS | {
-    "email_canonical": "email",
-    "account_id": "customer_id",
-    "loyalty_card": "customer_id",
-    "local_ref": "customer_id",
-    "customer_ref": "customer_id",
-    "account_ids": "customer_id",
-    "loyalty_cards": "customer_id",
-    "anonymous_id": "online_id",
-}
+PERSONAL_NAMES = PERSONAL_COLUMN_NAMES
 # Feed columns staging renames or splits: (feed, column) -> the staging columns carrying its data.
 RENAMED = {
     ("web", "user_id"): ("account_id",),

@@ -11,6 +11,7 @@ import pytest
 from pipelines.config import Settings
 from pipelines.defs.dbt_project import ensure_manifest
 from pipelines.serving.docs import TableDoc, load_table_docs
+from sources.contracts import PERSONAL_COLUMN_NAMES
 from tests import privacy_scan as scan
 
 
@@ -41,14 +42,12 @@ def parquet_columns(folder: Path) -> dict[tuple[str, str], list[str]]:
 
 
 def tagged(docs: dict[tuple[str, str], TableDoc], columns: dict[tuple[str, str], list[str]]) -> list[str]:
-    """`schema.table.column (kind)` of each column the manifest tags personal; undocumented tables too."""
+    """`schema.table.column (kind)` of each column the manifest tags personal or that has a personal
+    column's name (a model whose YAML lacks the tag); undocumented tables too."""
     found = [f"{s}.{t} (undocumented)" for s, t in columns if (s, t) not in docs]
+    kinds = {k: PERSONAL_COLUMN_NAMES | docs[k].personal for k in columns if k in docs}
     return found + [
-        f"{s}.{t}.{c} ({docs[(s, t)].personal[c]})"
-        for (s, t), cols in columns.items()
-        if (s, t) in docs
-        for c in cols
-        if c in docs[(s, t)].personal
+        f"{s}.{t}.{c} ({kinds[(s, t)][c]})" for (s, t) in kinds for c in columns[(s, t)] if c in kinds[(s, t)]
     ]
 
 

@@ -83,6 +83,14 @@ def test_served_columns_leave_out_the_tagged_ones_except_restricted_contacts() -
     assert served_columns("restricted", doc, columns, contacts=True) == columns
 
 
+def test_served_columns_leave_out_personal_names_even_untagged() -> None:
+    doc = TableDoc("", {}, {}, frozenset({"customer_key", "email", "phone", "country"}))
+    assert served_columns("marts", doc, ["customer_key", "email", "phone", "country"]) == [
+        "customer_key",
+        "country",
+    ]
+
+
 def test_served_columns_leave_out_columns_the_manifest_no_longer_declares() -> None:
     """A column dropped from an incremental model's SQL stays in the built table, no longer tagged."""
     doc = TableDoc("", {}, {}, frozenset({"customer_key", "age_band"}))

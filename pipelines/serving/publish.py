@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.serving.docs import CONTACT_SCHEMA, SERVED_SCHEMAS, TableDoc
+from sources.contracts import PERSONAL_COLUMN_NAMES
 from sources.lib.duck import list_tables
 
 SERVING_FILE = "crm360.duckdb"
@@ -65,10 +66,12 @@ def served_columns(schema: str, doc: TableDoc, columns: list[str], contacts: boo
     """The columns of a table that are served, in table order: those the manifest declares (all when it
     lists none) but does not tag personal; the contact schema's whole tables when contacts are published
     (a campaign sender needs its names and addresses). Undeclared columns stay out: an incremental model
-    keeps a column its SQL no longer selects (on_schema_change append_new_columns), untagged."""
+    keeps a column its SQL no longer selects (on_schema_change append_new_columns), untagged. So do the
+    known personal column names (an `email` whose YAML lacks the tag)."""
     if contacts and schema == CONTACT_SCHEMA:
         return list(columns)
-    return [c for c in columns if (c in doc.declared or not doc.declared) and c not in doc.personal]
+    withheld = doc.personal.keys() | PERSONAL_COLUMN_NAMES.keys()
+    return [c for c in columns if (c in doc.declared or not doc.declared) and c not in withheld]
 
 
 def remove_leftovers(serving_dir: Path) -> list[Path]:
