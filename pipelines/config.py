@@ -59,9 +59,8 @@ class Settings:
     # CRM360_PSEUDONYM_KEY: a secret. Never in repr, the build fingerprint (build_state.py) or a
     # resource's shown config (LandingResource); load_pseudonym_key() gives the key's bytes.
     pseudonym_key: str | None = field(default=None, repr=False)
-    pseudonym_key_file: Path | None = (
-        None  # CRM360_PSEUDONYM_KEY_FILE; None = <data_dir>/secrets/pseudonym.key
-    )
+    # CRM360_PSEUDONYM_KEY_FILE; None = <data_dir>/secrets/pseudonym.key (Settings.key_file)
+    pseudonym_key_file: Path | None = None
     serving_contacts: bool = False  # also serve the `restricted` schema: contact data for campaigns
 
     @property

@@ -152,7 +152,7 @@ def load_feed(
     suppress = suppression(con, contract, key)
     result = FeedLoad(feed=contract.name)
     waiting: list[tuple[LandingFile, str]] = []  # files for the next shared read
-    key: tuple[str, ...] | None = None  # their read key
+    read_key: tuple[str, ...] | None = None  # their read key
 
     def emit(loads: list[FileLoad]) -> None:
         for fl in loads:
@@ -161,10 +161,10 @@ def load_feed(
                 on_file(fl)
 
     def flush() -> None:
-        if not waiting or key is None:
+        if not waiting or read_key is None:
             return
-        if key[0] == "csv":
-            stage = partial(stage_csv_files, con, header=key[1:], contract=contract)
+        if read_key[0] == "csv":
+            stage = partial(stage_csv_files, con, header=read_key[1:], contract=contract)
         else:
             stage = partial(stage_jsonl_files, con, contract=contract)
         emit(_commit_shared(con, contract, waiting, run_id, stage, suppress))
@@ -201,15 +201,15 @@ def load_feed(
             continue
         seen.add(digest)
         file_key = shared_read_key(lf, contract)
-        if waiting and file_key != key:
+        if waiting and file_key != read_key:
             flush()
         if file_key is None:  # load_file names the failure per file
             emit([load_file(con, contract, lf, run_id, digest=digest, suppress=suppress)])
             continue
         waiting.append((lf, digest))
-        key = file_key
+        read_key = file_key
         files = [w for w, _ in waiting]
-        if csv_batch_full(files) if key[0] == "csv" else jsonl_batch_full(files):
+        if csv_batch_full(files) if read_key[0] == "csv" else jsonl_batch_full(files):
             flush()
     flush()
     hashes.save()

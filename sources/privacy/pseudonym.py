@@ -92,8 +92,12 @@ def write_key_file(key_file: Path) -> None:
         os.link(tmp, key_file)  # fails if the file appeared meanwhile: the first key wins
     except FileExistsError:
         pass
+    except OSError:  # a file system without hard links: a rename (a racing creator may lose its key)
+        if not key_file.exists():
+            os.replace(tmp, key_file)
     finally:
-        os.unlink(tmp)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def check_key_file_mode(key_file: Path) -> None:
@@ -110,7 +114,9 @@ def load_key(value: str | None, key_file: Path) -> bytes:
     """The pseudonym key: the setting's value when given (at least 16 characters), else key_file's
     content, creating the file with a random key the first time.
 
-    A key file readable by group or others is refused (PermissionError), not just warned about.
+    The key is the text's UTF-8 bytes, surrounding white space removed, for the setting and the file
+    alike (a generated file holds 64 hex characters: those characters are the key). A key file that
+    group or others may read or write is refused (PermissionError), not just warned about.
     """
     if value is not None and value.strip():
         return key_from_text(value, PSEUDONYM_KEY_ENV)

@@ -183,6 +183,8 @@ def suppression_predicate(con: duckdb.DuckDBPyConnection, contract: FeedContract
     # `(SELECT <hash>)` is a correlated subquery: DuckDB evaluates it once per distinct value of the
     # column (a duplicate-eliminating join), not once per record. Identifiers repeat (a customer's
     # lines, a browser's events): on 1M records of 20,000 distinct e-mails 0.2 s instead of 2.7 s.
+    # Measured on 1M staged records with 3 identifier columns and 10 entries (2 threads, shared
+    # machine): 9.3 s with every value distinct, 3.6 s at 5 records per value, 0.8 s at 50.
     tests = [
         f"(SELECT {pseudonym_sql(match_key_sql(c.personal, ident(c.name)), key)}) IN "
         f"(SELECT pseudonym FROM audit.suppression WHERE kind = {lit(c.personal)})"
