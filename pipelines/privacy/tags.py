@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pipelines.serving.docs import personal_kind
 from sources.contracts import FeedContract
 
 
@@ -15,11 +16,7 @@ def manifest_personal_columns(manifest: dict) -> dict[tuple[str, str], dict[str,
     for node in nodes:
         if node.get("resource_type") not in ("model", "source"):
             continue
-        tagged = {
-            col: kind
-            for col, spec in node.get("columns", {}).items()
-            if (kind := (spec.get("config", {}).get("meta") or spec.get("meta") or {}).get("personal"))
-        }
+        tagged = {col: kind for col, spec in node.get("columns", {}).items() if (kind := personal_kind(spec))}
         if tagged:
             name = node.get("alias") or node.get("identifier") or node["name"]
             found.setdefault((node["schema"], name), {}).update(tagged)

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 import duckdb
 
 from sources.contracts import SUPPRESSION_KINDS, FeedContract
+from sources.lib.duck import table_exists
 from sources.lib.sqltext import ident, lit
 from sources.privacy.pseudonym import key_id, pseudonym_sql, without_query
 
@@ -124,11 +125,10 @@ def check_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
 
 def has_entries(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether anyone was ever suppressed (False also where the table does not exist yet)."""
-    found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'audit' AND table_name = 'suppression' "
-        "AND database_name = current_database()"
-    ).fetchone()[0]
-    return bool(found) and con.execute("SELECT count(*) FROM audit.suppression").fetchone()[0] > 0
+    return (
+        table_exists(con, "audit", "suppression")
+        and con.execute("SELECT count(*) FROM audit.suppression").fetchone()[0] > 0
+    )
 
 
 def add_entries(
