@@ -130,9 +130,9 @@ def test_landing_sensor_requests_one_run_for_the_days_and_feeds_with_new_files(t
     assert after.partition_key_range == dg.PartitionKeyRange("2025-03-06", "2025-03-06")
 
 
-def test_the_serving_copy_waits_for_every_core_and_marts_asset(tmp_path: Path) -> None:
+def test_the_serving_copy_waits_for_every_core_marts_and_restricted_asset(tmp_path: Path) -> None:
     graph = build_definitions(load_settings(tmp_path, env={})).resolve_asset_graph()
-    served = {k for k in graph.get_all_asset_keys() if k.path[0] in ("core", "marts")}
+    served = {k for k in graph.get_all_asset_keys() if k.path[0] in ("core", "marts", "restricted")}
     assert len(served) >= 50
     assert set(graph.get(dg.AssetKey(["serving", "crm360"])).parent_keys) == served
 
