@@ -9,15 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+from sources.lib.fsync import fsync
 from sources.lib.sqltext import lit
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def compact(path: Path) -> tuple[int, int, float]:
@@ -39,7 +32,7 @@ def compact(path: Path) -> tuple[int, int, float]:
         con.execute("DETACH old_db")
     finally:
         con.close()
-    _fsync(tmp)
+    fsync(tmp)
     os.replace(tmp, path)
-    _fsync(path.parent)
+    fsync(path.parent)
     return before, path.stat().st_size, time.perf_counter() - started

@@ -18,6 +18,7 @@ import duckdb
 from pipelines.serving.docs import CONTACT_SCHEMA, SERVED_SCHEMAS, TableDoc
 from sources.contracts import PERSONAL_COLUMN_NAMES
 from sources.lib.duck import list_tables
+from sources.lib.fsync import fsync
 
 SERVING_FILE = "crm360.duckdb"
 PARQUET_LINK = "parquet"  # a symlink to the newest export's folder, swapped like the file
@@ -139,14 +140,6 @@ def _export_parquet(
     return link
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def publish(
     con: duckdb.DuckDBPyConnection,
     serving_dir: Path,
@@ -179,10 +172,10 @@ def publish(
         con.execute(f"CHECKPOINT {_ALIAS}")
     finally:
         con.execute(f"DETACH {_ALIAS}")
-    _fsync(tmp)
+    fsync(tmp)
     target = serving_dir / SERVING_FILE
     os.replace(tmp, target)
-    _fsync(serving_dir)  # the rename itself survives a power cut
+    fsync(serving_dir)  # the rename itself survives a power cut
     remove_leftovers(serving_dir)  # older Parquet exports
     return Publication(
         path=target,
