@@ -58,7 +58,9 @@ def erased(small, tmp_path_factory):
     by_phone = CliRunner().invoke(
         main, ["erase", "--phone", "00" + phones2[0].lstrip("+"), "--data-dir", str(data)], env=env
     )
+    rebuilt = run_pipeline(settings, full_refresh=True)
     return {
+        "rebuilt": rebuilt,
         "settings": settings,
         "key": key,
         "email": email,
@@ -207,3 +209,27 @@ def test_a_mart_built_before_loses_the_columns_its_contract_dropped(erased):
     finally:
         con.close()
     assert "email" not in columns and "customer_key" in columns
+
+
+def test_a_full_rebuild_from_raw_does_not_bring_anyone_back(erased):
+    """Every incremental model rebuilt from the erased raw tables: neither person, nor a customer made of
+    what erasure left in their place."""
+    rebuilt = erased["rebuilt"]
+    assert not rebuilt.failures, rebuilt.failures
+    settings = erased["settings"]
+    needles = [*erased["needles"], *erased["by_phone"][2]]
+    assert holding(settings.warehouse_path, needles) == []
+    assert holding(settings.serving_dir / "crm360.duckdb", needles) == []
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        tokens = con.execute(
+            "SELECT count(*) FROM core.identity_records WHERE concat_ws(' ', account_id, loyalty_card, "
+            "local_ref) ILIKE '%erased-%'"
+        ).fetchone()[0]
+        keys = con.execute(
+            "SELECT count(*) FROM core.dim_customer WHERE customer_key IN (?, ?)",
+            [erased["key"], erased["by_phone"][1]],
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert (tokens, keys) == (0, 0)

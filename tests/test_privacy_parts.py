@@ -123,3 +123,42 @@ def test_erase_refuses_or_waits_while_a_run_holds_the_data_directory(tmp_path):
         erase(settings, "email", "anna@example.com", wait=True, on_wait=waited.append)
     worker.join()
     assert waited and time.monotonic() - started >= 1.0
+
+
+def test_erasing_someone_not_yet_delivered_keeps_their_first_delivery_out(tmp_path):
+    """`crm360 erase` of an e-mail the warehouse never saw: no customer, one suppression entry, and the
+    file that brings the address later is loaded without that row."""
+    import duckdb
+
+    from pipelines.config import load_settings
+    from pipelines.defs.erasure import erase
+    from sources.feeds import FEEDS
+    from sources.ingest.loader import load_feed
+    from sources.ingest.schema import ensure_schema
+    from tests.ingest_helpers import POS_HEADER, write
+
+    settings = load_settings(data_dir=tmp_path, env={"CRM360_PSEUDONYM_KEY": "k" * 32})
+    settings.warehouse_path.parent.mkdir(parents=True)
+    con = duckdb.connect(str(settings.warehouse_path))
+    ensure_schema(con, list(FEEDS.values()))
+    con.close()
+    done = erase(settings, "email", "Later.Person+news@Example.com", wait=False)
+    assert (done.customer_keys, done.suppressed, done.published) == (0, {"email": 1}, False)
+    landing = tmp_path / "landing"
+    rows = [
+        "T-1,1,S-001,2025-01-01T10:00:00+00:00,SKU-1,1,9.99,9.99,,later.person@example.com",
+        "T-2,1,S-001,2025-01-01T10:00:00+00:00,SKU-1,1,9.99,9.99,,someone.else@example.com",
+    ]
+    write(
+        landing / "pos" / "pos_2025-01-01.csv", "\n".join([POS_HEADER + ",customer_ref,email", *rows]) + "\n"
+    )
+    con = duckdb.connect(str(settings.warehouse_path))
+    try:
+        load_feed(con, FEEDS["pos"], landing, "run-1", key=settings.load_pseudonym_key())
+        raw = con.execute("SELECT transaction_id FROM raw.pos").fetchall()
+        ledger = con.execute(
+            "SELECT rows_read, rows_loaded, rows_suppressed FROM audit.load_ledger"
+        ).fetchall()
+    finally:
+        con.close()
+    assert raw == [("T-2",)] and ledger == [(2, 1, 1)]

@@ -9,17 +9,18 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 
 from pipelines.config import Settings
 from pipelines.defs.dbt_project import ensure_manifest
 from pipelines.defs.run_lock import Holder, run_lock
-from pipelines.privacy.compact import compact
+from pipelines.privacy.compact import copy_out, swap_in
 from pipelines.privacy.erase import erase_subject, needles
 from pipelines.privacy.files import redact_files
 from pipelines.privacy.subject import Subject, find_subject
-from pipelines.privacy.tags import load_personal_columns
+from pipelines.privacy.tags import load_tags
 from pipelines.serving.docs import load_table_docs
 from pipelines.serving.publish import SERVING_FILE, publish
 from sources.contracts import FeedContract
@@ -81,9 +82,13 @@ def _open(settings: Settings, wait: bool, on_wait: Callable[[Holder | None], Non
             time.sleep(LOCK_POLL_SECONDS)
 
 
-def _erase_in_warehouse(con, key: bytes, kind: str, value: str, erasure_id: str):
-    """One transaction: suppression entries, every layer, the log. Returns (subject, removed, suppressed)."""
-    personal = load_personal_columns(ensure_manifest())
+def _erase_in_warehouse(
+    con: duckdb.DuckDBPyConnection, path: Path, key: bytes, kind: str, value: str, erasure_id: str
+):
+    """One transaction (suppression entries, every layer, the log), then the compacted copy made on the
+    same connection and renamed over `path` once it is closed. Returns (subject, removed, suppressed,
+    compaction seconds)."""
+    tags = load_tags(ensure_manifest())
     try:
         con.execute(PRIVACY_DDL)
         con.execute("BEGIN TRANSACTION")
@@ -96,16 +101,19 @@ def _erase_in_warehouse(con, key: bytes, kind: str, value: str, erasure_id: str)
             def predicate(contract: FeedContract) -> str | None:
                 return suppression_predicate(con, contract, key)
 
-            removed = erase_subject(con, subject, personal, predicate, erasure_id)
+            removed = erase_subject(con, subject, tags, predicate, erasure_id)
             _log(con, key, subject, kind, value, erasure_id, removed)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
         con.execute("CHECKPOINT")
+        started = time.perf_counter()
+        compacted = copy_out(con, path)
     finally:
         con.close()
-    return subject, removed, suppressed
+    swap_in(compacted, path)
+    return subject, removed, suppressed, time.perf_counter() - started
 
 
 def erase(
@@ -122,9 +130,12 @@ def erase(
     with run_lock(settings.data_dir, wait=wait, on_wait=on_wait):
         if not settings.warehouse_path.exists():
             raise FileNotFoundError(f"no warehouse at {settings.warehouse_path}: nothing to erase from")
+        before = settings.warehouse_path.stat().st_size
         con = _open(settings, wait, on_wait)
-        subject, removed, suppressed = _erase_in_warehouse(con, key, kind, value, erasure_id)
-        before, after, seconds = compact(settings.warehouse_path)
+        subject, removed, suppressed, seconds = _erase_in_warehouse(
+            con, settings.warehouse_path, key, kind, value, erasure_id
+        )
+        after = settings.warehouse_path.stat().st_size
         contained, _ = needles(subject)
         files = redact_files(
             [settings.data_dir / f for f in REDACTED_FOLDERS if (settings.data_dir / f).is_dir()], contained
@@ -142,6 +153,13 @@ def republish(settings: Settings, run_id: str) -> None:
     docs = load_table_docs(ensure_manifest())
     con = open_warehouse(settings.warehouse_path, settings.duckdb_memory_limit)
     try:
-        publish(con, settings.serving_dir, docs, run_id=run_id, parquet=settings.serving_parquet)
+        publish(
+            con,
+            settings.serving_dir,
+            docs,
+            run_id=run_id,
+            parquet=settings.serving_parquet,
+            contacts=settings.serving_contacts,
+        )
     finally:
         con.close()

@@ -10,29 +10,46 @@ from pathlib import Path
 import duckdb
 
 from sources.lib.fsync import fsync
-from sources.lib.sqltext import lit
+from sources.lib.sqltext import ident, lit
 
 
-def compact(path: Path) -> tuple[int, int, float]:
-    """Copy every schema, table, view and sequence of `path` into a new file and rename it over `path`
-    (the caller holds the only writer); returns (bytes before, bytes after, seconds). A kill before the
-    rename leaves the old file and a leftover `.compact` file the next compaction replaces."""
-    started = time.perf_counter()
-    before = path.stat().st_size
-    tmp = path.with_name(f".{path.name}.compact")
+def compact_file(path: Path) -> Path:
+    """Where the compacted copy of `path` is written before it replaces it."""
+    return path.with_name(f".{path.name}.compact")
+
+
+def copy_out(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
+    """Copy every schema, table, view and sequence of the connection's database (the file `path`) into a
+    new file, and return it. Done on the writer's own connection, so no other writer can slip in."""
+    tmp = compact_file(path)
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    con = duckdb.connect()
+    database = con.execute("SELECT current_database()").fetchone()[0]
+    con.execute(f"ATTACH {lit(str(tmp))} AS compacted")
     try:
-        con.execute(f"ATTACH {lit(str(path))} AS old_db (READ_ONLY)")
-        con.execute(f"ATTACH {lit(str(tmp))} AS new_db")
-        con.execute("COPY FROM DATABASE old_db TO new_db")
-        con.execute("CHECKPOINT new_db")
-        con.execute("DETACH new_db")
-        con.execute("DETACH old_db")
+        con.execute(f"COPY FROM DATABASE {ident(database)} TO compacted")
+        con.execute("CHECKPOINT compacted")
     finally:
-        con.close()
+        con.execute("DETACH compacted")
+    return tmp
+
+
+def swap_in(tmp: Path, path: Path) -> None:
+    """Rename the closed copy over `path`; a kill before leaves the old file and a leftover copy that the
+    next compaction replaces."""
     fsync(tmp)
     os.replace(tmp, path)
     fsync(path.parent)
+
+
+def compact(path: Path) -> tuple[int, int, float]:
+    """Compact the DuckDB file `path` (the caller holds the only writer); returns (bytes before, bytes
+    after, seconds)."""
+    started, before = time.perf_counter(), path.stat().st_size
+    con = duckdb.connect(str(path))
+    try:
+        tmp = copy_out(con, path)
+    finally:
+        con.close()
+    swap_in(tmp, path)
     return before, path.stat().st_size, time.perf_counter() - started

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import duckdb
 
 from pipelines.privacy.subject import IDENTITY_FEEDS, Subject, record_filter
-from pipelines.privacy.tags import contract_personal_columns
+from pipelines.privacy.tags import Tags, contract_personal_columns
 from sources.contracts import FeedContract
 from sources.feeds import FEEDS
 from sources.lib.duck import list_tables, table_columns, table_exists
@@ -27,13 +27,12 @@ from sources.privacy.suppression import match_key
 CUSTOMER_SCHEMAS = ("intermediate", "core", "marts", "restricted", "audit")
 SWEPT_SCHEMAS = ("raw", "staging", *CUSTOMER_SCHEMAS, "main")
 TEXT_TYPES = ("VARCHAR", "JSON", "BLOB")
-MIN_PHONE_DIGITS = 8
-ID_KINDS = (
-    "customer_id",
-    "online_id",
-)  # join keys: replaced by a token, not nulled  # a shorter needle would clear unrelated numbers
+MIN_PHONE_DIGITS = 8  # a shorter needle would clear unrelated numbers
+# A cookie becomes a token, so a session stays one session. An account id or card becomes null where
+# it may: a token there would make the record contact-bearing again, and identity would rebuild the
+# person's history under a new key.
+TOKEN_KINDS = ("online_id",)
 
-Personal = dict[tuple[str, str], dict[str, str]]  # (schema, table) -> {column: kind}
 Predicate = Callable[[FeedContract], str | None]  # the suppression list's SQL over a feed's raw row
 
 
@@ -41,6 +40,14 @@ def _token(column: str, salt: str) -> str:
     """An id's replacement: equal values stay equal (a session stays one session, a basket one basket), but
     nothing leads back: md5 under a salt only this erasure knew."""
     return f"'erased-' || left(md5({lit(salt)} || CAST({ident(column)} AS VARCHAR)), 16)"
+
+
+def _nullable(con: duckdb.DuckDBPyConnection, tags: Tags, schema: str, table: str) -> dict[str, bool]:
+    """column -> whether it may be set null: not NOT NULL in the table, not guarded by a dbt not_null test."""
+    return {
+        n: null and (schema, table, n) not in tags.not_null
+        for n, _, null in table_columns(con, schema, table)
+    }
 
 
 def _clear(
@@ -51,11 +58,11 @@ def _clear(
     nullable: dict[str, bool],
     salt: str,
 ) -> int:
-    """Clear `columns` (column -> personal kind) on the rows `where` selects: an id (ID_KINDS), or a value
-    of a NOT NULL column, becomes a token; anything else null. Rows stay, so load counts still add up
-    and the tests that keys are never null still hold."""
+    """Clear `columns` (column -> personal kind) on the rows `where` selects: a cookie (TOKEN_KINDS), or a
+    value that may not be null, becomes a token; anything else null. Rows stay, so load counts still
+    add up."""
     sets = ", ".join(
-        f"{ident(c)} = {_token(c, salt) if kind in ID_KINDS or not nullable[c] else 'NULL'}"
+        f"{ident(c)} = {_token(c, salt) if kind in TOKEN_KINDS or not nullable[c] else 'NULL'}"
         for c, kind in columns.items()
         if c in nullable
     )
@@ -83,7 +90,7 @@ def _line_match(load_id: str, line: str) -> str:
 
 
 def erase_feeds(
-    con: duckdb.DuckDBPyConnection, personal: Personal, predicate: Predicate, salt: str, removed: Counter
+    con: duckdb.DuckDBPyConnection, tags: Tags, predicate: Predicate, salt: str, removed: Counter
 ) -> None:
     """Raw and staging rows of the person keep their events but lose their personal columns (and
     _extra), in every load of the record."""
@@ -91,36 +98,33 @@ def erase_feeds(
         if not table_exists(con, "raw", name):
             continue
         _feed_rows(con, contract, predicate)
+        required = {c.name for c in contract.required}
         tables = [("raw", name)] + [
             ("staging", t) for s, t in list_tables(con, ["staging"]) if t.startswith(f"stg_{name}__")
         ]
         for schema, table in tables:
             target = f"{schema}.{ident(table)} t"
-            columns = {n: null for n, _, null in table_columns(con, schema, table)}
+            columns = _nullable(con, tags, schema, table)
+            if schema == "raw":  # a value the contract requires stays, as a token: a rebuild reads it
+                columns = {n: ok and n not in required for n, ok in columns.items()}
             where = (
                 _line_match("_load_id", "_source_line")
                 if schema == "raw"
                 else _line_match("load_id", "source_line")
             )
             tagged = (
-                contract_personal_columns(contract) if schema == "raw" else personal.get((schema, table), {})
+                contract_personal_columns(contract)
+                if schema == "raw"
+                else tags.personal.get((schema, table), {})
             )
             extra = {"_extra": None} if schema == "raw" else {}
             n = _clear(con, target, {**tagged, **extra}, where, columns, salt)
             removed[f"{schema}.{table}"] += n
 
 
-def erase_customers(
-    con: duckdb.DuckDBPyConnection,
-    keys: list[str],
-    personal: Personal,
-    erasure_id: str,
-    salt: str,
-    removed: Counter,
-) -> None:
-    """Rows keyed by one of the person's customer keys, or by one of their source records."""
+def _erase_identity_links(con: duckdb.DuckDBPyConnection, removed: Counter) -> None:
+    """Identity's representatives (anchored on one record of a cluster) and links of the person's records."""
     if table_exists(con, "core", "identity_reps") and table_exists(con, "core", "identity_records"):
-        # a representative stands for the records of one cluster, anchored on one of them
         removed["core.identity_reps"] += con.execute(
             "DELETE FROM core.identity_reps WHERE anchor_rid IN (SELECT rid FROM core.identity_records r "
             "WHERE EXISTS (SELECT 1 FROM _erase_records e WHERE e.source_system = r.source_system "
@@ -132,8 +136,41 @@ def erase_customers(
             "(e.source_system = source_system_a AND e.source_record_id = source_record_id_a) OR "
             "(e.source_system = source_system_b AND e.source_record_id = source_record_id_b))"
         ).fetchone()[0]
+
+
+def _customer_rows(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, keys: list[str], tags: Tags, salt: str
+) -> int:
+    """A table keyed by customer: an event fact keeps its rows, anonymous; any other table (a touchpoint
+    fact, whose customer_key is NOT NULL, included) loses the person's rows."""
+    columns = _nullable(con, tags, schema, table)
+    name = f"{schema}.{ident(table)}"
+    where = f"customer_key IN {_in(keys)}" + (
+        f" OR other_key IN {_in(keys)}" if "other_key" in columns else ""
+    )
+    if table.startswith("fct_") and columns["customer_key"]:
+        gone = {"customer_key": None, "customer_sk": None, **tags.personal.get((schema, table), {})}
+        return _clear(con, name, gone, where, columns, salt)
+    return con.execute(f"DELETE FROM {name} WHERE {where}").fetchone()[0]
+
+
+def erase_customers(
+    con: duckdb.DuckDBPyConnection,
+    subject: Subject,
+    tags: Tags,
+    erasure_id: str,
+    salt: str,
+    removed: Counter,
+) -> None:
+    """Rows keyed by one of the person's customer keys, by one of their source records, or (a table with
+    neither) by one of their account ids."""
+    keys = subject.customer_keys
+    accounts = sorted(
+        {v.strip().upper().replace(" ", "") for v in subject.identifiers.get("customer_id", ())}
+    )
+    _erase_identity_links(con, removed)
     for schema, table in list_tables(con, list(CUSTOMER_SCHEMAS)):
-        columns = {n: null for n, _, null in table_columns(con, schema, table)}
+        columns = {n for n, _, _ in table_columns(con, schema, table)}
         name = f"{schema}.{ident(table)}"
         if (schema, table) == ("core", "identity_keys"):
             # kept so the key is never handed out again; retired like a key merged away
@@ -142,22 +179,16 @@ def erase_customers(
                 "WHERE customer_key IN ? AND status <> 'retired'",
                 [erasure_id, keys or [""]],
             ).fetchone()[0]
-        elif "customer_key" in columns and keys:
-            where = f"customer_key IN {_in(keys)}" + (
-                f" OR other_key IN {_in(keys)}" if "other_key" in columns else ""
-            )
-            # an event fact keeps the event, anonymous; a fact that is about the customer
-            # (a touchpoint: customer_key NOT NULL) goes
-            if table.startswith("fct_") and columns["customer_key"]:
-                gone = {"customer_key": None, "customer_sk": None, **personal.get((schema, table), {})}
-                n = _clear(con, name, gone, where, columns, salt)
-            else:
-                n = con.execute(f"DELETE FROM {name} WHERE {where}").fetchone()[0]
-        elif {"source_system", "source_record_id"} <= columns.keys():
+        elif "customer_key" in columns:
+            n = _customer_rows(con, schema, table, keys, tags, salt) if keys else 0
+        elif {"source_system", "source_record_id"} <= columns:
             n = con.execute(
                 f"DELETE FROM {name} t WHERE EXISTS (SELECT 1 FROM _erase_records e WHERE "
                 "e.source_system = t.source_system AND e.source_record_id = t.source_record_id)"
             ).fetchone()[0]
+        elif "account_id" in columns and accounts and not table.startswith("fct_"):
+            # the cookie-to-account links of web logins
+            n = con.execute(f"DELETE FROM {name} WHERE account_id IN {_in(accounts)}").fetchone()[0]
         else:
             continue
         removed[f"{schema}.{table}"] += n
@@ -184,28 +215,23 @@ def needles(subject: Subject) -> tuple[list[str], list[str]]:
     return sorted(v for v in contained if v), sorted(v for v in equal if v)
 
 
-def sweep(con: duckdb.DuckDBPyConnection, subject: Subject, salt: str, removed: Counter) -> None:
+def sweep(con: duckdb.DuckDBPyConnection, subject: Subject, tags: Tags, salt: str, removed: Counter) -> None:
     """Clear every text, JSON or BLOB value of the warehouse that holds one of the person's needles."""
     contained, equal = needles(subject)
     if not contained and not equal:
         return
     for schema, table in list_tables(con, list(SWEPT_SCHEMAS)):
-        columns = {n: (typ, null) for n, typ, null in table_columns(con, schema, table) if typ in TEXT_TYPES}
-        if not columns:
+        texts = [n for n, typ, _ in table_columns(con, schema, table) if typ in TEXT_TYPES]
+        if not texts:
             continue
-        name, nullable = f"{schema}.{ident(table)}", {n: null for n, (_, null) in columns.items()}
-        # an id found whole in a text column is an id there too (a token); JSON and BLOB can hold no token
-        conds = [(n, _holds(n, contained, []), None) for n in columns if contained] + [
-            (n, _holds(n, [], equal), "customer_id" if columns[n][0] == "VARCHAR" else None)
-            for n in columns
-            if equal
-        ]
+        name, nullable = f"{schema}.{ident(table)}", _nullable(con, tags, schema, table)
+        conds = {n: _holds(n, contained, equal) for n in texts}
         counts = con.execute(
-            "SELECT " + ", ".join(f"count(*) FILTER (WHERE {c})" for _, c, _ in conds) + f" FROM {name}"
+            "SELECT " + ", ".join(f"count(*) FILTER (WHERE {c})" for c in conds.values()) + f" FROM {name}"
         ).fetchone()
-        for (column, cond, kind), hits in zip(conds, counts, strict=True):
+        for (column, cond), hits in zip(conds.items(), counts, strict=True):
             if hits:
-                removed[f"{schema}.{table}"] += _clear(con, name, {column: kind}, cond, nullable, salt)
+                removed[f"{schema}.{table}"] += _clear(con, name, {column: None}, cond, nullable, salt)
 
 
 def _holds(column: str, contained: list[str], equal: list[str]) -> str:
@@ -219,14 +245,14 @@ def _holds(column: str, contained: list[str], equal: list[str]) -> str:
 def erase_subject(
     con: duckdb.DuckDBPyConnection,
     subject: Subject,
-    personal: Personal,
+    tags: Tags,
     predicate: Predicate,
     erasure_id: str,
 ) -> dict[str, int]:
     """Remove the person everywhere (the caller holds the transaction); table -> rows changed."""
     removed: Counter = Counter()
     salt = secrets.token_hex(16)  # never stored: the tokens that replace required values stay untraceable
-    erase_feeds(con, personal, predicate, salt, removed)
-    erase_customers(con, subject.customer_keys, personal, erasure_id, salt, removed)
-    sweep(con, subject, salt, removed)
+    erase_feeds(con, tags, predicate, salt, removed)
+    erase_customers(con, subject, tags, erasure_id, salt, removed)
+    sweep(con, subject, tags, salt, removed)
     return {table: n for table, n in sorted(removed.items()) if n}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.serving.docs import personal_kind
@@ -23,9 +24,30 @@ def manifest_personal_columns(manifest: dict) -> dict[tuple[str, str], dict[str,
     return found
 
 
-def load_personal_columns(manifest_path: Path) -> dict[tuple[str, str], dict[str, str]]:
-    """manifest_personal_columns of a manifest.json file."""
-    return manifest_personal_columns(json.loads(manifest_path.read_text()))
+def manifest_not_null_columns(manifest: dict) -> set[tuple[str, str, str]]:
+    """(schema, table, column) of every model column a dbt not_null test guards: a value erased there must
+    be replaced, not nulled, or the next run's tests fail."""
+    nodes = manifest.get("nodes", {})
+    found = set()
+    for test in nodes.values():
+        if test.get("resource_type") != "test" or (test.get("test_metadata") or {}).get("name") != "not_null":
+            continue
+        model = nodes.get(test.get("attached_node") or "")
+        if model and test.get("column_name"):
+            found.add((model["schema"], model.get("alias") or model["name"], test["column_name"]))
+    return found
+
+
+@dataclass(frozen=True)
+class Tags:
+    personal: dict[tuple[str, str], dict[str, str]]  # (schema, table) -> {column: personal kind}
+    not_null: set[tuple[str, str, str]]  # (schema, table, column) a not_null test guards
+
+
+def load_tags(manifest_path: Path) -> Tags:
+    """The personal columns and not-null-tested columns of a manifest.json file."""
+    manifest = json.loads(manifest_path.read_text())
+    return Tags(manifest_personal_columns(manifest), manifest_not_null_columns(manifest))
 
 
 def contract_personal_columns(contract: FeedContract) -> dict[str, str]:
