@@ -36,6 +36,7 @@ LAYERS: dict[str, int] = {
     "pipelines.dbt_vars": 5,
     "pipelines.defs": 6,
     "pipelines.cli": 7,
+    "pipelines.cli_erase": 7,
 }
 # Development tools, and the highest rank each may import; only the CLI (and tests) import them.
 DEV: dict[str, int] = {"sources.dev": 2, "pipelines.bench": 6}
