@@ -97,13 +97,16 @@ def _identifiers(con: duckdb.DuckDBPyConnection, records: list[tuple[str, str]])
         contract = FEEDS[name]
         if not records or not table_exists(con, "raw", name):
             continue
-        for column in contract.columns:
-            if column.personal in SUPPRESSION_KINDS:
-                rows = con.execute(
-                    f"SELECT DISTINCT {column.name} FROM raw.{name} "
-                    f"WHERE {record_filter(contract)} AND {column.name} IS NOT NULL"
-                ).fetchall()
-                found[column.personal].update(v for (v,) in rows if str(v).strip())
+        columns = [c for c in contract.columns if c.personal in SUPPRESSION_KINDS]
+        # one scan of the feed: the person's rows are few, their values are sorted out here
+        rows = con.execute(
+            f"SELECT DISTINCT {', '.join(c.name for c in columns)} FROM raw.{name} "
+            f"WHERE {record_filter(contract)}"
+        ).fetchall()
+        for row in rows:
+            for column, value in zip(columns, row, strict=True):
+                if value is not None and str(value).strip():
+                    found[column.personal].add(value)
     accounts = sorted({v.strip().upper().replace(" ", "") for v in found["customer_id"]})
     if accounts and table_exists(con, "intermediate", "int_web_anonymous_links"):
         rows = con.execute(
