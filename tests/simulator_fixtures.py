@@ -22,6 +22,7 @@ DIRS = {
     "response_list": "lists/response",
     "compiled_list": "lists/compiled",
     "campaign_audience": "lists/audience",
+    "pos_order_events": "pos_order_events",
 }
 # Records that identify a person, by feed: (id column, SQL condition on a landing row).
 CONTACT = " OR ".join(f"{c} IS NOT NULL" for c in CONTACT_COLUMN_NAMES)

@@ -112,7 +112,8 @@ def test_a_plan_covers_the_days_of_the_new_event_files_and_the_lists_that_got_fi
     pulled = plan_for({}, FileDays(date(2020, 1, 1)), TODAY, pulls_api=True)
     assert pulled == LoadPlan((TODAY, TODAY), ("web",))
     assert plan_for(new, FileDays(date(2020, 1, 1)), TODAY, pulls_api=True).days == (date(2025, 3, 2), TODAY)
-    assert set(DAILY_FEEDS) == {"pos", "web", "callcenter"} and "compiled_list" in LIST_FEEDS
+    assert set(DAILY_FEEDS) == {"pos", "web", "callcenter", "pos_order_events"}
+    assert "compiled_list" in LIST_FEEDS
 
 
 def test_a_plan_reads_the_landing_snapshot(tmp_path: Path) -> None:

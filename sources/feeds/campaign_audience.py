@@ -46,5 +46,12 @@ CONTRACT = FeedContract(
             allowed=("treatment", "control"),
             example="treatment",
         ),
+        Column(
+            "campaign_cost",
+            "DECIMAL(12,2)",
+            "Total booked cost of the campaign (creative, production, sending), the same on every row "
+            "of the campaign; empty when the marketing system does not export it (no ROI then).",
+            example="1250.00",
+        ),
     ),
 )

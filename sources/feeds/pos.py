@@ -82,6 +82,34 @@ CONTRACT = FeedContract(
         Column("quantity_shipped", "INTEGER", "Units shipped (shipped orders).", example="2"),
         Column("documentation_ok", "BOOLEAN", "Invoice and packing list were correct.", example="true"),
         Column(
+            "substituted",
+            "BOOLEAN",
+            "Shipped orders: the warehouse sent another item than the one ordered (right product).",
+            example="false",
+        ),
+        Column(
+            "delivery_postcode",
+            "VARCHAR",
+            "Shipped orders: postcode the carrier scanned at delivery; compared with the order's "
+            "postcode (right place).",
+            example="SW1A 1AA",
+            personal="address",
+        ),
+        Column(
+            "signed_by_customer",
+            "BOOLEAN",
+            "Shipped orders: the ordering customer (or their household) signed for the parcel "
+            "(right customer).",
+            example="true",
+        ),
+        Column(
+            "quoted_unit_price",
+            "DECIMAL(12,2)",
+            "Shipped orders: price per unit quoted when the order was placed; invoiced unit_price "
+            "should equal it (right cost).",
+            example="19.99",
+        ),
+        Column(
             "return_of_transaction_id",
             "VARCHAR",
             "On return lines: the original transaction.",

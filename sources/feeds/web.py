@@ -17,6 +17,9 @@ EVENT_TYPES = (
     "logout",
 )
 
+# Allowed values of device_type (analytics tools' device category).
+DEVICE_TYPES = ("desktop", "mobile", "tablet")
+
 CONTRACT = FeedContract(
     name="web",
     landing_subdir="web",
@@ -67,5 +70,18 @@ CONTRACT = FeedContract(
         Column("utm_source", "VARCHAR", "Campaign source tag.", example="newsletter"),
         Column("utm_medium", "VARCHAR", "Campaign medium tag.", example="email"),
         Column("utm_campaign", "VARCHAR", "Campaign id tag.", example="CMP-2026-03"),
+        Column(
+            "device_type",
+            "VARCHAR",
+            "Device category the analytics tag detected from the user agent.",
+            allowed=DEVICE_TYPES,
+            example="mobile",
+        ),
+        Column(
+            "locale",
+            "VARCHAR",
+            "Browser language tag (BCP 47, from the Accept-Language header), e.g. de-DE or en-NL.",
+            example="en-GB",
+        ),
     ),
 )

@@ -10,6 +10,7 @@ from sources.dev.simulator.context import CONTACT_SCHEMA, Ctx, schedule
 from sources.dev.simulator.dirt import Profile, contacts_by_group
 from sources.dev.simulator.rand import pick
 from sources.dev.simulator.season import HOURS, WEEK, factor, utc_offset_minutes, yearly
+from sources.dev.simulator.telesales import outbound_today as outbound_today  # the engine's import
 
 QUEUES = ("service", "telesales", "helpdesk", "chat", "complaints")
 AHT = np.array([300.0, 360.0, 420.0, 240.0, 600.0])  # handling seconds; chat agents run 2 chats at once
@@ -27,28 +28,7 @@ CHAT = Profile(name=0.8, email=0.7, phone=0.1, address=0.05, dob=0.0, nick=0.5)
 EMAIL = Profile(name=0.85, email=1.0, phone=0.1, address=0.05, dob=0.0)
 OUTBOUND = Profile(name=0.9, email=0.05, phone=1.0, address=0.0, dob=0.0, typo=2.0, landline=0.3)
 ABANDONED = Profile(name=0.0, email=0.0, phone=0.85, address=0.0, dob=0.0, landline=0.3)  # caller id only
-
-
-def outbound_today(ctx: Ctx, d: int, rng: np.random.Generator) -> pl.DataFrame:
-    """Outbound telesales calls due today: who answers, who buys (the sales become phone orders)."""
-    due = ctx.contacts_due.get(d, [])
-    if due and factor(ctx.date(d), "cc") == 0:  # closed: the telesales team calls tomorrow
-        ctx.contacts_due[d + 1].extend(due)
-        ctx.contacts_due[d] = due = []
-    calls = [c for c in due if c["direction"][0] == "outbound"] if due else []
-    ctx.contacts_due[d] = [c for c in due if c["direction"][0] != "outbound"]
-    if not calls:
-        return pl.DataFrame(
-            schema={"pid": pl.Int64, "utc": pl.Int64, "answered": pl.Boolean, "sale": pl.Boolean}
-        )
-    df = pl.concat(calls)
-    n = df.height
-    local = pick(rng, HOURS["cc"], n) * 3600 + rng.integers(0, 3600, n)
-    utc = ctx.epoch(d) + local - utc_offset_minutes(ctx.date(d), "uk") * 60
-    answered = rng.random(n) < 0.6
-    return pl.DataFrame(
-        {"pid": df["pid"], "utc": utc, "answered": answered, "sale": answered & (rng.random(n) < 0.14)}
-    ).sort("utc", maintain_order=True)
+DIALLED = Profile(name=0.0, email=0.0, phone=1.0, address=0.0, dob=0.0, landline=0.3)  # unanswered outbound
 
 
 def callcenter_day(
@@ -101,7 +81,8 @@ def callcenter_day(
         if qn in REASONS:
             reason[m] = np.array(REASONS[qn], dtype=object)[rng.integers(0, len(REASONS[qn]), len(m))]
     reason[n_org : n_org + n_due] = due["reason"].to_numpy()
-    reason[n_org + n_due :] = np.where(kind[n_org + n_due :] == 1, "order", "offer")
+    reason[n_org + n_due : n_org + n_due + n_ord] = "order"
+    reason[n_org + n_due + n_ord :] = outbound["reason"].to_numpy()  # offer (campaign) or lead
     order_ref = pl.concat(
         [
             pl.Series([None] * n_org, dtype=pl.Utf8),
@@ -193,6 +174,7 @@ def callcenter_day(
         (channel == 2, EMAIL),
         ((kind == 2) & ~no_answer, OUTBOUND),
         (abandoned & (channel == 0), ABANDONED),
+        ((kind == 2) & no_answer, DIALLED),  # the dialler logs the number it called
     ]
     # Only unanswered phone calls may lack an identifier (caller id withheld); a chat's pre-chat
     # form always asks for an e-mail or phone.

@@ -1,4 +1,4 @@
-"""Campaigns: a dozen a year, audiences with a 10% control cell, real treatment lift, responses."""
+"""Campaigns: a dozen a year, audiences with a designed control cell, real treatment lift, responses, cost."""
 
 from __future__ import annotations
 
@@ -46,6 +46,10 @@ UTM = {
     "mail": ("print", "offline"),
     "phone": ("telesales", "phone"),
 }
+# What the marketing system books per campaign: a fixed cost (creative, list work) plus a cost per
+# treatment contact; exported as campaign_cost on every audience row.
+FIXED_COST = {"email": 250.0, "sms": 150.0, "mail": 1200.0, "phone": 400.0}
+COST_PER_CONTACT = {"email": 0.01, "sms": 0.06, "mail": 0.85, "phone": 4.50}
 RESPONSE_WINDOW = 14  # the response list of a campaign is delivered 14 days after launch
 
 
@@ -55,6 +59,22 @@ class Campaign:
     name: str
     channel: str
     launch: date
+
+
+def control_size(audience: int, share: float, minimum: int) -> int:
+    """Hold-out accounts by design: share of the audience, at least `minimum`, at most half of it."""
+    return min(audience // 2, max(round(share * audience), minimum))
+
+
+def control_cell(u: np.ndarray, share: float, minimum: int) -> np.ndarray:
+    """The control_size accounts with the smallest uniform draws u: a random split of fixed size."""
+    control = np.zeros(len(u), dtype=bool)
+    control[np.argsort(u, kind="stable")[: control_size(len(u), share, minimum)]] = True
+    return control
+
+
+def campaign_cost(channel: str, treatment: int) -> float:
+    return round(FIXED_COST[channel] + COST_PER_CONTACT[channel] * treatment, 2)
 
 
 @lru_cache(maxsize=512)
@@ -80,7 +100,7 @@ def launch(ctx: Ctx, c: Campaign, d: int, rng: np.random.Generator) -> pl.DataFr
     # Marketing targets accounts that bought within a year, as far as it knows (it cannot see churn).
     eligible = np.flatnonzero(pop.has_acc & (pop.acq_day <= d) & (pop.churn_day > d - 365))
     aud = eligible[rng.random(len(eligible)) < REACH[c.channel]]
-    control = rng.random(len(aud)) < p.control_share
+    control = control_cell(rng.random(len(aud)), p.control_share, p.control_min)
     treat = aud[~control]
     ctx.add_boost(treat, p.treatment_uplift, d, d + 21)
     launched = ctx.epoch(d) + 7 * 3600 - utc_offset_minutes(c.launch, "uk") * 60
@@ -158,5 +178,6 @@ def launch(ctx: Ctx, c: Campaign, d: int, rng: np.random.Generator) -> pl.DataFr
             "launched_at": w.ts(np.full(len(aud), launched)),
             "customer_ref": pop.ident["account_id"].gather(aud[order]),
             "cell": w.pick_str(("treatment", "control"), control[order]),
+            "campaign_cost": campaign_cost(c.channel, len(treat)),
         }
     ).sort("customer_ref")

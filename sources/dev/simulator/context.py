@@ -31,6 +31,7 @@ class Ctx:
     returns_due: dict[int, list[pl.DataFrame]] = field(default_factory=lambda: defaultdict(list))
     contacts_due: dict[int, list[pl.DataFrame]] = field(default_factory=lambda: defaultdict(list))
     web_due: dict[int, list[pl.DataFrame]] = field(default_factory=lambda: defaultdict(list))
+    self_service_due: dict[int, list[np.ndarray]] = field(default_factory=lambda: defaultdict(list))  # pids
     responses: dict[int, list[tuple[str, pl.DataFrame]]] = field(default_factory=lambda: defaultdict(list))
 
     def __post_init__(self) -> None:

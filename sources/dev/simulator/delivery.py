@@ -19,6 +19,7 @@ MALFORM = {
     "response_list": Malform("responded_at", ("campaign_id", "response_channel")),
     "compiled_list": Malform(None, ("vendor", "list_id")),
     "campaign_audience": Malform("launched_at", ("customer_ref", "cell")),
+    "pos_order_events": Malform("status_at", ("status", "transaction_id"), num_col="quantity"),
 }
 # JSON values written unquoted (numbers and booleans) in the call-centre chat export.
 CHAT_RAW = frozenset({"hold_seconds", "wrap_seconds", "csat", "nps", "abandoned", "resolved"})

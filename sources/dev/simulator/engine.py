@@ -90,6 +90,7 @@ def _days(
 ) -> None:
     seed, params = ctx.seed, ctx.p
     pos_deferred: dict[int, list[pl.DataFrame]] = defaultdict(list)  # online orders by delivery day
+    order_events: dict[int, list[pl.DataFrame]] = defaultdict(list)  # status events by their day
     for d in range(days):
         ymd = ctx.date(d).isoformat()
         camp = campaign_on(ctx, d)
@@ -102,6 +103,8 @@ def _days(
         pos = pos_day(ctx, d, rng(seed, "pos", d), (sales["pid"].to_numpy(), sales["utc"].to_numpy()))
         for e, frame in pos.deferred.items():
             pos_deferred[e].append(frame)
+        for e, frame in pos.events.items():
+            order_events[e].append(frame)
         schedule(ctx.contacts_due, pos.issues)
         web = web_day(ctx, d, rng(seed, "web", d), pos.online)
         calls, chats = callcenter_day(ctx, d, rng(seed, "callcenter", d), pos.phone, outbound, staff)
@@ -109,6 +112,10 @@ def _days(
         sales_today = pl.concat([pos.today, *pos_deferred.pop(d, [])], how="diagonal_relaxed")
         sales_today = sales_today.sort(["_ord", "transaction_id"], maintain_order=True)
         out.daily("pos", "pos", f"pos/pos_{ymd}.csv", sales_today, "csv", d, key="transaction_id")
+        events = pl.concat(order_events.pop(d, []), how="diagonal_relaxed") if d in order_events else None
+        if events is not None:
+            rel = f"pos_order_events/order_events_{ymd}.csv"
+            out.daily("pos_order_events", "pos_order_events", rel, events, "csv", d)
         gz = rng(seed, "webformat", d).random() >= params.plain_web_share
         out.daily(
             "web",

@@ -35,6 +35,12 @@ class Params:
     stranger_session_share: float = 0.25  # sessions by never-identified visitors, on top
     login_share: float = 0.55  # account holders log in in this share of sessions
     cookie_days: int = 180  # a device's anonymous_id is reset (cookies cleared) every ~180 days
+    # Self-service (web pages for order status, shipping, account, FAQ).
+    self_service_per_year: float = 1.0  # organic account / FAQ visits per person and year
+    self_service_order_check: float = 0.25  # online buyers who check their order's status 1-4 days later
+    self_service_problem_share: float = 0.5  # people due to call the service who look it up the day before
+    self_service_unanswered: float = 0.2  # other self-service visitors who get in touch within 3 days
+    self_service_deflection: float = 0.35  # ...of whom this share finds the answer and never calls
 
     # Call centre.
     contacts_per_year: float = 1.6
@@ -45,6 +51,9 @@ class Params:
 
     # Campaigns: treatment uplift on purchase rate, response rates per channel.
     control_share: float = 0.10
+    # A marketer sizes the hold-out by design: the share, but at least this many accounts (at most
+    # half the audience), so a control cell can show a lift at the channels' response rates.
+    control_min: int = 200
     treatment_uplift: float = 1.20  # purchase-rate factor for 21 days after launch (treatment cell)
     responder_uplift: float = 2.20  # purchase-rate factor for responders for 21 days after answering
 
@@ -54,6 +63,9 @@ class Params:
     space_noise_rate: float = 0.02
     email_alias_rate: float = 0.03
     swap_names_rate: float = 0.003
+
+    # Fulfilment: lines shipped short (the residual goes on backorder); twice as many at peak.
+    short_ship_share: float = 0.03
 
     # Delivery defects.
     late_row_share: float = 0.015  # rows of day d that only arrive in the file of d+1..d+3

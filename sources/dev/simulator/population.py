@@ -16,6 +16,7 @@ from sources.dev.simulator.season import factor
 from sources.dev.simulator.vocab_places import COUNTRIES
 
 NEVER = np.iinfo(np.int32).max  # "no such day" (not churned, never moves)
+LANGUAGES = ("en", "de", "fr", "nl")  # ISO 639-1; Irish-name speakers read English
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Population:
     has_landline: np.ndarray
     dev_key: np.ndarray  # uint64 seed of the person's device cookies
     country: np.ndarray  # index into COUNTRIES
+    language: np.ndarray  # index into LANGUAGES: the language the person reads (browser, letters)
     phone_split: np.ndarray  # (n, 4): mobile and landline digit-group boundaries for formatting
 
     @property
@@ -177,6 +179,9 @@ def build_population(
     home_store = _home_stores(rng, city, country, stores)
     fav_cat = rng.integers(0, n_categories, (n, 2))
     dev_key = mix64(np.arange(n, dtype=np.uint64) ^ mix64(np.array([seed + 1], dtype=np.uint64))[0])
+    # Drawn last, so every attribute above stays what it was before languages existed.
+    name_lang = np.array([LANGUAGES.index(c if c != "ie" else "en") for c in ident.LANGS])[lang]
+    language = np.where(rng.random(n) < 0.15, 0, name_lang)  # one in seven reads English anyway
     return Population(
         n_customers=customers,
         ident=frame,
@@ -200,6 +205,7 @@ def build_population(
         has_landline=has_landline,
         dev_key=dev_key,
         country=country,
+        language=language.astype(np.int8),
         phone_split=_phone_splits(country, city),
     )
 

@@ -10,7 +10,9 @@ import polars as pl
 from sources.dev.simulator import writers as w
 from sources.dev.simulator.context import Ctx, store_offsets
 from sources.dev.simulator.dirt import Profile, contacts_by_group
+from sources.dev.simulator.order_events import order_events, perfect_order_columns
 from sources.dev.simulator.rand import pick
+from sources.dev.simulator.rand import rng as stream
 from sources.dev.simulator.returns import build_returns, schedule_returns
 from sources.dev.simulator.season import HOURS, factor, peak, sale_day
 
@@ -36,6 +38,7 @@ class PosDay:
     online: tuple[np.ndarray, np.ndarray, np.ndarray]  # (pid, utc, sku) for web checkout sessions
     phone: tuple[np.ndarray, np.ndarray, pl.Series]  # (pid, utc, transaction_id) for the call centre
     issues: pl.DataFrame | None  # delivery problems that make people call, with the day they call
+    events: dict[int, pl.DataFrame]  # order status events by the day they happen
 
 
 def pos_day(
@@ -163,7 +166,7 @@ def pos_day(
     )
     ship = chan[line_t] != 0
     shipped = frame.filter(pl.Series(ship))
-    deferred, export_day, issues = _fulfil(ctx, d, rng, shipped, line_t[ship], qty[ship])
+    deferred, export_day, issues, events = _fulfil(ctx, d, rng, shipped, line_t[ship], qty[ship], price[ship])
     back_from = np.full(nline, -1, dtype=np.int64)  # returns of shipped lines start after delivery
     back_from[ship] = export_day
     schedule_returns(ctx, d, rng, frame, sku, qty, price, disc, chan[line_t], store[line_t], back_from)
@@ -178,24 +181,35 @@ def pos_day(
         today=today,
         deferred=deferred,
         issues=issues,
+        events=events,
         online=(buyers[online_m], utc[online_m], sku[ol]),
         phone=(buyers[phone], utc[phone], tid.filter(pl.Series(phone))),
     )
 
 
+Fulfilled = tuple[dict[int, pl.DataFrame], np.ndarray, pl.DataFrame | None, dict[int, pl.DataFrame]]
+
+
 def _fulfil(
-    ctx: Ctx, d: int, rng: np.random.Generator, rows: pl.DataFrame, line_t: np.ndarray, qty: np.ndarray
-) -> tuple[dict[int, pl.DataFrame], np.ndarray, pl.DataFrame | None]:
+    ctx: Ctx,
+    d: int,
+    rng: np.random.Generator,
+    rows: pl.DataFrame,
+    line_t: np.ndarray,
+    qty: np.ndarray,
+    price: np.ndarray,
+) -> Fulfilled:
     """Shipped orders: promise, ship, deliver; some late, short-shipped or with wrong paperwork.
 
     Order lines are exported by the fulfilment system once delivered, so they land in the file of
     the delivery day (2-6 days after the order) with transaction_at on the order day. Returns
-    (rows by export day, export day per line, contacts that delivery problems cause).
+    (rows by export day, export day per line, contacts that delivery problems cause, status events
+    by day: order_events.py, drawn from a stream of their own so the lines stay as they were).
     A short-shipped line keeps quantity = quantity_ordered (charged as ordered; in-full is
     quantity_shipped == quantity_ordered).
     """
     if rows.height == 0:
-        return {}, np.array([], dtype=np.int64), None
+        return {}, np.array([], dtype=np.int64), None, {}
     is_peak = peak(ctx.date(d))
     t_ids, t_inv = np.unique(line_t, return_inverse=True)
     nt = len(t_ids)
@@ -212,7 +226,7 @@ def _fulfil(
     delivered = dday * 86400 + 8 * 3600 + rng.integers(0, 10 * 3600, nt)  # rounds end by 18:00
     delivered = np.where(delivered < shipped + 3600, delivered + 86400, delivered)
     doc_ok = rng.random(nt) >= (0.04 if is_peak else 0.02)
-    short = rng.random(len(line_t)) < (0.06 if is_peak else 0.03)
+    short = rng.random(len(line_t)) < ctx.p.short_ship_share * (2 if is_peak else 1)
     shipped_q = np.where(short, (rng.random(len(line_t)) * qty).astype(np.int64), qty)
     li = t_inv
     rows = rows.with_columns(
@@ -223,6 +237,10 @@ def _fulfil(
         quantity_shipped=w.ints(shipped_q),
         documentation_ok=w.bools(doc_ok[li]),
     )
+    own = stream(ctx.seed, "orders", d)
+    rows = perfect_order_columns(rows, own, li, price, is_peak)
+    times = (rows["_ord"].to_numpy(), shipped[li], delivered[li])
+    events = order_events(rows, own, ctx.epoch(0) // 86400, times, qty, shipped_q)
     export = (delivered // 86400 - ctx.epoch(0) // 86400).astype(np.int64)
     line_export = export[li]
     deferred = {int(e): rows.filter(pl.Series(line_export == e)) for e in np.unique(line_export)}
@@ -231,7 +249,7 @@ def _fulfil(
     short_t = np.bincount(li, weights=short, minlength=nt) > 0
     problem = (late | short_t | ~doc_ok) & (rng.random(nt) < 0.45)
     if not problem.any():
-        return deferred, line_export, None
+        return deferred, line_export, None, events
     first_row = np.unique(li, return_index=True)[1]
     k = np.flatnonzero(problem)
     reason = np.where(short_t[k], "complaint", np.where(late[k], "delivery", "billing"))
@@ -253,4 +271,4 @@ def _fulfil(
             "repeat": np.zeros(len(k), dtype=bool),
         }
     )
-    return deferred, line_export, issues
+    return deferred, line_export, issues, events

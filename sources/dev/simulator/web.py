@@ -1,4 +1,4 @@
-"""Web clickstream: sessions per person-device cookie, logins stitched by anonymous_id, forms, utm tags."""
+"""Web clickstream: sessions per person-device cookie, logins, forms, utm tags, and self-service pages."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ import polars as pl
 from sources.dev.simulator import writers as w
 from sources.dev.simulator.context import Ctx
 from sources.dev.simulator.dirt import Profile, contacts_by_group
-from sources.dev.simulator.rand import hex12, mix64, pick
+from sources.dev.simulator.rand import pick
+from sources.dev.simulator.rand import rng as make_rng
 from sources.dev.simulator.season import HOURS, factor
+from sources.dev.simulator.selfservice import self_service_day
+from sources.dev.simulator.webclient import anonymous_ids, browser_keys, device_types, locales
 from sources.feeds.web import EVENT_TYPES
 
 # Event codes are positions in the web contract's event types, looked up by name.
@@ -90,15 +93,10 @@ def web_day(
     )
     # Anonymous id: one cookie per person-device, renewed every cookie_days (cleared cookies).
     dev = (rng.random(ns) * pop.devices[pk]).astype(np.uint64)
-    epoch = ((d + (pop.dev_key[pk] % np.uint64(p.cookie_days)).astype(np.int64)) // p.cookie_days).astype(
-        np.uint64
-    )
-    with np.errstate(over="ignore"):  # uint64 hashing wraps around on purpose
-        key = pop.dev_key[pk] + dev * np.uint64(0x100000001B3) + epoch * np.uint64(0x9E3779B97F4A7C15)
-        # Strangers come back too: a pool of n/2 cookies that never log in.
-        stranger = rng.integers(1, max(2, pop.n // 2), ns).astype(np.uint64)
-        stranger_key = mix64(stranger + np.uint64(ctx.seed) * np.uint64(7919))
-    anon = pl.Series("a", hex12(mix64(np.where(known, key, stranger_key)))).str.replace(r"^", "a-")
+    # Strangers come back too: a pool of n/2 cookies that never log in.
+    stranger = rng.integers(1, max(2, pop.n // 2), ns).astype(np.uint64)
+    keys = browser_keys(ctx, d, np.where(known, pid, -1), dev, stranger)
+    anon = anonymous_ids(keys)
 
     # Events per session: browsing length ~ 1 + Geometric; fixed events get their own slots:
     # login right after the landing page, then browsing, then signup / form / cart+checkout / logout.
@@ -183,6 +181,8 @@ def web_day(
             "url": url,
             "referrer": referrer,
             "product_sku": sku_s.set(pl.Series(~is_prod), None),
+            "device_type": device_types(np.where(known, pid, -1), dev, keys).gather(sess),
+            "locale": locales(ctx, np.where(known, pid, -1), keys).gather(sess),
             "_pid": np.where(known, pid, -1)[sess],
             "_ord": t,
         }
@@ -197,6 +197,8 @@ def web_day(
     groups = [(ek == LOGIN, LOGIN_P), (ek == SIGNUP, SIGNUP_P), (ek == FORM, FORM_P)]
     cont = contacts_by_group(pop, pid[sess[k]], d, rng, p, groups, need_id=np.ones(len(k), dtype=bool))
     ev = ev.with_columns(**{c: empty.clone().scatter(k, cont[c]) for c in cont.columns})
+    ss = self_service_day(ctx, d, make_rng(ctx.seed, "selfservice", d), o_pid, total + 1)
+    ev = pl.concat([ev, ss], how="diagonal_relaxed")
     bearing = ev["user_id"].is_not_null().to_numpy()
     bearing[k] = True
     return ev.with_columns(_tid=ev["event_id"].set(pl.Series(~bearing), None)).sort(

@@ -22,6 +22,7 @@ renamed as (
         {{ clean_code('campaign_channel') }} as campaign_channel,
         {{ to_utc('launched_at') }} as launched_at,
         {{ clean_code('cell') }} as cell,
+        campaign_cost,
 
         -- lineage
         {{ lineage_columns() }}

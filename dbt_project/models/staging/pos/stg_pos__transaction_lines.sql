@@ -70,6 +70,10 @@ renamed as (
         quantity_ordered,
         quantity_shipped,
         documentation_ok,
+        substituted,
+        delivery_postcode,
+        signed_by_customer,
+        quoted_unit_price,
 
         -- returns
         {{ clean_code('return_reason') }} as return_reason,
@@ -89,7 +93,9 @@ normalized as (
 
     -- phone and postcode rules depend on the record's ISO-2 country, computed above
     select * replace (
-        {{ normalize_contact_columns() }}
+        {{ normalize_contact_columns() }},
+        -- the carrier's scan, normalized like the order's postcode so the two compare (right place)
+        {{ normalize_postcode('delivery_postcode', 'country') }} as delivery_postcode
     )
     from renamed
 

@@ -49,6 +49,8 @@ renamed as (
         {{ clean_code('utm_source') }} as utm_source,
         {{ clean_code('utm_medium') }} as utm_medium,
         {{ clean_ref('utm_campaign') }} as utm_campaign,
+        {{ clean_code('device_type') }} as device_type,
+        {{ trim_to_null('locale') }} as locale,
 
         -- contact (form submissions and sign-ups)
         {{ contact_columns() }}
