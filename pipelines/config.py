@@ -13,6 +13,7 @@ from pipelines.config_vars import ENV_VARS
 from pipelines.customer_refs import RefPatterns, parse_ref_patterns
 from pipelines.feeds import FeedRule, parse_feed_rules
 from pipelines.identity.settings import IdentitySettings
+from pipelines.kpi.dashboard.formatting import DEFAULT_CURRENCY, currency_code
 from pipelines.kpi.settings import KpiSettings
 from quality.calibration import DistributionSettings, distribution_settings
 from sources.connectors.web_api import PAGE_SIZE
@@ -62,6 +63,7 @@ class Settings:
     # CRM360_PSEUDONYM_KEY_FILE; None = <data_dir>/secrets/pseudonym.key (Settings.key_file)
     pseudonym_key_file: Path | None = None
     serving_contacts: bool = False  # also serve the `restricted` schema: contact data for campaigns
+    currency: str = DEFAULT_CURRENCY  # ISO 4217 code of the feeds' amounts, shown by the dashboard
 
     @property
     def reports_dir(self) -> Path:
@@ -137,6 +139,7 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
         if key_file
         else root / "secrets" / "pseudonym.key",
         serving_contacts=env.get("CRM360_SERVING_CONTACTS", "").lower() in ("1", "true", "yes"),
+        currency=currency_code(env.get("CRM360_CURRENCY") or _default("currency")),
     )
 
 

@@ -43,6 +43,11 @@ ENV_VARS: dict[str, tuple[str, str]] = {
         "their personal columns, for a deployment that sends campaigns from it. Off, the copy holds no "
         "column dbt tags personal (docs/querying.md).",
     ),
+    "currency": (
+        "CRM360_CURRENCY",
+        "ISO 4217 code (EUR, USD, GBP, CHF ...) of the amounts in the feeds: sales, refunds, prices. The "
+        "warehouse stores plain numbers; the dashboard shows every amount with it (tiles, axes, tooltips).",
+    ),
     "web_api_url": URL_ENV,
     "web_api_page_size": PAGE_SIZE_ENV,
     "duckdb_memory_limit": ("CRM360_DUCKDB_MEMORY_LIMIT", "DuckDB memory_limit."),
@@ -60,8 +65,9 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     ),
     "partitions_start": (
         "CRM360_PARTITIONS_START",
-        "First day (YYYY-MM-DD) of the event feeds' daily partitions (raw/pos, raw/web, raw/callcenter); "
-        "a landing file of an earlier day belongs to this first partition (docs/operations.md).",
+        "First day (YYYY-MM-DD) of the event feeds' daily partitions (raw/pos, raw/pos_order_events, "
+        "raw/web, raw/callcenter); a landing file of an earlier day belongs to this first partition "
+        "(docs/operations.md).",
     ),
     "file_day_patterns": (
         "CRM360_FILE_DAY_PATTERNS",
@@ -158,7 +164,8 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     ),
     "kpi.lapsed_days": (
         "CRM360_LAPSED_DAYS",
-        "Days without a purchase that fire the lapsed trigger.",
+        "Days without a purchase that fire the lapsed trigger; also when a customer with a single "
+        "purchase day counts as at risk (marts.customer_churn).",
     ),
     "kpi.large_return_amount": (
         "CRM360_LARGE_RETURN_AMOUNT",
@@ -169,6 +176,10 @@ ENV_VARS: dict[str, tuple[str, str]] = {
         "Call-centre service-level threshold: answered within this many seconds.",
     ),
     "kpi.fcr_days": ("CRM360_FCR_DAYS", "First-contact resolution window in days."),
+    "kpi.self_service_deflection_days": (
+        "CRM360_SELF_SERVICE_DEFLECTION_DAYS",
+        "Days after a self-service web session in which a service contact means it was not deflected.",
+    ),
     "kpi.conversion_window_days": (
         "CRM360_CONVERSION_WINDOW_DAYS",
         "Days after a campaign response in which a purchase counts as a conversion.",
@@ -189,10 +200,50 @@ ENV_VARS: dict[str, tuple[str, str]] = {
         "CRM360_ACQUISITION_WARM_UP_DAYS",
         "Days from the start of the history whose new customers may be older ones, flagged warm-up.",
     ),
+    "kpi.lead_lost_days": (
+        "CRM360_LEAD_LOST_DAYS",
+        "Days after the first answered telesales call in which a lead must buy, else it is lost.",
+    ),
+    "kpi.telesales_recontact_days": (
+        "CRM360_TELESALES_RECONTACT_DAYS",
+        "Days after an outbound telesales call in which the customer is not put on the call list again.",
+    ),
+    "kpi.churn_risk_gap_factor": (
+        "CRM360_CHURN_RISK_GAP_FACTOR",
+        "Multiple of a customer's own mean gap between purchases beyond which the frequency is falling.",
+    ),
+    "kpi.churn_risk_experience_days": (
+        "CRM360_CHURN_RISK_EXPERIENCE_DAYS",
+        "Days before the last order from which complaints and bad experiences explain a churn risk.",
+    ),
+    "kpi.followup_max_age_days": (
+        "CRM360_FOLLOWUP_MAX_AGE_DAYS",
+        "Age in days after which an open interaction leaves marts.contact_followups.",
+    ),
     "kpi.forecast_weeks": ("CRM360_FORECAST_WEEKS", "Weeks of revenue forecast."),
     "kpi.forecast_backtest_weeks": (
         "CRM360_FORECAST_BACKTEST_WEEKS",
         "Last weeks of history held out to measure forecast error.",
+    ),
+    "kpi.clv_default_margin_rate": (
+        "CRM360_CLV_DEFAULT_MARGIN_RATE",
+        "Gross margin rate of CLV as net profit when no order line has a unit cost.",
+    ),
+    "kpi.cost_per_service_contact": (
+        "CRM360_COST_PER_SERVICE_CONTACT",
+        "Cost of one inbound service contact, charged in CLV as net profit.",
+    ),
+    "kpi.campaign_min_control_customers": (
+        "CRM360_CAMPAIGN_MIN_CONTROL_CUSTOMERS",
+        "Control customers a campaign needs before its lift can be conclusive.",
+    ),
+    "kpi.campaign_min_expected_responders": (
+        "CRM360_CAMPAIGN_MIN_EXPECTED_RESPONDERS",
+        "Expected control responders (or converters) a lift test needs to be conclusive.",
+    ),
+    "kpi.campaign_confidence": (
+        "CRM360_CAMPAIGN_CONFIDENCE",
+        "Two-sided confidence of the campaign lift intervals; 1 minus it is the test's alpha.",
     ),
     # --- calibrated distribution rules (quality/calibration.py, docs/quality.md) ---
     **{f"distribution.{attr}": entry for attr, entry in DISTRIBUTION_ENV.items()},

@@ -76,7 +76,9 @@ def test_tables_have_the_contract_columns(tiny: duckdb.DuckDBPyConnection) -> No
         ("recency", "DOUBLE"), ("T", "DOUBLE"), ("monetary_value", "DOUBLE"),
         ("expected_transactions", "DOUBLE"), ("p_alive", "DOUBLE"), ("expected_spend", "DOUBLE"),
         ("clv", "DOUBLE"), ("clv_model", "VARCHAR"), ("calibration_end", "DATE"), ("time_unit", "VARCHAR"),
-        ("horizon", "INTEGER"),
+        ("horizon", "INTEGER"), ("discounted_transactions", "DOUBLE"), ("margin_rate", "DOUBLE"),
+        ("margin_rate_source", "VARCHAR"), ("return_rate", "DOUBLE"),
+        ("service_contacts_per_transaction", "DOUBLE"), ("clv_net_profit", "DOUBLE"),
     ]  # fmt: skip
     assert types("clv_holdout") == [
         ("period_index", "INTEGER"), ("period_start", "DATE"), ("predicted_repeat_transactions", "DOUBLE"),

@@ -24,6 +24,8 @@ MARKETING_OUTPUTS = (
     "marts.next_best_offer",
     "marts.upsell_candidates",
     "restricted.marketing_contacts",
+    "marts.telesales_call_list",
+    "restricted.telesales_call_sheet",
 )
 CONTACT_OK = {
     "email": "nullif(trim(c.email), '') is not null",

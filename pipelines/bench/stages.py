@@ -28,6 +28,7 @@ _EXACT = {
     "dbt_marts": "kpi",
     "clv_models": "kpi",
     "sales_forecast_models": "kpi",
+    "marts__kpi_campaign_lift": "kpi",
     "reports__kpi_dashboard": "dashboard",
     "serving__crm360": "serving",
     "core__quality_gate": "quality",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.config import Settings, load_settings
+from pipelines.defs.assets.campaign_lift import kpi_campaign_lift
 from pipelines.defs.assets.clv import clv_assets
 from pipelines.defs.assets.dashboard import kpi_dashboard
 from pipelines.defs.assets.dbt import build_dbt_assets
@@ -51,6 +52,7 @@ def all_assets(settings: Settings | None = None) -> list[dg.AssetsDefinition]:
         clv_assets,
         forecast_assets,
         marts,
+        kpi_campaign_lift,  # reads the dbt mart kpi_campaign_performance
         kpi_dashboard,
     ]
     return [*built, build_serving_asset(served_keys(built))]

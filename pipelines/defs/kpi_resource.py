@@ -33,8 +33,19 @@ class KpiResource(dg.ConfigurableResource):
     basket_min_pair_baskets: int = _DEFAULTS.basket_min_pair_baskets
     bundle_min_support: float = _DEFAULTS.bundle_min_support
     acquisition_warm_up_days: int = _DEFAULTS.acquisition_warm_up_days
+    self_service_deflection_days: int = _DEFAULTS.self_service_deflection_days
+    lead_lost_days: int = _DEFAULTS.lead_lost_days
+    telesales_recontact_days: int = _DEFAULTS.telesales_recontact_days
+    churn_risk_gap_factor: float = _DEFAULTS.churn_risk_gap_factor
+    churn_risk_experience_days: int = _DEFAULTS.churn_risk_experience_days
+    followup_max_age_days: int = _DEFAULTS.followup_max_age_days
     forecast_weeks: int = _DEFAULTS.forecast_weeks
     forecast_backtest_weeks: int = _DEFAULTS.forecast_backtest_weeks
+    clv_default_margin_rate: float = _DEFAULTS.clv_default_margin_rate
+    cost_per_service_contact: float = _DEFAULTS.cost_per_service_contact
+    campaign_min_control_customers: int = _DEFAULTS.campaign_min_control_customers
+    campaign_min_expected_responders: float = _DEFAULTS.campaign_min_expected_responders
+    campaign_confidence: float = _DEFAULTS.campaign_confidence
 
     @classmethod
     def from_settings(cls, settings: Settings) -> KpiResource:

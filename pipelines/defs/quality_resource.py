@@ -13,11 +13,12 @@ from quality.gx_batches import SAMPLE_ROWS
 
 
 class QualityResource(dg.ConfigurableResource):
-    """Where reports go (<data_dir>/reports) and the GX batch bounds."""
+    """Where reports go (<data_dir>/reports), their currency and the GX batch bounds."""
 
     reports_dir: str
     gx_sample_rows: int = SAMPLE_ROWS
     gx_max_batches: int  # Settings.gx_max_batches (CRM360_GX_MAX_BATCHES): the one default is there
+    currency: str  # Settings.currency (CRM360_CURRENCY): the amounts of the reports (dashboard)
     # DistributionSettings as fields (a resource holds plain values); defaults are its defaults
     distribution_severity: str = DistributionSettings.severity
     max_anonymous_share: float = DistributionSettings.max_anonymous_share
@@ -32,6 +33,7 @@ class QualityResource(dg.ConfigurableResource):
         return cls(
             reports_dir=str(settings.reports_dir),
             gx_max_batches=settings.gx_max_batches,
+            currency=settings.currency,
             distribution_severity=d.severity,
             max_anonymous_share=d.max_anonymous_share,
             anonymous_share_min_lines=d.anonymous_share_min_lines,

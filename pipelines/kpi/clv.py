@@ -26,6 +26,7 @@ from pipelines.kpi import bgnbd, gamma_gamma
 from pipelines.kpi.bgnbd import BgNbdParams
 from pipelines.kpi.clv_fallback import price_customers
 from pipelines.kpi.clv_math import holdout_prediction, unit_days
+from pipelines.kpi.clv_profit import PROFIT_COLUMNS, apply_net_profit
 from pipelines.kpi.mle import MleFit
 from pipelines.kpi.settings import KpiSettings
 
@@ -70,10 +71,10 @@ HOLDOUT_ACTUALS_SQL = f"""
 DDL = {
     "clv_model_params": """(model VARCHAR, parameter VARCHAR, value DOUBLE, log_likelihood DOUBLE,
         n_customers INTEGER, calibration_end DATE, time_unit VARCHAR)""",
-    "customer_clv": """(customer_key VARCHAR, first_purchase_date DATE, frequency INTEGER,
+    "customer_clv": f"""(customer_key VARCHAR, first_purchase_date DATE, frequency INTEGER,
         recency DOUBLE, "T" DOUBLE, monetary_value DOUBLE, expected_transactions DOUBLE,
         p_alive DOUBLE, expected_spend DOUBLE, clv DOUBLE, clv_model VARCHAR, calibration_end DATE,
-        time_unit VARCHAR, horizon INTEGER)""",
+        time_unit VARCHAR, horizon INTEGER, {PROFIT_COLUMNS})""",
     "clv_holdout": """(period_index INTEGER, period_start DATE, predicted_repeat_transactions DOUBLE,
         actual_repeat_transactions INTEGER, cumulative_predicted DOUBLE, cumulative_actual INTEGER)""",
 }
@@ -96,6 +97,7 @@ class ClvSummary:
     gamma_gamma_std_errors: dict[str, float] = field(default_factory=dict)
     spend_frequency_corr: float | None = None  # Gamma-Gamma assumes ~0
     total_clv: float = 0.0
+    total_clv_net_profit: float | None = None  # after margin, returns and cost to serve (clv_profit.py)
     clv_models: dict[str, int] = field(default_factory=dict)  # customers per clv_model
     fallback_reasons: list[str] = field(default_factory=list)  # why BG/NBD did not price everyone
     holdout_periods: int = 0
@@ -174,7 +176,10 @@ def build_clv(con: duckdb.DuckDBPyConnection, settings: KpiSettings) -> ClvSumma
     if repeat.sum() >= 3:
         summary.spend_frequency_corr = float(np.corrcoef(x[repeat], zbar[repeat])[0, 1])
     summary.total_clv = float(customers["clv"].sum())
-    _write(con, _param_rows(bg_fit, gg_fit, cal_end, settings.clv_time_unit), customers, holdout)
+    _write(con, _param_rows(bg_fit, gg_fit, cal_end, settings.clv_time_unit), customers, holdout, settings)
+    summary.total_clv_net_profit = con.execute(
+        "select sum(clv_net_profit) from marts.customer_clv"
+    ).fetchone()[0]
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -223,7 +228,11 @@ def _param_rows(bg: MleFit, gg: MleFit | None, cal_end: date, time_unit: str) ->
 
 
 def _write(
-    con: duckdb.DuckDBPyConnection, params: list[tuple], customers: pd.DataFrame, holdout: pd.DataFrame
+    con: duckdb.DuckDBPyConnection,
+    params: list[tuple],
+    customers: pd.DataFrame,
+    holdout: pd.DataFrame,
+    settings: KpiSettings | None = None,
 ) -> None:
     """CREATE OR REPLACE the three tables in one transaction: readers never see a mixed state."""
     con.begin()
@@ -238,6 +247,8 @@ def _write(
                 con.register("_clv_frame", frame)
                 con.execute(f"insert into marts.{name} by name select * from _clv_frame")
                 con.unregister("_clv_frame")
+        if settings is not None and len(customers):
+            apply_net_profit(con, settings, customers["calibration_end"].iloc[0])
         con.commit()
     except Exception:
         con.rollback()

@@ -45,8 +45,32 @@ class KpiSettings:
     # New customers: the first evidence within this many days of the history's start may be an
     # older customer seen for the first time; those months and cohorts are flagged warm-up.
     acquisition_warm_up_days: int = 90
+    # Self-service deflection: a self-service web session counts as a deflected contact when its
+    # customer makes no inbound service contact within this many days after it.
+    self_service_deflection_days: int = 3
+    # Sales leads (issue 23): a lead reached by telesales (an answered outbound call) who has not
+    # bought within this many days of that first call is lost.
+    lead_lost_days: int = 30
+    # Telesales call list: nobody is called again within this many days of an outbound telesales call.
+    telesales_recontact_days: int = 30
+    # Churn risk: falling frequency when the days since the last order exceed this multiple of the
+    # customer's own mean gap between purchase days.
+    churn_risk_gap_factor: float = 2.0
+    # Churn risk: complaints and bad experiences count from this many days before the last order on.
+    churn_risk_experience_days: int = 30
+    # Contact follow-ups: an interaction still open after this many days leaves the list (stale).
+    followup_max_age_days: int = 90
     forecast_weeks: int = 12  # weekly revenue forecast horizon
     forecast_backtest_weeks: int = 8  # last weeks of history held out for MAPE / WAPE
+    # CLV as net profit (marts.customer_clv.clv_net_profit): the gross margin rate used when no
+    # order line in the warehouse has a unit_cost, and the cost of one inbound service contact.
+    clv_default_margin_rate: float = 0.40
+    cost_per_service_contact: float = 5.0
+    # Campaign lift (marts.kpi_campaign_lift): a control cell smaller than this, or expecting fewer
+    # than campaign_min_expected_responders responders or converters, cannot support a conclusion.
+    campaign_min_control_customers: int = 100
+    campaign_min_expected_responders: float = 5.0
+    campaign_confidence: float = 0.95  # two-sided confidence of the intervals; 1 - it is the test's alpha
 
     def dbt_vars(self) -> dict[str, Any]:
         """The settings dbt models read with var(); dbt_project.yml's KPI vars are generated from these
@@ -62,4 +86,10 @@ class KpiSettings:
             "basket_min_pair_baskets": self.basket_min_pair_baskets,
             "bundle_min_support": self.bundle_min_support,
             "acquisition_warm_up_days": self.acquisition_warm_up_days,
+            "self_service_deflection_days": self.self_service_deflection_days,
+            "lead_lost_days": self.lead_lost_days,
+            "telesales_recontact_days": self.telesales_recontact_days,
+            "churn_risk_gap_factor": self.churn_risk_gap_factor,
+            "churn_risk_experience_days": self.churn_risk_experience_days,
+            "followup_max_age_days": self.followup_max_age_days,
         }

@@ -10,6 +10,9 @@ with audiences as (
         arg_max(campaign_name, struct_pack(loaded_at, load_id, source_line)) as campaign_name,
         arg_max(campaign_channel, struct_pack(loaded_at, load_id, source_line)) as campaign_channel,
         min(launched_at) as launched_at,
+        -- the campaign's total cost as its latest export states it (null when none states one)
+        arg_max(campaign_cost, struct_pack(loaded_at, load_id, source_line))
+            filter (where campaign_cost is not null) as campaign_cost,
         count(*) as audience_size,
         count(*) filter (where cell = 'treatment') as treatment_size,
         count(*) filter (where cell = 'control') as control_size
@@ -69,6 +72,7 @@ select
     cast(coalesce(audiences.audience_size, 0) as integer) as audience_size,
     cast(coalesce(audiences.treatment_size, 0) as integer) as treatment_size,
     cast(coalesce(audiences.control_size, 0) as integer) as control_size,
+    audiences.campaign_cost,
     responses.first_response_at,
     web_tags.utm_source,
     web_tags.utm_medium,

@@ -100,6 +100,16 @@ select
                 and coalesce(order_lines.quantity_shipped >= order_lines.quantity_ordered, false)
                 and coalesce(order_lines.documentation_ok, false)
     end as is_perfect_order,
+    -- the other Rs of the perfect order, for shipped orders; null where the feed does not say
+    -- (a company without the column measures them as unknown, never as perfect)
+    case when order_lines.promised_at is not null then not order_lines.substituted end as right_product,
+    case
+        when order_lines.promised_at is not null then order_lines.delivery_postcode = order_lines.postcode
+    end as right_place,
+    case when order_lines.promised_at is not null then order_lines.signed_by_customer end as right_customer,
+    case
+        when order_lines.promised_at is not null then order_lines.unit_price = order_lines.quoted_unit_price
+    end as right_cost,
     round(epoch(order_lines.shipped_at - order_lines.transaction_at) / 3600, 2) as order_to_ship_hours,
     round(epoch(order_lines.delivered_at - order_lines.shipped_at) / 3600, 2) as ship_to_delivery_hours,
     round(epoch(order_lines.delivered_at - order_lines.transaction_at) / 3600, 2) as order_cycle_hours,

@@ -47,7 +47,7 @@ with events as (
 
     select
         event_id, anonymous_id, account_id, event_type, occurred_at, url, referrer,
-        product_sku, utm_source, utm_medium, utm_campaign
+        product_sku, utm_source, utm_medium, utm_campaign, device_type, locale
     from {{ ref('stg_web__events') }}
     where true
     {% if buckets > 1 %}and hash(anonymous_id) % {{ buckets }} = {{ bucket }}{% endif %}
@@ -155,6 +155,8 @@ select
     utm_medium,
     utm_campaign,
     case when utm_campaign is not null then {{ surrogate_key(['utm_campaign']) }} end as campaign_key,
+    device_type,
+    locale,
     {{ fact_built_at() }} as _built_at
 from sessionized
 )

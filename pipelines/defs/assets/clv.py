@@ -8,7 +8,12 @@ from pipelines.defs.kpi_resource import KpiResource
 from pipelines.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from pipelines.kpi.clv import ClvSummary, build_clv
 
-_UPSTREAM = [dg.AssetKey(["core", "fct_order_lines"]), dg.AssetKey(["core", "quality_gate"])]
+_UPSTREAM = [
+    dg.AssetKey(["core", "fct_order_lines"]),
+    dg.AssetKey(["core", "fct_returns"]),
+    dg.AssetKey(["core", "fct_interactions"]),
+    dg.AssetKey(["core", "quality_gate"]),
+]
 
 CLV_SPECS = [
     dg.AssetSpec(
@@ -26,7 +31,8 @@ CLV_SPECS = [
         description=(
             "Per customer: frequency, recency, T of the calibration window, expected transactions "
             "over the horizon, P(alive), expected spend per transaction, discounted CLV and clv_model "
-            "(bgnbd_gamma_gamma, or historical_rate where BG/NBD cannot be trusted)."
+            "(bgnbd_gamma_gamma, or historical_rate where BG/NBD cannot be trusted), and clv_net_profit: "
+            "the CLV's margin after returns minus the cost to serve (pipelines/kpi/clv_profit.py)."
         ),
     ),
     dg.AssetSpec(
@@ -49,6 +55,7 @@ def clv_metadata(summary: ClvSummary) -> dict[str, object]:
         "holdout_predicted": summary.holdout_predicted,
         "holdout_actual": summary.holdout_actual,
         "total_clv": summary.total_clv,
+        "total_clv_net_profit": summary.total_clv_net_profit or 0.0,
         "clv_models": dg.MetadataValue.json(summary.clv_models),
         "fallback_reasons": dg.MetadataValue.json(summary.fallback_reasons),
         "seconds": round(summary.seconds, 2),

@@ -2,7 +2,7 @@
 -- control cell, measured on customers (formulas and choices: _campaigns__models.yml).
 with campaigns as (
 
-    select campaign_key, campaign_id, campaign_name, campaign_channel, launched_at
+    select campaign_key, campaign_id, campaign_name, campaign_channel, launched_at, campaign_cost
     from {{ ref('dim_campaign') }}
     where campaign_type = 'outbound'
 
@@ -28,16 +28,17 @@ responders as (
 
 ),
 
--- Both cells measured the same way: any purchase after launch, within the window.
+-- Both cells measured the same way: any purchase after launch, within the window; its net sales.
 converters as (
 
-    select distinct audience.campaign_key, audience.customer_key
+    select audience.campaign_key, audience.customer_key, sum(sales.amount) as revenue
     from audience
     inner join campaigns on campaigns.campaign_key = audience.campaign_key
     inner join {{ ref('fct_order_lines') }} as sales
         on sales.customer_key = audience.customer_key
         and sales.transaction_at > campaigns.launched_at
         and sales.transaction_at <= campaigns.launched_at + to_days({{ var('conversion_window_days') }})
+    group by audience.campaign_key, audience.customer_key
 
 ),
 
@@ -50,7 +51,9 @@ cells as (
         count(responders.customer_key) filter (where audience.is_treatment) as treatment_responders,
         count(responders.customer_key) filter (where not audience.is_treatment) as control_responders,
         count(converters.customer_key) filter (where audience.is_treatment) as treatment_converters,
-        count(converters.customer_key) filter (where not audience.is_treatment) as control_converters
+        count(converters.customer_key) filter (where not audience.is_treatment) as control_converters,
+        sum(converters.revenue) filter (where audience.is_treatment) as treatment_revenue,
+        sum(converters.revenue) filter (where not audience.is_treatment) as control_revenue
     from audience
     left join responders
         on responders.campaign_key = audience.campaign_key
@@ -72,6 +75,8 @@ rates as (
         coalesce(cells.control_responders, 0) as control_responders,
         coalesce(cells.treatment_converters, 0) as treatment_converters,
         coalesce(cells.control_converters, 0) as control_converters,
+        coalesce(cells.treatment_revenue, 0) as treatment_revenue,
+        coalesce(cells.control_revenue, 0) as control_revenue,
         {{ kpi_safe_ratio('cells.treatment_responders', 'cells.treatment_customers') }}
             as treatment_response_rate,
         {{ kpi_safe_ratio('cells.control_responders', 'cells.control_customers') }} as control_response_rate,
@@ -106,5 +111,8 @@ select
     (treatment_conversion_rate - control_conversion_rate) * treatment_customers as incremental_conversions,
     -- The whole window lies on or before the as-of day: later campaigns still gather conversions.
     launched_at + to_days({{ var('conversion_window_days') }}) < {{ kpi_as_of() }} + 1
-        as conversion_window_closed
+        as conversion_window_closed,
+    cast(treatment_revenue as decimal(14, 2)) as treatment_revenue,
+    cast(control_revenue as decimal(14, 2)) as control_revenue,
+    campaign_cost
 from rates

@@ -5,7 +5,8 @@
 -- messages received excluded; categories bought; loyalty membership; purchase frequency band,
 -- macro kpi_frequency_band), RFM segment, and predicted CLV (marts_python customer_clv.clv).
 -- is_strategic: among customers with a predicted CLV, the first ceil(strategic_clv_share x N) by
--- CLV (ties by customer_key). Activity counts up to kpi_as_of(). Key: customer_key.
+-- CLV (ties by customer_key). Language, interest, payment and channel preferences: intermediate
+-- int_customer_preferences (issue 23). Activity counts up to kpi_as_of(). Key: customer_key.
 
 with channels as (
 
@@ -68,6 +69,10 @@ select
     cast(coalesce(value.revenue, 0) as decimal(14, 2)) as revenue,
     {{ kpi_frequency_band('value.orders') }} as frequency_band,
     rfm.segment as rfm_segment,
+    preferences.language,
+    preferences.top_interest_category,
+    preferences.preferred_payment_type,
+    preferences.preferred_channel,
     clv.predicted_clv,
     coalesce(
         clv.clv_rank <= ceil({{ var('strategic_clv_share') }} * clv.clv_customers), false
@@ -78,3 +83,4 @@ left join categories on categories.customer_key = customers.customer_key
 left join {{ ref('kpi_customer_value') }} as value on value.customer_key = customers.customer_key
 left join {{ ref('customer_rfm') }} as rfm on rfm.customer_key = customers.customer_key
 left join clv on clv.customer_key = customers.customer_key
+left join {{ ref('int_customer_preferences') }} as preferences on preferences.customer_key = customers.customer_key

@@ -1,13 +1,17 @@
 -- Customers, revenue and predicted CLV per market segment: one row per dimension and
 -- segment_value over customer_segments (every current customer). Dimensions: region, country,
--- age_band, loyalty_status, frequency_band, rfm_segment, strategic (strategic / other) and the
+-- age_band, loyalty_status, frequency_band, rfm_segment, language, top_interest_category,
+-- preferred_payment_type, preferred_channel, strategic (strategic / other) and the
 -- list dimensions channel and category, where a customer counts once in every value of the list
 -- (their rows overlap and sum to more than all customers; customers with an empty list are in
 -- no row). Missing values are 'unknown' (rfm_segment: customers without a sale). revenue = the
 -- segment customers' total revenue; customer_share = customers / all customers;
 -- avg_predicted_clv over the customers with a prediction. Key: dimension, segment_value.
 
-{%- set scalar_dimensions = ['region', 'country', 'age_band', 'loyalty_status', 'frequency_band', 'rfm_segment'] %}
+{%- set scalar_dimensions = [
+    'region', 'country', 'age_band', 'loyalty_status', 'frequency_band', 'rfm_segment',
+    'language', 'top_interest_category', 'preferred_payment_type', 'preferred_channel',
+] %}
 
 with customers as (
 
