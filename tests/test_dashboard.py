@@ -2,92 +2,32 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pytest
-from playwright.sync_api import Browser, sync_playwright
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import Browser
 
-from pipelines.kpi.dashboard import render_dashboard
-from pipelines.kpi.dashboard.charts import CHARTS
-from pipelines.kpi.dashboard.queries import CHART_SQL, HEADLINE_SQL, chart_data
-from tests.dashboard_fixtures import EXPECTED_CHANGES, EXPECTED_TILES, build_dashboard_warehouse
-
-CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright's own download fails here (STACK_NOTES)
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-# Per chart figure: plotly's svg, the traces it holds and the marks it drew (heatmaps draw an image).
-CHART_STATE_JS = """() => Array.from(document.querySelectorAll('[data-chart]')).map(fig => {
-  const gd = fig.querySelector('.js-plotly-plot');
-  const full = gd && gd._fullData ? gd._fullData : [];
-  return {
-    name: fig.dataset.chart,
-    hasData: fig.dataset.hasData === 'true',
-    svgs: fig.querySelectorAll('.main-svg').length,
-    traces: full.length,
-    points: full.reduce((n, t) => n + ((t.x && t.x.length) || (t.z && t.z.length) || 0), 0),
-    drawn: fig.querySelectorAll('g.trace, .heatmaplayer image').length,
-    noDataNote: fig.querySelector('.no-data') ? fig.querySelector('.no-data').innerText : null,
-  };
-})"""
-ALL_DRAWN_JS = """() => Array.from(document.querySelectorAll('[data-has-data="true"]'))
-  .every(f => f.querySelector('.main-svg'))"""
-
-
-@dataclass
-class PageReport:
-    """What the browser saw: chart states, console errors, uncaught errors and every request."""
-
-    charts: list[dict]
-    console_errors: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-    requests: list[str] = field(default_factory=list)
-
-    def undrawn(self) -> list[str]:
-        return [
-            c["name"]
-            for c in self.charts
-            if not (c["hasData"] and c["svgs"] > 0 and c["traces"] > 0 and c["points"] > 0 and c["drawn"] > 0)
-        ]
-
-
-def open_dashboard(browser: Browser, path: Path) -> PageReport:
-    """Load the file with every non-file request aborted and recorded; wait for the charts to draw."""
-    context = browser.new_context(offline=True)
-    page = context.new_page()
-    report = PageReport(charts=[])
-    page.on("request", lambda r: report.requests.append(r.url))
-    page.on("console", lambda m: report.console_errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: report.page_errors.append(str(e)))
-    page.route(
-        "**/*", lambda route: route.continue_() if route.request.url == path.as_uri() else route.abort()
-    )
-    page.goto(path.as_uri(), wait_until="load")
-    # A chart that never draws times out here; the report below then says which one.
-    with contextlib.suppress(PlaywrightTimeout):
-        page.wait_for_function(ALL_DRAWN_JS, timeout=5000)
-    report.charts = page.evaluate(CHART_STATE_JS)
-    context.close()
-    return report
+from pipelines.kpi.dashboard.catalog import CHARTS
+from pipelines.kpi.dashboard.queries import chart_sql
+from pipelines.kpi.dashboard.render import DashboardResult
+from pipelines.kpi.dashboard.sql import CHART_SQL, HEADLINE_SQL
+from tests.dashboard_fixtures import (
+    EXPECTED_CHANGES,
+    EXPECTED_TILES,
+    build_dashboard_warehouse,
+    chart_frames,
+    launch_browser,
+    open_dashboard,
+    render,
+)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
+    yield from launch_browser()
 
 
 @pytest.fixture(scope="module")
@@ -96,12 +36,8 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def rendered(warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return render_dashboard(con, tmp_path_factory.mktemp("reports"))
-    finally:
-        con.close()
+def rendered(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> DashboardResult:
+    return render(warehouse, tmp_path_factory.mktemp("reports"))
 
 
 def test_tiles_are_the_headline_mart(rendered) -> None:
@@ -123,37 +59,62 @@ def test_tiles_are_the_headline_mart(rendered) -> None:
     assert "warm-up: includes customers older than the data" in page
 
 
-def test_no_kpi_is_defined_outside_the_marts() -> None:
+def test_amounts_carry_the_configured_currency(rendered, warehouse: Path, tmp_path: Path) -> None:
+    """The revenue tile, the amount axes and the tooltips name the currency; another setting, another."""
+    page = rendered.path.read_text(encoding="utf-8")
+    assert rendered.currency == "EUR" and "Amounts in EUR (€)." in page
+    assert re.search(
+        r'class="value">€450</div>\s*<div class="change up">\+275\.0%</div>\s*'
+        r'<div class="previous">previous: €120</div>',
+        page,
+    )
+    # axes of revenue (RFM), net sales (forecast) and CLV; the refunds tooltip of returns
+    assert page.count('"tickprefix":"€"') == 3 and "revenue (EUR)" in page
+    assert "refunded €%{customdata:,.0f}" in page
+    swiss = render(warehouse, tmp_path / "chf", currency="CHF")
+    page = swiss.path.read_text(encoding="utf-8")
+    assert 'class="value">CHF 450</div>' in page and "Amounts in CHF." in page
+    assert page.count('"tickprefix":"CHF "') == 3 and "€" not in page.split("<script>")[0]
+
+
+def test_codes_read_as_labels(rendered) -> None:
+    """Return reasons, RFM segments and channels show their labels, not the marts' codes."""
+    page = rendered.path.read_text(encoding="utf-8")
+    assert '"x":["Customer return (changed mind)","Sent for repair","Product recall"]' in page
+    assert '"x":["Lost","At risk","Champions"]' in page
+    assert '"y":["E-mail","SMS (text message)","Phone call","Letter (post)"]' in page
+    assert '"name":"Web site visit"' in page and '"name":"Store forecast"' in page
+    assert not re.search(r'"x":\["returns"|"x":\["lost"|"name":"store ', page)
+
+
+def test_no_kpi_is_defined_outside_the_marts(warehouse: Path) -> None:
     """Every query of the dashboard reads schema marts, none a core fact."""
-    for sql in (HEADLINE_SQL, *CHART_SQL.values()):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        filled = chart_sql(con)
+    finally:
+        con.close()
+    for sql in (HEADLINE_SQL, *CHART_SQL.values(), *filled.values()):
         assert "marts." in sql and "core." not in sql
 
 
 def test_chart_rows_are_the_marts_rows(warehouse: Path) -> None:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        data = chart_data(con)
-    finally:
-        con.close()
-    calls = data["call_center"].frame
+    data = chart_frames(warehouse)
+    calls = data["call_center"]
     assert calls["service_level"].tolist() == pytest.approx([0.5, 0.75])
     assert calls["service_level_7d"].tolist() == pytest.approx([0.5, 35 / 60])
-    cohorts = data["cohort_retention"].frame
+    cohorts = data["cohort_retention"]
     assert cohorts["is_warm_up"].tolist() == [True] * 3 + [False] * 2
-    clv = data["clv_distribution"].frame
+    clv = data["clv_distribution"]
     # CLV 0..99: p99 = 98.01, bin width 3.267; bin 0 holds 0-3, the last bin 95-99 (99 capped in).
     assert clv["customers"].sum() == 100
     assert clv.iloc[0]["customers"] == 4 and clv.iloc[-1]["bin"] == 29 and clv.iloc[-1]["customers"] == 5
     assert clv.iloc[0]["width"] == pytest.approx(98.01 / 30)
 
 
-def test_warm_up_cohorts_and_incomplete_cells_are_marked(rendered, browser: Browser) -> None:
+def test_warm_up_cohorts_are_labelled(rendered) -> None:
     page = rendered.path.read_text(encoding="utf-8")
     assert "2025-01 (warm-up)" in page and "2025-02 (warm-up)" not in page
-    report = open_dashboard(browser, rendered.path)
-    cohort = next(c for c in report.charts if c["name"] == "cohort_retention")
-    # the heatmap (3 month columns) and markers on the 4 incomplete cells (January's, February k=1)
-    assert cohort["traces"] == 2 and cohort["points"] == 3 + 4
 
 
 def test_page_is_self_contained(rendered) -> None:
@@ -164,12 +125,28 @@ def test_page_is_self_contained(rendered) -> None:
     assert rendered.charts_with_data == list(CHARTS) and rendered.charts_without_data == []
 
 
+# Traces and points charts draw from the fixture: a chart that lost a series shows here.
+DRAWN = {
+    # the heatmap (3 month columns) and markers on the 4 incomplete cells (January's, February k=1)
+    "cohort_retention": (2, 3 + 4),
+    "acquisition": (3, 4),  # a bar per channel (store, web, unknown); 4 month-channel rows
+    "churn": (2, 6),  # churned bars and the rate line, 3 months each
+    "churn_status": (4, 6),  # stacked by reason (none, bad experience, complaint, falling frequency)
+    "loyalty": (2, 6),  # members and non-members, 3 measures each
+    "satisfaction": (5, 2 + 2 + 1 + 1 + 1),  # CSAT, NPS of all channels, NPS of chat, e-mail, phone
+    "opt_in": (4, 16),  # 4 parts of 4 channels
+    "product_pairs": (1, 9),
+}
+
+
 def test_every_chart_renders_offline_in_chromium(rendered, browser: Browser) -> None:
     report = open_dashboard(browser, rendered.path)
     assert [c["name"] for c in report.charts] == list(CHARTS)
     assert report.undrawn() == []
     assert report.console_errors == [] and report.page_errors == []
     assert report.requests == [rendered.path.as_uri()]
+    drawn = {c["name"]: (c["traces"], c["points"]) for c in report.charts if c["name"] in DRAWN}
+    assert drawn == DRAWN
 
 
 def test_a_broken_chart_is_detected(rendered, browser: Browser, tmp_path: Path) -> None:
@@ -184,40 +161,48 @@ def test_a_broken_chart_is_detected(rendered, browser: Browser, tmp_path: Path) 
     assert any("newPlotBroken" in e for e in report.page_errors)
 
 
+EMPTIED = (
+    "DROP TABLE marts.kpi_returns_by_reason",
+    "DELETE FROM marts.kpi_pareto",
+    "UPDATE marts.customer_clv SET clv = NULL",
+    "UPDATE marts.kpi_perfect_order SET perfect_order_rate = NULL",
+    "DROP TABLE marts.kpi_loyalty",
+    "DELETE FROM marts.kpi_acquisition",
+    "DELETE FROM marts.kpi_churn",
+    "DELETE FROM marts.customer_churn",
+    "DELETE FROM marts.kpi_satisfaction",
+    "DELETE FROM marts.kpi_opt_in",
+    "UPDATE marts.kpi_product_pairs SET lift = 0.9",
+    "DROP TABLE marts.bundle_candidates",
+)
+EMPTY_NOTES = {
+    "acquisition": "No data yet: marts.kpi_acquisition is empty",
+    "churn": "No data yet: marts.kpi_churn is empty",
+    "churn_status": "No data yet: marts.customer_churn is empty",
+    "clv_distribution": "No data yet: marts.customer_clv has 101 rows, no clv values",
+    "pareto": "No data yet: marts.kpi_pareto is empty",
+    "loyalty": "No data yet: marts.kpi_loyalty does not exist (not built yet)",
+    "satisfaction": "No data yet: marts.kpi_satisfaction is empty",
+    "opt_in": "No data yet: marts.kpi_opt_in is empty",
+    "product_pairs": "No data yet: marts.kpi_product_pairs has 12 rows, "
+    "no product pair is bought together more often than chance (lift above 1)",
+    "perfect_order": "No data yet: marts.kpi_perfect_order has 2 rows, no perfect_order_rate values",
+    "returns_by_reason": "No data yet: marts.kpi_returns_by_reason does not exist (not built yet)",
+}
+
+
 def test_no_rows_and_no_values_are_told_apart(warehouse: Path, tmp_path: Path, browser: Browser) -> None:
-    copy = tmp_path / "wh.duckdb"
-    copy.write_bytes(warehouse.read_bytes())
-    con = duckdb.connect(str(copy))
-    try:
-        con.execute("DROP TABLE marts.kpi_returns_by_reason")
-        con.execute("DELETE FROM marts.kpi_pareto")
-        con.execute("UPDATE marts.customer_clv SET clv = NULL")
-        con.execute("UPDATE marts.kpi_perfect_order SET perfect_order_rate = NULL")
-        result = render_dashboard(con, tmp_path / "reports")
-    finally:
-        con.close()
-    assert result.charts_without_data == ["clv_distribution", "pareto", "perfect_order", "returns_by_reason"]
+    result = render(warehouse, tmp_path / "reports", *EMPTIED)
+    assert result.charts_without_data == [n for n in CHARTS if n in EMPTY_NOTES]
     report = open_dashboard(browser, result.path)
     notes = {c["name"]: c["noDataNote"] for c in report.charts if c["noDataNote"]}
-    assert notes == {
-        "clv_distribution": "No data: marts.customer_clv has 101 rows, no clv values",
-        "pareto": "No data: marts.kpi_pareto is empty",
-        "perfect_order": "No data: marts.kpi_perfect_order has 2 rows, no perfect_order_rate values",
-        "returns_by_reason": "No data: marts.kpi_returns_by_reason does not exist (not built yet)",
-    }
-    assert report.undrawn() == ["clv_distribution", "pareto", "perfect_order", "returns_by_reason"]
+    assert notes == EMPTY_NOTES
+    assert report.undrawn() == [n for n in CHARTS if n in EMPTY_NOTES]
     assert report.console_errors == [] and report.page_errors == []
 
 
 def test_without_the_headline_mart_tiles_say_not_available(warehouse: Path, tmp_path: Path) -> None:
-    copy = tmp_path / "wh.duckdb"
-    copy.write_bytes(warehouse.read_bytes())
-    con = duckdb.connect(str(copy))
-    try:
-        con.execute("DROP TABLE marts.kpi_headline")
-        result = render_dashboard(con, tmp_path / "reports")
-    finally:
-        con.close()
+    result = render(warehouse, tmp_path / "reports", "DROP TABLE marts.kpi_headline")
     assert result.as_of is None and all(t.value is None for t in result.tiles)
     assert "n/a (no orders or marts.kpi_headline not built)" in result.path.read_text(encoding="utf-8")
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from pipelines.kpi.dashboard import render_dashboard
+from pipelines.kpi.dashboard.formatting import Money
 from pipelines.kpi.dashboard.queries import chart_data
+from pipelines.kpi.dashboard.render import render_dashboard
 from tests.dbt_core_fixtures import Built
 
 pytestmark = pytest.mark.integration  # marts built by real dbt (tests/dbt_core_fixtures.py)
@@ -20,7 +21,7 @@ def _one(built: Built, sql: str, *params: object) -> Any:
 
 @pytest.fixture(scope="module")
 def dashboard(built: Built, tmp_path_factory: pytest.TempPathFactory):
-    result = render_dashboard(built.con, tmp_path_factory.mktemp("reports"))
+    result = render_dashboard(built.con, tmp_path_factory.mktemp("reports"), Money("EUR"))
     tiles = {t.key: t for t in result.tiles}
     start = _one(built, "select window_start from marts.kpi_headline where window_name = 'current'")
     return result, tiles, start
@@ -111,5 +112,5 @@ def test_charts_without_data_say_why(built: Built) -> None:
     for name, data in chart_data(built.con).items():
         if data.frame is None:
             assert data.note and re.fullmatch(
-                r"marts\.\w+ (is empty|has [\d,]+ rows, no \w+ values)", data.note
+                r"marts\.\w+ (is empty|has [\d,]+ rows, (no \w+ values|no product pair .*))", data.note
             ), name

@@ -4,10 +4,11 @@ import dagster as dg
 
 from pipelines.defs.quality_resource import QualityResource
 from pipelines.defs.resources import WAREHOUSE_POOL, WarehouseResource
-from pipelines.kpi.dashboard import DashboardResult, render_dashboard
-from pipelines.kpi.dashboard.queries import CHART_TABLES, HEADLINE_TABLE
+from pipelines.kpi.dashboard.formatting import Money
+from pipelines.kpi.dashboard.render import DashboardResult, render_dashboard
+from pipelines.kpi.dashboard.sql import CHART_TABLES, HEADLINE_TABLE, OPTIONAL_TABLES
 
-MART_TABLES = sorted({table for table, _ in CHART_TABLES.values()} | {HEADLINE_TABLE})
+MART_TABLES = sorted({table for table, _ in CHART_TABLES.values()} | {HEADLINE_TABLE, *OPTIONAL_TABLES})
 
 
 def dashboard_metadata(result: DashboardResult) -> dict[str, object]:
@@ -16,6 +17,7 @@ def dashboard_metadata(result: DashboardResult) -> dict[str, object]:
         "path": dg.MetadataValue.path(str(result.path)),
         "url": dg.MetadataValue.url(result.path.as_uri()),
         "as_of": result.as_of.isoformat() if result.as_of else "none",
+        "currency": result.currency,
         "size_bytes": result.size_bytes,
         "render_seconds": round(result.seconds, 2),
         "charts_with_data": len(result.charts_with_data),
@@ -38,9 +40,10 @@ def dashboard_metadata(result: DashboardResult) -> dict[str, object]:
     kinds={"duckdb", "plotly", "html"},
     description=(
         "Self-contained HTML dashboard (plotly.js inline, opens offline): headline KPI tiles of "
-        "marts.kpi_headline (the last 30 days against the 30 before), and charts of cohort "
-        "retention, CLV, Pareto, RFM, campaign lift, call-centre service level, perfect order, "
-        "returns and the sales forecast."
+        "marts.kpi_headline (the last 30 days against the 30 before), and charts of acquisition, "
+        "cohort retention, churn and customers at risk, CLV, Pareto, RFM, loyalty, satisfaction "
+        "(CSAT, NPS), call-centre service level, campaign lift, marketing opt-in, product pairs, "
+        "perfect order, returns and the sales forecast; amounts in CRM360_CURRENCY."
     ),
 )
 def kpi_dashboard(
@@ -49,7 +52,7 @@ def kpi_dashboard(
     quality: QualityResource,
 ) -> dg.MaterializeResult:
     with warehouse.connect() as con:
-        result = render_dashboard(con, quality.reports_path)
+        result = render_dashboard(con, quality.reports_path, Money(quality.currency))
     if result.charts_without_data:
         context.log.warning(f"dashboard charts without data: {result.charts_without_data}")
     context.log.info(

@@ -1,5 +1,5 @@
-"""The KPI dashboard: one self-contained HTML page of headline tiles and plotly charts."""
+"""The KPI dashboard: one self-contained HTML page of headline tiles and plotly charts (render.py).
 
-from pipelines.kpi.dashboard.render import DASHBOARD_FILE, DashboardResult, render_dashboard
-
-__all__ = ["DASHBOARD_FILE", "DashboardResult", "render_dashboard"]
+Kept free of imports so that the settings can read formatting.py's currency rules without loading
+plotly: import render_dashboard from pipelines.kpi.dashboard.render.
+"""

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
 import plotly.graph_objects as go
 
-PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
+from pipelines.kpi.dashboard.formatting import Money
+from pipelines.kpi.dashboard.labels import CHANNELS, RETURN_REASONS, RFM_SEGMENTS, labels
+from pipelines.kpi.dashboard.style import GREY, PALETTE, layout, month_labels
 
 
-def _layout(fig: go.Figure, **kwargs: object) -> go.Figure:
-    fig.update_layout(
-        template="plotly_white",
-        height=380,
-        margin={"l": 60, "r": 20, "t": 20, "b": 50},
-        legend={"orientation": "h", "y": -0.18},
-        **kwargs,
-    )
-    return fig
-
-
-def cohort_retention(df: pd.DataFrame) -> go.Figure:
+def cohort_retention(df: pd.DataFrame, money: Money) -> go.Figure:
     """Heatmap of the mart's cells; warm-up cohorts are labelled, incomplete cells marked."""
-    month = pd.to_datetime(df["cohort_month"]).dt.strftime("%Y-%m")
-    cohort = month.where(~df["is_warm_up"].astype(bool), month + " (warm-up)")
-    cells = df.assign(cohort=cohort)
+    cells = df.assign(cohort=month_labels(df["cohort_month"], df["is_warm_up"]))
     grid = cells.pivot_table(
         index="cohort", columns="months_since_first", values="retention_rate", aggfunc="first", sort=False
     )
@@ -37,8 +24,8 @@ def cohort_retention(df: pd.DataFrame) -> go.Figure:
             zmin=0,
             zmax=1,
             colorscale="Blues",
-            colorbar={"title": "retained", "tickformat": ".0%"},
-            hovertemplate="cohort %{y}, month %{x}: %{z:.1%}<extra></extra>",
+            colorbar={"title": "still buying", "tickformat": ".0%"},
+            hovertemplate="customers won in %{y}: %{z:.1%} bought again in month %{x}<extra></extra>",
         )
     )
     incomplete = cells[~cells["is_complete"].astype(bool)]
@@ -49,77 +36,111 @@ def cohort_retention(df: pd.DataFrame) -> go.Figure:
             mode="markers",
             name="incomplete (warm-up cohort or month not over)",
             marker={"symbol": "x-thin-open", "size": 8, "color": "#8a6d3b"},
-            hovertemplate="cohort %{y}, month %{x}: incomplete<extra></extra>",
+            hovertemplate="customers won in %{y}, month %{x}: incomplete<extra></extra>",
         )
-    return _layout(
+    return layout(
         fig,
-        xaxis={"title": "months since acquisition", "dtick": 1},
+        xaxis={"title": "months after the first purchase or contact", "dtick": 1},
         # Category axis: "2025-01" labels would otherwise be read as dates and re-ticked by week.
-        yaxis={"title": "cohort", "type": "category", "autorange": "reversed"},
+        yaxis={"title": "month the customers were won", "type": "category", "autorange": "reversed"},
     )
 
 
-def clv_distribution(df: pd.DataFrame) -> go.Figure:
+def clv_distribution(df: pd.DataFrame, money: Money) -> go.Figure:
     width = float(df["width"].iloc[0])
     last = int(df["bin"].max())
-    labels = [
-        f"{b * width:,.0f}+" if b == last else f"{b * width:,.0f}-{(b + 1) * width:,.0f}" for b in df["bin"]
+    ranges = [
+        f"{money.text(b * width)} and more"
+        if b == last
+        else f"{money.text(b * width)}-{money.text((b + 1) * width)}"
+        for b in df["bin"]
     ]
     fig = go.Figure(
         go.Bar(
             x=(df["bin"] + 0.5) * width,
             y=df["customers"],
             width=width * 0.95,
-            customdata=labels,
+            customdata=ranges,
             marker_color=PALETTE[0],
-            hovertemplate="CLV %{customdata}: %{y} customers<extra></extra>",
+            hovertemplate="predicted value %{customdata}: %{y} customers<extra></extra>",
         )
     )
-    return _layout(fig, xaxis_title="predicted CLV (last bin: top 1% and above)", yaxis_title="customers")
+    return layout(
+        fig,
+        xaxis=money.axis("predicted customer lifetime value (last bar: top 1% and above)"),
+        yaxis_title="customers",
+    )
 
 
-def pareto(df: pd.DataFrame) -> go.Figure:
+def pareto(df: pd.DataFrame, money: Money) -> go.Figure:
     fig = go.Figure()
     fig.add_scatter(
-        x=[0, 100], y=[0, 1], mode="lines", name="equal share", line={"dash": "dot", "color": "#999"}
+        x=[0, 100],
+        y=[0, 1],
+        mode="lines",
+        name="if every customer spent the same",
+        line={"dash": "dot", "color": "#999"},
     )
     for col, name, color in (
-        ("cumulative_revenue_share", "revenue", PALETTE[0]),
-        ("cumulative_margin_share", "margin", PALETTE[1]),
+        ("cumulative_revenue_share", "share of revenue", PALETTE[0]),
+        ("cumulative_margin_share", "share of margin", PALETTE[1]),
     ):
         fig.add_scatter(
-            x=df["customer_percentile"], y=df[col], mode="lines", name=name, line={"color": color}
+            x=df["customer_percentile"],
+            y=df[col],
+            mode="lines",
+            name=name,
+            line={"color": color},
+            hovertemplate="top %{x}% of customers: %{y:.1%} of the "
+            + name.removeprefix("share of ")
+            + "<extra></extra>",
         )
-    return _layout(
-        fig, xaxis_title="top % of customers", yaxis={"title": "cumulative share", "tickformat": ".0%"}
+    return layout(
+        fig,
+        xaxis_title="top % of customers (by revenue)",
+        yaxis={"title": "cumulative share", "tickformat": ".0%"},
     )
 
 
-def rfm_segments(df: pd.DataFrame) -> go.Figure:
+def rfm_segments(df: pd.DataFrame, money: Money) -> go.Figure:
+    names = labels(RFM_SEGMENTS, df["segment"])
     fig = go.Figure()
-    fig.add_bar(x=df["segment"], y=df["customers"], name="customers", marker_color=PALETTE[0])
-    fig.add_scatter(
-        x=df["segment"], y=df["revenue"], name="revenue", yaxis="y2", mode="markers", marker={"size": 10}
+    fig.add_bar(
+        x=names,
+        y=df["customers"],
+        name="customers",
+        marker_color=PALETTE[0],
+        hovertemplate="%{x}: %{y:,} customers<extra></extra>",
     )
-    return _layout(
+    fig.add_scatter(
+        x=names,
+        y=df["revenue"],
+        name=f"revenue ({money.code})",
+        yaxis="y2",
+        mode="markers",
+        marker={"size": 10, "color": PALETTE[1]},
+        hovertemplate="%{x}: revenue " + money.hover("y") + "<extra></extra>",
+    )
+    return layout(
         fig,
         yaxis_title="customers",
         yaxis2={
-            "title": "revenue",
+            **money.axis("revenue"),
             "overlaying": "y",
             "side": "right",
             "showgrid": False,
             "rangemode": "tozero",
         },
+        margin={"l": 70, "r": 80, "t": 20, "b": 50},
     )
 
 
-def campaign_lift(df: pd.DataFrame) -> go.Figure:
+def campaign_lift(df: pd.DataFrame, money: Money) -> go.Figure:
     fig = go.Figure()
-    lift = [f"lift {v:+.1%}" if pd.notna(v) else "" for v in df["conversion_lift"]]
+    lift = [f"lift {v:+.1%}" if pd.notna(v) else "no lift measured" for v in df["conversion_lift"]]
     for col, name, color in (
-        ("treatment_conversion_rate", "treatment", PALETTE[0]),
-        ("control_conversion_rate", "control (hold-out)", "#7f7f7f"),
+        ("treatment_conversion_rate", "customers who got the campaign", PALETTE[0]),
+        ("control_conversion_rate", "hold-out group (not contacted)", GREY),
     ):
         fig.add_bar(
             x=df["campaign_name"],
@@ -127,16 +148,16 @@ def campaign_lift(df: pd.DataFrame) -> go.Figure:
             name=name,
             marker_color=color,
             customdata=lift,
-            hovertemplate="%{x}: %{y:.1%} (%{customdata})<extra></extra>",
+            hovertemplate="%{x}: %{y:.1%} bought (%{customdata})<extra></extra>",
         )
-    return _layout(fig, barmode="group", yaxis={"title": "conversion rate", "tickformat": ".1%"})
+    return layout(fig, barmode="group", yaxis={"title": "share who bought afterwards", "tickformat": ".1%"})
 
 
-def call_center(df: pd.DataFrame) -> go.Figure:
+def call_center(df: pd.DataFrame, money: Money) -> go.Figure:
     fig = go.Figure()
     for col, name, color in (
-        ("service_level", "service level", PALETTE[2]),
-        ("abandonment_rate", "abandonment", PALETTE[3]),
+        ("service_level", "answered in time", PALETTE[2]),
+        ("abandonment_rate", "hung up before an answer", PALETTE[3]),
     ):
         fig.add_scatter(
             x=df["date_day"],
@@ -150,48 +171,53 @@ def call_center(df: pd.DataFrame) -> go.Figure:
             x=df["date_day"],
             y=df[f"{col}_7d"],
             mode="lines",
-            name=f"{name}, trailing 7 days",
+            name=f"{name}, last 7 days",
             line={"color": color, "width": 2.5},
         )
-    return _layout(fig, yaxis={"title": "share of offered contacts", "tickformat": ".0%"})
+    return layout(fig, yaxis={"title": "share of incoming calls and chats", "tickformat": ".0%"})
 
 
-def perfect_order(df: pd.DataFrame) -> go.Figure:
+PERFECT_ORDER_PARTS = {
+    "on_time_rate": "delivered on time",
+    "in_full_rate": "delivered in full",
+    "damage_free_rate": "arrived undamaged",
+    "documentation_ok_rate": "paperwork correct",
+    "perfect_order_rate": "perfect order (all four)",
+}
+
+
+def perfect_order(df: pd.DataFrame, money: Money) -> go.Figure:
     fig = go.Figure()
-    components = [
-        "on_time_rate",
-        "in_full_rate",
-        "damage_free_rate",
-        "documentation_ok_rate",
-        "perfect_order_rate",
-    ]
-    for i, col in enumerate(components):
+    for i, (col, name) in enumerate(PERFECT_ORDER_PARTS.items()):
         width = 3 if col == "perfect_order_rate" else 1.5
         fig.add_scatter(
             x=df["month"],
             y=df[col],
             mode="lines+markers",
-            name=col.removesuffix("_rate").replace("_", " "),
+            name=name,
             line={"color": PALETTE[i % len(PALETTE)], "width": width},
+            hovertemplate="%{x|%b %Y}: %{y:.1%} " + name + "<extra></extra>",
         )
-    return _layout(
+    return layout(
         fig,
         xaxis={"dtick": "M1", "tickformat": "%b %Y"},
         yaxis={"title": "share of orders", "tickformat": ".0%"},
     )
 
 
-def returns_by_reason(df: pd.DataFrame) -> go.Figure:
+def returns_by_reason(df: pd.DataFrame, money: Money) -> go.Figure:
     fig = go.Figure(
         go.Bar(
-            x=df["return_reason"],
+            x=labels(RETURN_REASONS, df["return_reason"]),
             y=df["returns"],
-            customdata=df["refund_value"],
+            customdata=df["refund_value"].astype(float),
             marker_color=PALETTE[4],
-            hovertemplate="%{x}: %{y} returns, refunds %{customdata:,.0f}<extra></extra>",
+            hovertemplate="%{x}: %{y:,} returned items, refunded "
+            + money.hover("customdata")
+            + "<extra></extra>",
         )
     )
-    return _layout(fig, yaxis_title="return lines")
+    return layout(fig, yaxis_title="returned order lines")
 
 
 def _band(fig: go.Figure, part: pd.DataFrame, name: str) -> None:
@@ -208,37 +234,26 @@ def _band(fig: go.Figure, part: pd.DataFrame, name: str) -> None:
     )
 
 
-def forecast(df: pd.DataFrame) -> go.Figure:
+def forecast(df: pd.DataFrame, money: Money) -> go.Figure:
     fig = go.Figure()
     for i, (channel, group) in enumerate(df.groupby("channel_key", sort=True)):
         color = PALETTE[i % len(PALETTE)]
+        name = labels(CHANNELS, [channel])[0]
         for kind, dash in (("actual", "solid"), ("backtest", "dot"), ("forecast", "dash")):
             part = group[group["kind"] == kind]
             if part.empty:
                 continue
             if kind != "actual":
-                _band(fig, part, f"{channel} {kind} 80% interval")
+                _band(fig, part, f"{name} {kind}: likely range (80%)")
             fig.add_scatter(
                 x=part["week_start"],
                 y=part["revenue"],
                 mode="lines",
-                name=f"{channel} {kind}",
+                name=f"{name} {kind}",
                 line={"color": color, "dash": dash},
+                hovertemplate=f"{name} {kind}, week of "
+                + "%{x|%d %b %Y}: "
+                + money.hover("y")
+                + "<extra></extra>",
             )
-    return _layout(fig, yaxis_title="net sales per week")
-
-
-CHARTS: dict[str, tuple[str, Callable[[pd.DataFrame], go.Figure]]] = {
-    "cohort_retention": (
-        "Cohort retention (share of each acquisition cohort buying in month k; x = incomplete)",
-        cohort_retention,
-    ),
-    "clv_distribution": ("Predicted CLV distribution", clv_distribution),
-    "pareto": ("Pareto curve: revenue and margin from the top customers", pareto),
-    "rfm_segments": ("RFM segments: customers and revenue", rfm_segments),
-    "campaign_lift": ("Campaign lift: conversion of treatment vs control", campaign_lift),
-    "call_center": ("Call centre: service level and abandonment (daily and trailing 7 days)", call_center),
-    "perfect_order": ("Perfect order and its components per month", perfect_order),
-    "returns_by_reason": ("Returns by reason", returns_by_reason),
-    "forecast": ("Weekly net sales: actuals, backtest and forecast (80% interval)", forecast),
-}
+    return layout(fig, yaxis=money.axis("net sales per week"))

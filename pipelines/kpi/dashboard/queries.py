@@ -1,4 +1,4 @@
-"""SQL behind the KPI dashboard: every tile and chart reads a mart; no KPI is defined here."""
+"""The KPI dashboard's data: every tile and chart reads a mart (sql.py); no KPI is defined here."""
 
 from __future__ import annotations
 
@@ -8,18 +8,24 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-CLV_BINS = 30
-CLV_CAP_QUANTILE = 0.99  # the top 1% share the last bin, so a few large CLVs do not flatten the rest
-
-# The tiles are rows of marts.kpi_headline (one per window): the definitions live in dbt.
-HEADLINE_SQL = "SELECT * FROM marts.kpi_headline WHERE window_name IN ('current', 'previous')"
+from pipelines.kpi.dashboard.sql import (
+    CHART_SQL,
+    CHART_TABLES,
+    FILTERED_NOTES,
+    HEADLINE_SQL,
+    PAIR_NAMES,
+    PAIR_NAMES_JOIN,
+    PAIR_NAMES_TABLE,
+    PAIR_SKUS,
+)
+from sources.lib.duck import table_exists
 
 # key -> (label, unit, column of kpi_headline flagging the current value, note when flagged);
 # unit "rate" tiles show percentages and change in percentage points.
 TILES: dict[str, tuple[str, str, str | None, str | None]] = {
-    "net_revenue": ("Net revenue (sales - refunds)", "amount", None, None),
+    "net_revenue": ("Net revenue (sales minus refunds)", "amount", None, None),
     "orders": ("Orders", "count", None, None),
-    "active_customers": ("Active customers", "count", None, None),
+    "active_customers": ("Active customers (bought in the window)", "count", None, None),
     "new_customers": (
         "New customers (first seen in any source)",
         "count",
@@ -27,59 +33,9 @@ TILES: dict[str, tuple[str, str, str | None, str | None]] = {
         "warm-up: includes customers older than the data",
     ),
     "perfect_order_rate": ("Perfect order rate", "rate", None, None),
-    "service_level": ("Service level (inbound phone and chat)", "rate", None, None),
-    "nps": ("NPS", "score", None, None),
+    "service_level": ("Service level (calls and chats answered in time)", "rate", None, None),
+    "nps": ("NPS (would recommend us, -100 to +100)", "score", None, None),
 }
-
-CHART_SQL: dict[str, str] = {
-    "cohort_retention": """
-        SELECT cohort_month, months_since_first, retention_rate, cohort_size, is_warm_up, is_complete
-        FROM marts.kpi_cohort_retention ORDER BY cohort_month, months_since_first""",
-    "clv_distribution": f"""
-        WITH c AS (SELECT greatest(clv, 0) AS clv FROM marts.customer_clv WHERE clv IS NOT NULL),
-        w AS (SELECT greatest(quantile_cont(clv, {CLV_CAP_QUANTILE}), 0.01) / {CLV_BINS} AS width FROM c)
-        SELECT least(CAST(floor(c.clv / w.width) AS INTEGER), {CLV_BINS - 1}) AS bin,
-               any_value(w.width) AS width, count(*) AS customers
-        FROM c, w GROUP BY bin ORDER BY bin""",
-    "pareto": """
-        SELECT customer_percentile, cumulative_revenue_share, cumulative_margin_share
-        FROM marts.kpi_pareto ORDER BY customer_percentile""",
-    "rfm_segments": """
-        SELECT segment, customers, revenue FROM marts.kpi_rfm_segments ORDER BY customers DESC, segment""",
-    "campaign_lift": """
-        SELECT campaign_name, treatment_response_rate, control_response_rate,
-               treatment_conversion_rate, control_conversion_rate, conversion_lift
-        FROM marts.kpi_campaign_performance ORDER BY launched_at, campaign_id""",
-    "call_center": """
-        SELECT date_day, offered, service_level, abandonment_rate, service_level_7d, abandonment_rate_7d
-        FROM marts.kpi_service_level_daily ORDER BY date_day""",
-    "perfect_order": """
-        SELECT month, on_time_rate, in_full_rate, damage_free_rate, documentation_ok_rate,
-               perfect_order_rate
-        FROM marts.kpi_perfect_order ORDER BY month""",
-    "returns_by_reason": """
-        SELECT return_reason, returns, refund_value FROM marts.kpi_returns_by_reason
-        ORDER BY returns DESC, return_reason""",
-    "forecast": """
-        SELECT channel_key, week_start, kind, revenue, lower, upper
-        FROM marts.sales_forecast ORDER BY channel_key, kind, week_start""",
-}
-
-
-# The mart each chart reads and the column holding its values: the 'no data' note tells a mart
-# without rows from one whose rows have no values (e.g. every CLV NULL). Also the asset's deps.
-CHART_TABLES: dict[str, tuple[str, str]] = {
-    "cohort_retention": ("kpi_cohort_retention", "retention_rate"),
-    "clv_distribution": ("customer_clv", "clv"),
-    "pareto": ("kpi_pareto", "cumulative_revenue_share"),
-    "rfm_segments": ("kpi_rfm_segments", "customers"),
-    "campaign_lift": ("kpi_campaign_performance", "treatment_conversion_rate"),
-    "call_center": ("kpi_service_level_daily", "service_level"),
-    "perfect_order": ("kpi_perfect_order", "perfect_order_rate"),
-    "returns_by_reason": ("kpi_returns_by_reason", "returns"),
-    "forecast": ("sales_forecast", "revenue"),
-}
-HEADLINE_TABLE = "kpi_headline"
 
 
 @dataclass(frozen=True)
@@ -143,22 +99,36 @@ def headline(con: duckdb.DuckDBPyConnection) -> Headline:
     return Headline(pd.Timestamp(end).date(), (pd.Timestamp(end) - pd.Timestamp(start)).days + 1, tiles)
 
 
-def _no_values_note(con: duckdb.DuckDBPyConnection, table: str, column: str) -> str:
-    """'is empty' when the mart has no rows; 'has N rows, no <column> values' when none has a value."""
+def _no_values_note(con: duckdb.DuckDBPyConnection, table: str, column: str, filtered: str | None) -> str:
+    """'is empty' when the mart has no rows; 'has N rows, no <column> values' when none has a value;
+    'has N rows, <filtered>' when the chart's own filter left none (e.g. no pair with lift above 1)."""
     rows, values = con.execute(f"SELECT count(*), count({column}) FROM marts.{table}").fetchone() or (0, 0)
     if rows == 0:
         return f"marts.{table} is empty"
+    if values and filtered:
+        return f"marts.{table} has {rows:,} rows, {filtered}"
     return f"marts.{table} has {rows:,} rows, no {column} values" + ("" if values == 0 else " to draw")
+
+
+def chart_sql(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """CHART_SQL with its optional parts filled in for what this warehouse holds."""
+    names = table_exists(con, "marts", PAIR_NAMES_TABLE)
+    return {
+        **CHART_SQL,
+        "product_pairs": CHART_SQL["product_pairs"].format(
+            names=PAIR_NAMES if names else PAIR_SKUS, names_join=PAIR_NAMES_JOIN if names else ""
+        ),
+    }
 
 
 def chart_data(con: duckdb.DuckDBPyConnection) -> dict[str, ChartData]:
     """Rows of every chart; a missing mart, no rows or rows without values become a 'no data' note.
 
-    A missing column is not caught: it means a mart broke its contract (marts_contract), which
-    should fail the asset rather than hide a chart.
+    A missing column is not caught: it means a mart broke its contract (marts_contract), which should fail
+    the asset rather than hide a chart.
     """
     out: dict[str, ChartData] = {}
-    for name, sql in CHART_SQL.items():
+    for name, sql in chart_sql(con).items():
         table, column = CHART_TABLES[name]
         try:
             frame = con.execute(sql).df()
@@ -166,5 +136,9 @@ def chart_data(con: duckdb.DuckDBPyConnection) -> dict[str, ChartData]:
             out[name] = ChartData(None, f"marts.{table} does not exist (not built yet)")
             continue
         has_values = len(frame) > 0 and (column not in frame or frame[column].notna().any())
-        out[name] = ChartData(frame) if has_values else ChartData(None, _no_values_note(con, table, column))
+        out[name] = (
+            ChartData(frame)
+            if has_values
+            else ChartData(None, _no_values_note(con, table, column, FILTERED_NOTES.get(name)))
+        )
     return out

@@ -12,7 +12,8 @@ from pathlib import Path
 import duckdb
 from plotly.offline import get_plotlyjs
 
-from pipelines.kpi.dashboard.charts import CHARTS
+from pipelines.kpi.dashboard.catalog import CHARTS
+from pipelines.kpi.dashboard.formatting import Money, format_change, format_value
 from pipelines.kpi.dashboard.queries import ChartData, Headline, Tile, chart_data, headline
 from pipelines.kpi.dashboard.template import CHART, CSP, NO_DATA, PAGE, TILE
 
@@ -31,41 +32,19 @@ class DashboardResult:
     charts_without_data: list[str]
     size_bytes: int
     seconds: float
+    currency: str = ""  # ISO 4217 code the amounts are shown in
 
 
-def format_value(value: float | None, unit: str) -> str:
-    if value is None:
-        return "n/a"
-    if unit == "rate":
-        return f"{value:.1%}"
-    if unit == "score":
-        return f"{value:.1f}"
-    return f"{value:,.0f}"
-
-
-def format_change(tile: Tile) -> tuple[str, str]:
-    """(text, css class) of a tile's change against the previous window."""
-    change = tile.change
-    if change is None:
-        return "no previous value", "flat"
-    direction = "up" if change > 0 else "down" if change < 0 else "flat"
-    if tile.unit == "rate":
-        return f"{change * 100:+.1f} pp", direction
-    if tile.unit == "score":
-        return f"{change:+.1f} points", direction
-    return f"{change:+.1%}", direction
-
-
-def tile_html(tile: Tile) -> str:
-    text, direction = format_change(tile)
+def tile_html(tile: Tile, money: Money) -> str:
+    text, direction = format_change(tile.change, tile.unit)
     return TILE.substitute(
         key=tile.key,
         value="" if tile.value is None else repr(tile.value),
         previous="" if tile.previous is None else repr(tile.previous),
         change="" if tile.change is None else repr(tile.change),
         label=html.escape(tile.label),
-        value_text=format_value(tile.value, tile.unit),
-        previous_text=format_value(tile.previous, tile.unit),
+        value_text=html.escape(format_value(tile.value, tile.unit, money)),
+        previous_text=html.escape(format_value(tile.previous, tile.unit, money)),
         change_text=html.escape(text),
         direction=direction,
         flagged=str(tile.note is not None).lower(),
@@ -73,12 +52,12 @@ def tile_html(tile: Tile) -> str:
     )
 
 
-def chart_html(name: str, data: ChartData) -> str:
+def chart_html(name: str, data: ChartData, money: Money) -> str:
     title, build = CHARTS[name]
     if data.frame is None:
         body = NO_DATA.substitute(note=html.escape(data.note or "nothing to show"))
     else:
-        fig = build(data.frame)
+        fig = build(data.frame, money)
         body = fig.to_html(
             full_html=False, include_plotlyjs=False, div_id=f"plot-{name}", config=PLOTLY_CONFIG
         ).replace('class="plotly-graph-div"', 'class="plotly-graph-div plot"', 1)
@@ -87,7 +66,7 @@ def chart_html(name: str, data: ChartData) -> str:
     )
 
 
-def build_html(head: Headline, charts: dict[str, ChartData], generated_at: datetime) -> str:
+def build_html(head: Headline, charts: dict[str, ChartData], generated_at: datetime, money: Money) -> str:
     """The whole page; every chart of CHARTS appears, with a 'no data' note where it has none."""
     return PAGE.substitute(
         csp=CSP,
@@ -95,19 +74,23 @@ def build_html(head: Headline, charts: dict[str, ChartData], generated_at: datet
         as_of=head.as_of.isoformat() if head.as_of else "n/a (no orders or marts.kpi_headline not built)",
         window=head.window_days or "n/a",
         generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"),
-        tiles="\n".join(tile_html(t) for t in head.tiles),
+        currency=html.escape(f"{money.code} ({money.symbol})" if money.symbol != money.code else money.code),
+        tiles="\n".join(tile_html(t, money) for t in head.tiles),
         charts="\n".join(
-            chart_html(name, charts.get(name, ChartData(None, "not queried"))) for name in CHARTS
+            chart_html(name, charts.get(name, ChartData(None, "not queried")), money) for name in CHARTS
         ),
     )
 
 
-def render_dashboard(con: duckdb.DuckDBPyConnection, reports_dir: Path) -> DashboardResult:
-    """Query the marts, build and write <reports_dir>/kpi_dashboard.html (replaced atomically)."""
+def render_dashboard(con: duckdb.DuckDBPyConnection, reports_dir: Path, money: Money) -> DashboardResult:
+    """Query the marts, build and write <reports_dir>/kpi_dashboard.html (replaced atomically).
+
+    `money`: the currency of the amounts (Settings.currency).
+    """
     started = time.perf_counter()
     head = headline(con)
     charts = chart_data(con)
-    page = build_html(head, charts, datetime.now(UTC))
+    page = build_html(head, charts, datetime.now(UTC), money)
     reports_dir.mkdir(parents=True, exist_ok=True)
     path = reports_dir / DASHBOARD_FILE
     # Write then rename, so a browser refreshing the report never reads a half-written file.
@@ -122,4 +105,5 @@ def render_dashboard(con: duckdb.DuckDBPyConnection, reports_dir: Path) -> Dashb
         charts_without_data=[n for n in CHARTS if charts[n].frame is None],
         size_bytes=path.stat().st_size,
         seconds=time.perf_counter() - started,
+        currency=money.code,
     )

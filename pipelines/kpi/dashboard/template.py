@@ -45,7 +45,8 @@ header p { margin: 0; font-size: 13px; opacity: .85; }
 .chart .plot { height: 380px; }
 #chart-forecast { grid-column: 1 / -1; }
 .no-data { height: 380px; display: flex; align-items: center; justify-content: center;
-  color: #8a6d3b; background: #fcf8e3; border: 1px dashed #d6c28b; border-radius: 6px; font-size: 14px; }
+  color: #8a6d3b; background: #fcf8e3; border: 1px dashed #d6c28b; border-radius: 6px; font-size: 14px;
+  padding: 0 16px; text-align: center; }
 footer { padding: 0 28px 24px; font-size: 12px; color: #666; }
 </style>
 <script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>
@@ -55,7 +56,7 @@ footer { padding: 0 28px 24px; font-size: 12px; color: #666; }
 <header>
 <h1>crm360 KPI dashboard</h1>
 <p>As of $as_of (last order day). Tiles: last $window days against the $window days before.
-Generated $generated_at.</p>
+Amounts in $currency. Generated $generated_at.</p>
 </header>
 <section class="tiles">
 $tiles
@@ -64,7 +65,8 @@ $tiles
 $charts
 </section>
 <footer>Tiles and charts read the marts of schema <code>marts</code> (tiles: <code>kpi_headline</code>).
-Rates change in percentage points, NPS in points, other tiles in percent.</footer>
+Rates change in percentage points, NPS in points, other tiles in percent.
+Labels of codes: <code>pipelines/kpi/dashboard/labels.py</code>.</footer>
 </body>
 </html>
 """)
@@ -83,4 +85,4 @@ CHART = Template("""<figure class="chart" id="chart-$name" data-chart="$name" da
 $body
 </figure>""")
 
-NO_DATA = Template("""<div class="no-data" data-no-data="true">No data: $note</div>""")
+NO_DATA = Template("""<div class="no-data" data-no-data="true">No data yet: $note</div>""")
