@@ -7,7 +7,7 @@
 -- of the customers in changed_customer_keys; customer_sk depends on the customer's dates only.
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key='customer_key',
         on_schema_change='append_new_columns',

@@ -10,7 +10,7 @@
 
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key='interaction_id',
         on_schema_change='append_new_columns'

@@ -11,7 +11,7 @@
 
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key='transaction_id',
         on_schema_change='append_new_columns'

@@ -15,7 +15,7 @@
 
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key='_source_group',
         on_schema_change='append_new_columns',

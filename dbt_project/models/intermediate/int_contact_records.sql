@@ -13,7 +13,7 @@
 {{
     config(
         tags=['pre_identity'],
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key=['source_system', 'source_record_id'],
         on_schema_change='append_new_columns',

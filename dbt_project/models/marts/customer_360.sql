@@ -8,7 +8,7 @@
 -- changed_customer_keys, those with new touchpoints and those whose activity totals changed.
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key='customer_key',
         on_schema_change='append_new_columns',

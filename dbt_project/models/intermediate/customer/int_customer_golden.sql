@@ -14,7 +14,7 @@
 -- depends on its own records only, so a run rebuilds the customers in changed_customer_keys.
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key='customer_key',
         on_schema_change='append_new_columns',

@@ -11,7 +11,7 @@
 -- written by full builds only (identity resolution maps every record).
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key='customer_key',
         on_schema_change='append_new_columns',

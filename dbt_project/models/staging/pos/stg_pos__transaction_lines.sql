@@ -8,7 +8,7 @@
 
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key=['transaction_id', 'line_number'],
         on_schema_change='append_new_columns'

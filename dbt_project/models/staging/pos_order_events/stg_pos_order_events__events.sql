@@ -6,7 +6,7 @@
 
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key=['transaction_id', 'line_number', 'status', 'status_at'],
         on_schema_change='append_new_columns'
