@@ -5,6 +5,10 @@
     (ids, URLs, codes) use the cheaper macros below.
 #}
 {% macro clean_text(column) -%}
+    {{ adapter.dispatch('clean_text', 'crm360')(column) }}
+{%- endmacro %}
+
+{% macro default__clean_text(column) -%}
     nullif(trim(regexp_replace({{ column }}, '[\s\x{00A0}]+', ' ', 'g')), '')
 {%- endmacro %}
 
@@ -18,6 +22,10 @@
     sources/lib/sqltext.py, which trims the landing data on the way into raw.
 #}
 {% macro trimmed(column) -%}
+    {{ adapter.dispatch('trimmed', 'crm360')(column) }}
+{%- endmacro %}
+
+{% macro default__trimmed(column) -%}
     case when prefix({{ column }}, ' ') or suffix({{ column }}, ' ')
               or strlen({{ column }}) <> length({{ column }})
          then trim({{ column }}) else {{ column }} end

@@ -5,6 +5,10 @@
     anything else becomes null rather than a code we would have to guess.
 #}
 {% macro country_iso2(column) -%}
+    {{ adapter.dispatch('country_iso2', 'crm360')(column) }}
+{%- endmacro %}
+
+{% macro default__country_iso2(column) -%}
     {#- One MAP lookup (codes map to themselves, aliases to their code) instead of a CASE: the
         input expression appears once, which keeps the SQL small when DuckDB inlines it into
         the phone and postcode rules and into filters on the views. -#}

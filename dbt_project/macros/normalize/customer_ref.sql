@@ -25,6 +25,10 @@
 
 {# The feed's `kind` pattern on an expression that is already a cleaned reference. #}
 {% macro ref_pattern_matches(expression, feed, kind) -%}
+    {{ adapter.dispatch('ref_pattern_matches', 'crm360')(expression, feed, kind) }}
+{%- endmacro %}
+
+{% macro default__ref_pattern_matches(expression, feed, kind) -%}
     {%- set pattern = var('customer_ref_patterns', {}).get(feed, {}).get(kind) -%}
     {%- if pattern -%}
     coalesce(regexp_matches({{ expression }}, '{{ pattern | replace("'", "''") }}'), false)

@@ -12,6 +12,10 @@
     this way, and a plain copy 31.3 s. NULL ids compare equal, as in the window's partitions.
 #}
 {% macro latest_load_rows(relation, record_id_columns, where=none) -%}
+    {{ adapter.dispatch('latest_load_rows', 'crm360')(relation, record_id_columns, where) }}
+{%- endmacro %}
+
+{% macro default__latest_load_rows(relation, record_id_columns, where=none) -%}
     {%- set keys = [] -%}
     {%- for _ in record_id_columns %}{% do keys.append('_record_key_' ~ loop.index) %}{% endfor -%}
     {%- set same = [] -%}

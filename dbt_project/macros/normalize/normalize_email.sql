@@ -4,6 +4,10 @@
     must not become a match key. Raw keeps the original.
 #}
 {% macro normalize_email(column) -%}
+    {{ adapter.dispatch('normalize_email', 'crm360')(column) }}
+{%- endmacro %}
+
+{% macro default__normalize_email(column) -%}
     case
         when regexp_full_match(lower({{ clean_text(column) }}), '[^@\s]+@[^@\s]+\.[^@\s.]+')
             then lower({{ clean_text(column) }})
@@ -18,5 +22,9 @@
     elsewhere.
 #}
 {% macro email_canonical(email_expression) -%}
+    {{ adapter.dispatch('email_canonical', 'crm360')(email_expression) }}
+{%- endmacro %}
+
+{% macro default__email_canonical(email_expression) -%}
     regexp_replace({{ email_expression }}, '\+[^@]*@', '@')
 {%- endmacro %}

@@ -19,6 +19,10 @@
     -> '+442079460123'.
 #}
 {% macro normalize_phone(phone_column, country_iso2_expression) -%}
+    {{ adapter.dispatch('normalize_phone', 'crm360')(phone_column, country_iso2_expression) }}
+{%- endmacro %}
+
+{% macro default__normalize_phone(phone_column, country_iso2_expression) -%}
     {%- set text -%}
         regexp_replace(regexp_replace({{ clean_text(phone_column) }},
             '\s*(ext\.?|extension|x)\s*[0-9]+$', '', 'i'), '\(0\)', '', 'g')

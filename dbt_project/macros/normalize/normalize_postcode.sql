@@ -11,6 +11,10 @@
     Expects the ISO-2 country already normalized (a column name or expression).
 #}
 {% macro normalize_postcode(postcode_column, country_iso2_expression) -%}
+    {{ adapter.dispatch('normalize_postcode', 'crm360')(postcode_column, country_iso2_expression) }}
+{%- endmacro %}
+
+{% macro default__normalize_postcode(postcode_column, country_iso2_expression) -%}
     {%- set compact = "upper(regexp_replace(" ~ postcode_column ~ ", '[^A-Za-z0-9]', '', 'g'))" -%}
     {%- set country = "coalesce(" ~ country_iso2_expression ~ ", 'GB')" -%}
     case

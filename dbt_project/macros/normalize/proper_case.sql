@@ -8,6 +8,10 @@
     evaluates the input expression once.
 #}
 {% macro proper_case(column) -%}
+    {{ adapter.dispatch('proper_case', 'crm360')(column) }}
+{%- endmacro %}
+
+{% macro default__proper_case(column) -%}
     array_to_string(list_transform(string_split(lower({{ clean_text(column) }}), ' '), lambda w:
         array_to_string(list_transform(string_split(w, '-'), lambda h:
             array_to_string(list_transform(string_split(h, ''''), lambda p:

@@ -10,6 +10,10 @@
     represent, take the ICU path (CASE evaluates a branch only on its own rows).
 #}
 {% macro to_utc(column) -%}
+    {{ adapter.dispatch('to_utc', 'crm360')(column) }}
+{%- endmacro %}
+
+{% macro default__to_utc(column) -%}
     (case when isfinite({{ column }}) then make_timestamp(epoch_us({{ column }}))
           else {{ column }} at time zone 'UTC' end)
 {%- endmacro %}

@@ -19,9 +19,12 @@
         date_of_birth,
 {%- endmacro %}
 
+{#- [column, expression] pairs for replace_columns(). -#}
 {% macro normalize_contact_columns() %}
-        {{ normalize_phone('phone', 'country') }} as phone,
-        {{ normalize_postcode('postcode', 'country') }} as postcode
+    {{ return([
+        ['phone', normalize_phone('phone', 'country')],
+        ['postcode', normalize_postcode('postcode', 'country')],
+    ]) }}
 {%- endmacro %}
 
 {# Where each staged row came from: the raw load, file and line (the loader's metadata). #}

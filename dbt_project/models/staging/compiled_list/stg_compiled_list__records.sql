@@ -28,10 +28,7 @@ renamed as (
 normalized as (
 
     -- phone and postcode rules depend on the record's ISO-2 country, computed above
-    select * replace (
-        {{ normalize_contact_columns() }}
-    )
-    from renamed
+    {{ replace_columns('renamed', normalize_contact_columns()) }}
 
 )
 

@@ -92,12 +92,11 @@ renamed as (
 normalized as (
 
     -- phone and postcode rules depend on the record's ISO-2 country, computed above
-    select * replace (
-        {{ normalize_contact_columns() }},
-        -- the carrier's scan, normalized like the order's postcode so the two compare (right place)
-        {{ normalize_postcode('delivery_postcode', 'country') }} as delivery_postcode
-    )
-    from renamed
+    -- the carrier's scan (delivery_postcode), normalized like the order's postcode so the two
+    -- compare (right place)
+    {{ replace_columns('renamed', normalize_contact_columns() + [
+        ['delivery_postcode', normalize_postcode('delivery_postcode', 'country')]
+    ]) }}
 
 )
 
