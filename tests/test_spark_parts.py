@@ -1,0 +1,124 @@
+"""The Spark engine's pure parts, without Spark: the session's settings, dbt's command, the comparison."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from pipelines.config import DBT_PROJECT_DIR, load_settings
+from pipelines.spark.compare import compare_table
+from pipelines.spark.dbt import dbt_command, model_tables, source_tables, spark_environ
+from pipelines.spark.session import SPARK_DIR_ENV, session_conf, spark_dir
+
+ENV_VAR = re.compile(r"\{\{\s*env_var\('([A-Z0-9_]+)'(?:,\s*'([^']*)')?\)\s*\}\}")
+
+
+def _render(text: str, env: dict[str, str]) -> str:
+    """profiles.yml's env_var() calls, as dbt renders them."""
+    return ENV_VAR.sub(lambda m: env.get(m.group(1), m.group(2) or ""), text)
+
+
+def test_dbt_spark_target_opens_the_session_crm360_configures(tmp_path: Path) -> None:
+    profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())["crm360"]["outputs"]["spark"]
+    assert (profile["type"], profile["method"]) == ("spark", "session")
+    for env in (
+        {SPARK_DIR_ENV: str(tmp_path)},
+        {SPARK_DIR_ENV: str(tmp_path), "CRM360_SPARK_MASTER": "local[2]"},
+    ):
+        rendered = {k: _render(str(v), env) for k, v in profile["server_side_parameters"].items()}
+        assert rendered == session_conf(tmp_path, env)
+
+
+def test_metastore_and_tables_live_in_the_data_dir(tmp_path: Path) -> None:
+    conf = session_conf(spark_dir(tmp_path), {})
+    assert conf["spark.sql.warehouse.dir"] == str(tmp_path / "spark" / "warehouse")
+    assert str(tmp_path / "spark" / "metastore_db") in conf["spark.hadoop.javax.jdo.option.ConnectionURL"]
+    assert conf["spark.sql.session.timeZone"] == "UTC"
+
+
+def test_dbt_command_passes_the_runs_vars_and_own_folders(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path, env={"CRM360_CHURN_DAYS": "123"})
+    command = dbt_command(settings, "run", tmp_path / "t", ["staging"])
+    assert command[1:4] == ["run", "--target", "spark"]
+    assert json.loads(command[command.index("--vars") + 1])["churn_days"] == 123
+    assert command[command.index("--target-path") + 1] == str(tmp_path / "t")
+    assert command[-2:] == ["--select", "staging"]
+    assert spark_environ(settings, {})[SPARK_DIR_ENV] == str(tmp_path.resolve() / "spark")
+
+
+def test_tables_come_from_the_manifest(tmp_path: Path) -> None:
+    manifest = {
+        "sources": {"s1": {"schema": "raw", "identifier": "pos", "name": "pos"}},
+        "nodes": {
+            "m1": {
+                "resource_type": "model",
+                "schema": "core",
+                "alias": "dim_x",
+                "name": "dim_x",
+                "config": {},
+            },
+            "m2": {
+                "resource_type": "model",
+                "schema": "marts",
+                "alias": None,
+                "name": "k",
+                "config": {"enabled": False},
+            },
+            "t1": {"resource_type": "test", "schema": "core", "alias": "t", "name": "t", "config": {}},
+        },
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    assert source_tables(tmp_path) == ["raw.pos"]
+    assert model_tables(tmp_path) == ["core.dim_x"]
+
+
+def _warehouse(tmp_path: Path) -> Path:
+    path = tmp_path / "w.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema core")
+        con.execute(
+            "create table core.t as select * from (values"
+            " (1, 'a', 0.1 + 0.2, timestamptz '2026-01-01 10:00:00+01'),"
+            " (2, 'b', 1.5, timestamptz '2026-01-02 00:00:00+00'),"
+            " (2, 'b', 1.5, timestamptz '2026-01-02 00:00:00+00'))"
+            " as v(id, code, amount, seen_at)"
+        )
+    return path
+
+
+def _spark_like_export(warehouse: Path, folder: Path, select: str) -> None:
+    """A Parquet folder as Spark writes one (part files), from a query on the warehouse."""
+    (folder / "core.t").mkdir(parents=True)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"copy ({select}) to '{folder / 'core.t' / 'part-0.parquet'}' (format parquet)")
+
+
+def test_compare_finds_equal_tables_equal(tmp_path: Path) -> None:
+    warehouse = _warehouse(tmp_path)
+    # another engine's float sum and a timestamp without zone holding the UTC time: still equal
+    _spark_like_export(
+        warehouse,
+        tmp_path / "x",
+        "select id, code, cast(amount as double) + 1e-12 as amount,"
+        " timezone('UTC', seen_at) as seen_at from core.t",
+    )
+    diff = compare_table(warehouse, "core.t", tmp_path / "x")
+    assert diff.equal and (diff.duckdb_rows, diff.spark_rows) == (3, 3)
+
+
+def test_compare_finds_a_changed_row_a_lost_duplicate_and_a_missing_column(tmp_path: Path) -> None:
+    warehouse = _warehouse(tmp_path)
+    _spark_like_export(
+        warehouse,
+        tmp_path / "x",
+        "select distinct id, case when id = 1 then 'z' else code end as code, amount, seen_at from core.t",
+    )
+    diff = compare_table(warehouse, "core.t", tmp_path / "x")
+    assert not diff.equal and (diff.only_duckdb, diff.only_spark) == (2, 1)
+    _spark_like_export(warehouse, tmp_path / "y", "select id, code, seen_at from core.t")
+    diff = compare_table(warehouse, "core.t", tmp_path / "y")
+    assert not diff.equal and diff.missing_columns == ("amount",)
