@@ -15,6 +15,7 @@ from pipelines.feeds import FeedRule, parse_feed_rules
 from pipelines.identity.settings import IdentitySettings
 from pipelines.kpi.dashboard.formatting import DEFAULT_CURRENCY, currency_code
 from pipelines.kpi.settings import KpiSettings
+from pipelines.spark.settings import DRIVER_MEMORY_ENV, MASTER_ENV, SHUFFLE_PARTITIONS_ENV, SparkSettings
 from quality.calibration import DistributionSettings, distribution_settings
 from sources.connectors.web_api import PAGE_SIZE
 from sources.contracts import Plausibility
@@ -64,6 +65,7 @@ class Settings:
     pseudonym_key_file: Path | None = None
     serving_contacts: bool = False  # also serve the `restricted` schema: contact data for campaigns
     currency: str = DEFAULT_CURRENCY  # ISO 4217 code of the feeds' amounts, shown by the dashboard
+    spark: SparkSettings = field(default_factory=SparkSettings)  # dbt's `spark` target (docs/scale-out.md)
 
     @property
     def reports_dir(self) -> Path:
@@ -140,6 +142,16 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
         else root / "secrets" / "pseudonym.key",
         serving_contacts=env.get("CRM360_SERVING_CONTACTS", "").lower() in ("1", "true", "yes"),
         currency=currency_code(env.get("CRM360_CURRENCY") or _default("currency")),
+        spark=_spark_settings(env),
+    )
+
+
+def _spark_settings(env: dict[str, str]) -> SparkSettings:
+    defaults = SparkSettings()
+    return SparkSettings(
+        master=env.get(MASTER_ENV) or defaults.master,
+        driver_memory=env.get(DRIVER_MEMORY_ENV) or defaults.driver_memory,
+        shuffle_partitions=int(env.get(SHUFFLE_PARTITIONS_ENV) or defaults.shuffle_partitions),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipelines.customer_refs import RefPatterns
+from pipelines.spark.settings import DRIVER_MEMORY_ENV, MASTER_ENV, SHUFFLE_PARTITIONS_ENV
 from quality.calibration import DISTRIBUTION_ENV
 from sources.connectors.web_api import PAGE_SIZE_ENV, URL_ENV
 from sources.privacy.pseudonym import PSEUDONYM_KEY_ENV
@@ -52,6 +53,15 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "web_api_page_size": PAGE_SIZE_ENV,
     "duckdb_memory_limit": ("CRM360_DUCKDB_MEMORY_LIMIT", "DuckDB memory_limit."),
     "duckdb_threads": ("CRM360_DUCKDB_THREADS", "DuckDB threads (default: all cores)."),
+    "spark.master": (
+        MASTER_ENV,
+        "Spark master of dbt's `spark` target (`local[*]`: this machine's cores; docs/scale-out.md).",
+    ),
+    "spark.driver_memory": (DRIVER_MEMORY_ENV, "Memory of the Spark driver (the local session's JVM heap)."),
+    "spark.shuffle_partitions": (
+        SHUFFLE_PARTITIONS_ENV,
+        "spark.sql.shuffle.partitions: raise it with the data (Spark's own default is 200).",
+    ),
     "plausibility.sales_since": (
         "CRM360_SALES_SINCE",
         "Earliest plausible sale date, YYYY-MM-DD: a POS line dated before it or "

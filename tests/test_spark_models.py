@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.config import load_settings
+from pipelines.config import DBT_PROJECT_DIR, load_settings
 from pipelines.spark.compare import compare_table
-from pipelines.spark.dbt import model_tables, run_dbt, source_tables
+from pipelines.spark.dbt import SparkDbt, dbt_vars, model_tables, source_tables
 from pipelines.spark.session import spark_dir
 
 pytestmark = [pytest.mark.spark, pytest.mark.integration]
@@ -36,14 +36,17 @@ def built(tmp_path_factory) -> dict:
     subprocess.run([*CLI, "simulate", *POPULATION, "--out", str(data / "landing")], check=True)
     subprocess.run([*CLI, "run", "--data-dir", str(data)], check=True, capture_output=True)
     settings = load_settings(data)
+    dbt = SparkDbt(
+        DBT_PROJECT_DIR, data, settings.spark, dbt_vars(settings.kpi, settings.customer_ref_patterns)
+    )
     target = data / "dbt-spark"
-    run_dbt(settings, "parse", target)
+    dbt.run("parse", target)
     folder = spark_dir(data)
     warehouse = str(settings.warehouse_path)
     mirrored = _python("pipelines.spark.mirror", "--warehouse", warehouse, "--spark-dir", str(folder),
                        *source_tables(target))  # fmt: skip
     assert mirrored.returncode == 0, mirrored.stderr[-4000:]
-    run_dbt(settings, "run", target)
+    dbt.run("run", target)
     models = model_tables(target)
     compared = _python(
         "pipelines.spark.compare", "--warehouse", warehouse, "--spark-dir", str(folder), *models

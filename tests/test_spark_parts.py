@@ -9,10 +9,11 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from pipelines.config import DBT_PROJECT_DIR, load_settings
+from pipelines.config import DBT_PROJECT_DIR, Settings, load_settings
 from pipelines.spark.compare import compare_table
-from pipelines.spark.dbt import dbt_command, model_tables, source_tables, spark_environ
-from pipelines.spark.session import SPARK_DIR_ENV, session_conf, spark_dir
+from pipelines.spark.dbt import SparkDbt, dbt_vars, model_tables, source_tables
+from pipelines.spark.session import session_conf, spark_dir
+from pipelines.spark.settings import SPARK_DIR_ENV
 
 ENV_VAR = re.compile(r"\{\{\s*env_var\('([A-Z0-9_]+)'(?:,\s*'([^']*)')?\)\s*\}\}")
 
@@ -23,31 +24,49 @@ def _render(text: str, env: dict[str, str]) -> str:
 
 
 def test_dbt_spark_target_opens_the_session_crm360_configures(tmp_path: Path) -> None:
+    """profiles.yml, rendered with the environment the pipeline gives dbt, is session_conf()."""
     profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())["crm360"]["outputs"]["spark"]
     assert (profile["type"], profile["method"]) == ("spark", "session")
-    for env in (
-        {SPARK_DIR_ENV: str(tmp_path)},
-        {SPARK_DIR_ENV: str(tmp_path), "CRM360_SPARK_MASTER": "local[2]"},
-    ):
-        rendered = {k: _render(str(v), env) for k, v in profile["server_side_parameters"].items()}
-        assert rendered == session_conf(tmp_path, env)
+    given = {
+        "CRM360_SPARK_MASTER": "local[2]",
+        "CRM360_SPARK_DRIVER_MEMORY": "3g",
+        "CRM360_SPARK_SHUFFLE_PARTITIONS": "8",
+    }
+    for env in ({}, given):
+        settings = load_settings(tmp_path, env=env)
+        dbt_env = _spark_dbt(settings).environ({})
+        rendered = {k: _render(str(v), dbt_env) for k, v in profile["server_side_parameters"].items()}
+        assert rendered == session_conf(spark_dir(settings.data_dir), settings.spark)
+    assert (
+        session_conf(tmp_path, load_settings(tmp_path, env=given).spark)["spark.sql.shuffle.partitions"]
+        == "8"
+    )
 
 
 def test_metastore_and_tables_live_in_the_data_dir(tmp_path: Path) -> None:
-    conf = session_conf(spark_dir(tmp_path), {})
+    conf = session_conf(spark_dir(tmp_path))
     assert conf["spark.sql.warehouse.dir"] == str(tmp_path / "spark" / "warehouse")
     assert str(tmp_path / "spark" / "metastore_db") in conf["spark.hadoop.javax.jdo.option.ConnectionURL"]
     assert conf["spark.sql.session.timeZone"] == "UTC"
 
 
+def _spark_dbt(settings: Settings) -> SparkDbt:
+    return SparkDbt(
+        DBT_PROJECT_DIR,
+        settings.data_dir,
+        settings.spark,
+        dbt_vars(settings.kpi, settings.customer_ref_patterns),
+    )
+
+
 def test_dbt_command_passes_the_runs_vars_and_own_folders(tmp_path: Path) -> None:
     settings = load_settings(tmp_path, env={"CRM360_CHURN_DAYS": "123"})
-    command = dbt_command(settings, "run", tmp_path / "t", ["staging"])
+    command = _spark_dbt(settings).command("run", tmp_path / "t", ["staging"])
     assert command[1:4] == ["run", "--target", "spark"]
     assert json.loads(command[command.index("--vars") + 1])["churn_days"] == 123
     assert command[command.index("--target-path") + 1] == str(tmp_path / "t")
     assert command[-2:] == ["--select", "staging"]
-    assert spark_environ(settings, {})[SPARK_DIR_ENV] == str(tmp_path.resolve() / "spark")
+    assert _spark_dbt(settings).environ({})[SPARK_DIR_ENV] == str(tmp_path.resolve() / "spark")
 
 
 def test_tables_come_from_the_manifest(tmp_path: Path) -> None:

@@ -10,50 +10,54 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipelines.config import DBT_PROJECT_DIR, Settings
-from pipelines.customer_refs import ref_patterns_dbt_vars
-from pipelines.spark.session import SPARK_DIR_ENV, spark_dir
+from pipelines.customer_refs import RefPatterns, ref_patterns_dbt_vars
+from pipelines.kpi.settings import KpiSettings
+from pipelines.spark.session import spark_dir
+from pipelines.spark.settings import SPARK_DIR_ENV, SparkSettings
 
 TARGET = "spark"
 DBT = str(Path(sys.executable).parent / "dbt")  # the dbt of this environment
 
 
-def dbt_vars(settings: Settings) -> dict[str, Any]:
+def dbt_vars(kpi: KpiSettings, ref_patterns: dict[str, RefPatterns]) -> dict[str, Any]:
     """The vars a pipeline run passes dbt: the KPI definitions and the customer_ref patterns."""
-    return {**settings.kpi.dbt_vars(), **ref_patterns_dbt_vars(settings.customer_ref_patterns)}
+    return {**kpi.dbt_vars(), **ref_patterns_dbt_vars(ref_patterns)}
 
 
-def spark_environ(settings: Settings, base: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment dbt's `spark` target reads (profiles.yml): the data directory's Spark folder."""
-    env = dict(os.environ if base is None else base)
-    env[SPARK_DIR_ENV] = str(spark_dir(settings.data_dir))
-    return env
+@dataclass(frozen=True)
+class SparkDbt:
+    """dbt's `spark` target for one data directory."""
 
+    project_dir: Path
+    data_dir: Path
+    spark: SparkSettings
+    vars: dict[str, Any]
 
-def dbt_command(
-    settings: Settings, verb: str, target_path: Path, select: list[str] | None = None
-) -> list[str]:
-    """`dbt <verb>` on the Spark target with the run's vars, its own target and log folders."""
-    command = [
-        DBT, verb, "--target", TARGET,
-        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(target_path), "--log-path", str(target_path / "logs"),
-        "--vars", json.dumps(dbt_vars(settings), sort_keys=True),
-    ]  # fmt: skip
-    if select:
-        command += ["--select", *select]
-    return command
+    def environ(self, base: dict[str, str] | None = None) -> dict[str, str]:
+        """The environment profiles.yml's `spark` target reads: the Spark folder and settings."""
+        env = dict(os.environ if base is None else base)
+        return {**env, **self.spark.environ(), SPARK_DIR_ENV: str(spark_dir(self.data_dir))}
 
+    def command(self, verb: str, target_path: Path, select: list[str] | None = None) -> list[str]:
+        """`dbt <verb>` on the Spark target with the run's vars, its own target and log folders."""
+        project = str(self.project_dir)
+        command = [
+            DBT, verb, "--target", TARGET, "--project-dir", project, "--profiles-dir", project,
+            "--target-path", str(target_path), "--log-path", str(target_path / "logs"),
+            "--vars", json.dumps(self.vars, sort_keys=True),
+        ]  # fmt: skip
+        return command + (["--select", *select] if select else [])
 
-def run_dbt(settings: Settings, verb: str, target_path: Path, select: list[str] | None = None) -> None:
-    """Run dbt on Spark; a failing model raises with dbt's output."""
-    command = dbt_command(settings, verb, target_path, select)
-    done = subprocess.run(command, env=spark_environ(settings), capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"dbt {verb} on Spark failed ({done.returncode}):\n{done.stdout[-6000:]}")
+    def run(self, verb: str, target_path: Path, select: list[str] | None = None) -> None:
+        """Run dbt on Spark; a failing model raises with dbt's output."""
+        command = self.command(verb, target_path, select)
+        done = subprocess.run(command, env=self.environ(), capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"dbt {verb} on Spark failed ({done.returncode}):\n{done.stdout[-6000:]}")
 
 
 def _manifest(target_path: Path) -> dict[str, Any]:

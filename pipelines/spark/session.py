@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipelines.spark.settings import SparkSettings
+
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
-
-SPARK_DIR_ENV = "CRM360_SPARK_DIR"
-MASTER_ENV = "CRM360_SPARK_MASTER"
-DRIVER_MEMORY_ENV = "CRM360_SPARK_DRIVER_MEMORY"
-SHUFFLE_PARTITIONS_ENV = "CRM360_SPARK_SHUFFLE_PARTITIONS"
 
 
 def spark_dir(data_dir: Path) -> Path:
@@ -20,33 +16,33 @@ def spark_dir(data_dir: Path) -> Path:
     return data_dir / "spark"
 
 
-def session_conf(folder: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+def session_conf(folder: Path, settings: SparkSettings | None = None) -> dict[str, str]:
     """The settings of dbt's `spark` target (dbt_project/profiles.yml) as a SparkConf dict.
 
     Derby's metastore and the warehouse live in `folder`, so two data directories never share
     (and lock) one metastore_db. Sessions run in UTC like the DuckDB warehouse.
     """
-    env = dict(os.environ if env is None else env)
+    settings = settings or SparkSettings()
     return {
-        "spark.master": env.get(MASTER_ENV) or "local[*]",
+        "spark.master": settings.master,
         "spark.sql.warehouse.dir": str(folder / "warehouse"),
         "spark.hadoop.javax.jdo.option.ConnectionURL": (
             f"jdbc:derby:;databaseName={folder / 'metastore_db'};create=true"
         ),
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={folder}",
         "spark.sql.session.timeZone": "UTC",
-        "spark.driver.memory": env.get(DRIVER_MEMORY_ENV) or "2g",
-        "spark.sql.shuffle.partitions": env.get(SHUFFLE_PARTITIONS_ENV) or "4",
+        "spark.driver.memory": settings.driver_memory,
+        "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
         "spark.ui.enabled": "false",
     }
 
 
-def local_session(folder: Path, env: dict[str, str] | None = None) -> SparkSession:
+def local_session(folder: Path, settings: SparkSettings | None = None) -> SparkSession:
     """A Hive-enabled session on `folder`'s metastore (the one dbt's `spark` target opens)."""
     from pyspark.sql import SparkSession
 
     folder.mkdir(parents=True, exist_ok=True)
     builder = SparkSession.builder.appName("crm360").enableHiveSupport()
-    for key, value in session_conf(folder, env).items():
+    for key, value in session_conf(folder, settings).items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
