@@ -12,6 +12,7 @@ import yaml
 from pipelines.config import DBT_PROJECT_DIR, Settings, load_settings
 from pipelines.spark.compare import compare_table
 from pipelines.spark.dbt import SparkDbt, dbt_vars, model_tables, source_tables
+from pipelines.spark.raw_sync import loads_to_copy
 from pipelines.spark.session import session_conf, spark_dir
 from pipelines.spark.settings import SPARK_DIR_ENV
 
@@ -141,3 +142,11 @@ def test_compare_finds_a_changed_row_a_lost_duplicate_and_a_missing_column(tmp_p
     _spark_like_export(warehouse, tmp_path / "y", "select id, code, seen_at from core.t")
     diff = compare_table(warehouse, "core.t", tmp_path / "y")
     assert not diff.equal and diff.missing_columns == ("amount",)
+
+
+def test_raw_sync_copies_the_loads_spark_lacks_or_holds_wrongly() -> None:
+    ledger = {"L1": 10, "L2": 5, "L3": 7}
+    assert loads_to_copy(ledger, {}) == ["L1", "L2", "L3"]
+    assert loads_to_copy(ledger, {"L1": 10, "L2": 5, "L3": 7}) == []
+    # half written (a crash), doubled (a retry that appended), and one Spark has but the ledger not
+    assert loads_to_copy(ledger, {"L1": 4, "L2": 10, "L3": 7, "L9": 3}) == ["L1", "L2"]

@@ -34,6 +34,7 @@ def session_conf(folder: Path, settings: SparkSettings | None = None) -> dict[st
         "spark.driver.memory": settings.driver_memory,
         "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
     }
 
 
