@@ -23,21 +23,76 @@ windows as (
 
 {{ kpi_perfect_order_orders() }},
 
-acquisition as (
+-- Each source summed per window by a join on the window's days (correlated scalar subqueries
+-- with range predicates are not portable).
+sales as (
 
-    select * from {{ ref('customer_acquisition') }}
+    select
+        windows.window_name,
+        sum(lines.amount) as revenue,
+        count(distinct lines.transaction_id) as orders,
+        count(distinct lines.customer_key) as active_customers
+    from windows
+    inner join {{ ref('fct_order_lines') }} as lines
+        on cast(lines.transaction_at as date) between windows.window_start and windows.window_end
+    group by windows.window_name
+
+),
+
+refunds as (
+
+    select windows.window_name, sum(returns.refund_amount) as refunds
+    from windows
+    inner join {{ ref('fct_returns') }} as returns
+        on cast(returns.returned_at as date) between windows.window_start and windows.window_end
+    group by windows.window_name
+
+),
+
+acquired as (
+
+    select windows.window_name, count(*) as new_customers
+    from windows
+    inner join {{ ref('customer_acquisition') }} as acquisition
+        on acquisition.acquired_on between windows.window_start and windows.window_end
+    group by windows.window_name
+
+),
+
+perfect as (
+
+    select
+        windows.window_name,
+        count(*) filter (where orders.is_delivered) as measured_orders,
+        count(*) filter (where {{ kpi_is_perfect_order() }}) as perfect_orders
+    from windows
+    inner join perfect_order_orders as orders
+        on orders.order_day between windows.window_start and windows.window_end
+    group by windows.window_name
 
 ),
 
 service as (
 
-    select * from {{ ref('kpi_service_level_daily') }}
+    select windows.window_name, sum(days.offered) as sl_offered, sum(days.answered_within_sl) as sl_answered_within
+    from windows
+    inner join {{ ref('kpi_service_level_daily') }} as days
+        on days.date_day between windows.window_start and windows.window_end
+    group by windows.window_name
 
 ),
 
 contacts as (
 
-    select * from {{ ref('kpi_call_center_daily') }}
+    select
+        windows.window_name,
+        sum(days.nps_responses) as nps_responses,
+        sum(days.promoters) as promoters,
+        sum(days.detractors) as detractors
+    from windows
+    inner join {{ ref('kpi_call_center_daily') }} as days
+        on days.date_day between windows.window_start and windows.window_end
+    group by windows.window_name
 
 ),
 
@@ -48,35 +103,23 @@ figures as (
         windows.window_start,
         windows.window_end,
         -- Net revenue: sales lines minus refunds of returns, each dated on its own day.
-        (select coalesce(sum(amount), 0) from {{ ref('fct_order_lines') }}
-            where cast(transaction_at as date) between windows.window_start and windows.window_end)
-        - (select coalesce(sum(refund_amount), 0) from {{ ref('fct_returns') }}
-            where cast(returned_at as date) between windows.window_start and windows.window_end)
-            as net_revenue,
-        (select count(distinct transaction_id) from {{ ref('fct_order_lines') }}
-            where cast(transaction_at as date) between windows.window_start and windows.window_end)
-            as orders,
-        (select count(distinct customer_key) from {{ ref('fct_order_lines') }}
-            where cast(transaction_at as date) between windows.window_start and windows.window_end)
-            as active_customers,
-        (select count(*) from acquisition
-            where acquired_on between windows.window_start and windows.window_end) as new_customers,
-        windows.window_start < (select any_value(warm_up_end) from acquisition) as new_customers_in_warm_up,
-        (select count(*) filter (where is_delivered) from perfect_order_orders
-            where order_day between windows.window_start and windows.window_end) as measured_orders,
-        (select count(*) filter (where {{ kpi_is_perfect_order() }}) from perfect_order_orders
-            where order_day between windows.window_start and windows.window_end) as perfect_orders,
-        (select coalesce(sum(offered), 0) from service
-            where date_day between windows.window_start and windows.window_end) as sl_offered,
-        (select coalesce(sum(answered_within_sl), 0) from service
-            where date_day between windows.window_start and windows.window_end) as sl_answered_within,
-        (select coalesce(sum(nps_responses), 0) from contacts
-            where date_day between windows.window_start and windows.window_end) as nps_responses,
-        (select coalesce(sum(promoters), 0) from contacts
-            where date_day between windows.window_start and windows.window_end) as promoters,
-        (select coalesce(sum(detractors), 0) from contacts
-            where date_day between windows.window_start and windows.window_end) as detractors
+        coalesce(sales.revenue, 0) - coalesce(refunds.refunds, 0) as net_revenue,
+        coalesce(sales.orders, 0) as orders,
+        coalesce(sales.active_customers, 0) as active_customers,
+        coalesce(acquired.new_customers, 0) as new_customers,
+        windows.window_start < (select any_value(warm_up_end) from {{ ref('customer_acquisition') }})
+            as new_customers_in_warm_up,
+        coalesce(perfect.measured_orders, 0) as measured_orders,
+        coalesce(perfect.perfect_orders, 0) as perfect_orders,
+        coalesce(service.sl_offered, 0) as sl_offered,
+        coalesce(service.sl_answered_within, 0) as sl_answered_within,
+        coalesce(contacts.nps_responses, 0) as nps_responses,
+        coalesce(contacts.promoters, 0) as promoters,
+        coalesce(contacts.detractors, 0) as detractors
     from windows
+    {%- for part in ['sales', 'refunds', 'acquired', 'perfect', 'service', 'contacts'] %}
+    left join {{ part }} on {{ part }}.window_name = windows.window_name
+    {%- endfor %}
 
 )
 
