@@ -23,78 +23,34 @@ windows as (
 
 {{ kpi_perfect_order_orders() }},
 
--- Each source summed per window by a join on the window's days (correlated scalar subqueries
--- with range predicates are not portable).
-sales as (
+{#- Each source summed per window by a join on the window's days: Spark fails on correlated
+    scalar subqueries with range predicates. name: [relation, its day, aggregates]. -#}
+{%- set sources = {
+    'sales': [ref('fct_order_lines'), 'cast(src.transaction_at as date)', [
+        'sum(src.amount) as revenue', 'count(distinct src.transaction_id) as orders',
+        'count(distinct src.customer_key) as active_customers']],
+    'refunds': [ref('fct_returns'), 'cast(src.returned_at as date)', ['sum(src.refund_amount) as refunds']],
+    'acquired': [ref('customer_acquisition'), 'src.acquired_on', ['count(*) as new_customers']],
+    'perfect': ['perfect_order_orders', 'src.order_day', [
+        'count(*) filter (where src.is_delivered) as measured_orders',
+        'count(*) filter (where ' ~ kpi_is_perfect_order() ~ ') as perfect_orders']],
+    'service': [ref('kpi_service_level_daily'), 'src.date_day', [
+        'sum(src.offered) as sl_offered', 'sum(src.answered_within_sl) as sl_answered_within']],
+    'contacts': [ref('kpi_call_center_daily'), 'src.date_day', [
+        'sum(src.nps_responses) as nps_responses', 'sum(src.promoters) as promoters',
+        'sum(src.detractors) as detractors']],
+} %}
+{%- for name, source in sources.items() %}
 
-    select
-        windows.window_name,
-        sum(lines.amount) as revenue,
-        count(distinct lines.transaction_id) as orders,
-        count(distinct lines.customer_key) as active_customers
+{{ name }} as (
+
+    select windows.window_name, {{ source[2] | join(', ') }}
     from windows
-    inner join {{ ref('fct_order_lines') }} as lines
-        on cast(lines.transaction_at as date) between windows.window_start and windows.window_end
+    inner join {{ source[0] }} as src on {{ source[1] }} between windows.window_start and windows.window_end
     group by windows.window_name
 
 ),
-
-refunds as (
-
-    select windows.window_name, sum(returns.refund_amount) as refunds
-    from windows
-    inner join {{ ref('fct_returns') }} as returns
-        on cast(returns.returned_at as date) between windows.window_start and windows.window_end
-    group by windows.window_name
-
-),
-
-acquired as (
-
-    select windows.window_name, count(*) as new_customers
-    from windows
-    inner join {{ ref('customer_acquisition') }} as acquisition
-        on acquisition.acquired_on between windows.window_start and windows.window_end
-    group by windows.window_name
-
-),
-
-perfect as (
-
-    select
-        windows.window_name,
-        count(*) filter (where orders.is_delivered) as measured_orders,
-        count(*) filter (where {{ kpi_is_perfect_order() }}) as perfect_orders
-    from windows
-    inner join perfect_order_orders as orders
-        on orders.order_day between windows.window_start and windows.window_end
-    group by windows.window_name
-
-),
-
-service as (
-
-    select windows.window_name, sum(days.offered) as sl_offered, sum(days.answered_within_sl) as sl_answered_within
-    from windows
-    inner join {{ ref('kpi_service_level_daily') }} as days
-        on days.date_day between windows.window_start and windows.window_end
-    group by windows.window_name
-
-),
-
-contacts as (
-
-    select
-        windows.window_name,
-        sum(days.nps_responses) as nps_responses,
-        sum(days.promoters) as promoters,
-        sum(days.detractors) as detractors
-    from windows
-    inner join {{ ref('kpi_call_center_daily') }} as days
-        on days.date_day between windows.window_start and windows.window_end
-    group by windows.window_name
-
-),
+{%- endfor %}
 
 figures as (
 
