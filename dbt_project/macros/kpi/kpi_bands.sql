@@ -17,7 +17,7 @@
 {#- Age in whole years as of kpi_as_of(); null without a date of birth or for one after that day. -#}
 {% macro kpi_age_years(date_of_birth) -%}
     case when {{ date_of_birth }} <= {{ kpi_as_of() }}
-        then cast(date_sub('year', {{ date_of_birth }}, {{ kpi_as_of() }}) as integer) end
+        then cast({{ whole_years_between(date_of_birth, kpi_as_of()) }} as integer) end
 {%- endmacro %}
 
 {#- Purchase frequency band from the number of orders (POS transactions) to date: none (0),

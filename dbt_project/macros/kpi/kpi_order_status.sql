@@ -56,7 +56,7 @@ order_line_status as (
             when units_shipped > units_delivered then 'shipped'
             else 'placed'
         end as current_status,
-        date_diff('day', cast(placed_at as date), {{ kpi_as_of() }}) as age_days
+        {{ days_between('cast(placed_at as date)', kpi_as_of()) }} as age_days
     from order_line_balances
     where placed_at is not null
 

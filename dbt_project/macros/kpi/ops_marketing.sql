@@ -48,7 +48,7 @@
     a consented, reachable channel has no row: inner-join it to keep only people who may be
     contacted. -#}
 {% macro ops_preferred_channel(channels=none) -%}
-    select customer_key, arg_min(channel, channel_rank) as channel
+    select customer_key, {{ arg_min_by('channel', ['channel_rank']) }} as channel
     from ({{ ops_contactable_customers(channels) }}) as contactable
     group by customer_key
 {%- endmacro %}

@@ -8,8 +8,20 @@
     Null without a postcode.
 #}
 {% macro postcode_district(postcode) -%}
+    {{ return(adapter.dispatch('postcode_district', 'crm360')(postcode)) }}
+{%- endmacro %}
+
+{% macro default__postcode_district(postcode) -%}
     coalesce(
         nullif(regexp_extract(upper({{ postcode }}), '^[A-Z]{1,2}[0-9][A-Z0-9]?'), ''),
         nullif(left(regexp_replace(upper({{ postcode }}), '[^A-Z0-9]', '', 'g'), 2), '')
+    )
+{%- endmacro %}
+
+{#- Spark: regexp_extract needs the group (0 = the whole match); regexp_replace replaces every match. -#}
+{% macro spark__postcode_district(postcode) -%}
+    coalesce(
+        nullif(regexp_extract(upper({{ postcode }}), '^[A-Z]{1,2}[0-9][A-Z0-9]?', 0), ''),
+        nullif(left(regexp_replace(upper({{ postcode }}), '[^A-Z0-9]', ''), 2), '')
     )
 {%- endmacro %}

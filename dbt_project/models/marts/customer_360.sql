@@ -51,7 +51,7 @@ lineage as (
 
     select
         customer_key,
-        list(distinct source_system order by source_system) as source_systems,
+        {{ sorted_distinct_list('source_system') }} as source_systems,
         {%- for system in systems %}
         count(*) filter (where source_system = '{{ system }}') as {{ system }}_records,
         {%- endfor %}
@@ -68,9 +68,9 @@ touches as (
         touchpoints.customer_key,
         min(touchpoints.touched_at) as first_touch_at,
         max(touchpoints.touched_at) as last_touch_at,
-        arg_min(touchpoints.channel_key, struct_pack(touchpoints.touched_at, touchpoints.touchpoint_key))
+        {{ arg_min_by('touchpoints.channel_key', ['touchpoints.touched_at', 'touchpoints.touchpoint_key']) }}
             as first_touch_channel,
-        arg_max(touchpoints.channel_key, struct_pack(touchpoints.touched_at, touchpoints.touchpoint_key))
+        {{ arg_max_by('touchpoints.channel_key', ['touchpoints.touched_at', 'touchpoints.touchpoint_key']) }}
             as last_touch_channel,
         {%- for family in families %}
         min(touchpoints.touched_at) filter (where channels.channel_family = '{{ family }}')
@@ -119,8 +119,8 @@ select
     lineage.min_match_probability,
     {{ fact_built_at() }} as _built_at
 from {{ ref('dim_customer') }} as customers
-semi join batch on batch.customer_key = customers.customer_key
 left join lineage on lineage.customer_key = customers.customer_key
 left join touches on touches.customer_key = customers.customer_key
 left join {{ ref('int_customer_activity') }} as activity on activity.customer_key = customers.customer_key
 where customers.is_current
+    and customers.customer_key in (select customer_key from batch)

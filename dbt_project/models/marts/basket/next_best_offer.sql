@@ -11,8 +11,8 @@ bought as (
 
     select distinct lines.customer_key, lines.sku
     from {{ ref('fct_order_lines') }} as lines
-    semi join channels on channels.customer_key = lines.customer_key
     where lines.sku is not null
+        and lines.customer_key in (select customer_key from channels)
 
 ),
 

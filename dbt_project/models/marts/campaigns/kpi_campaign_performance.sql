@@ -37,7 +37,7 @@ converters as (
     inner join {{ ref('fct_order_lines') }} as sales
         on sales.customer_key = audience.customer_key
         and sales.transaction_at > campaigns.launched_at
-        and sales.transaction_at <= campaigns.launched_at + to_days({{ var('conversion_window_days') }})
+        and sales.transaction_at <= {{ timestamp_add_days('campaigns.launched_at', var('conversion_window_days')) }}
     group by audience.campaign_key, audience.customer_key
 
 ),
@@ -110,7 +110,7 @@ select
     {{ kpi_safe_ratio('treatment_conversion_rate', 'control_conversion_rate') }} as conversion_lift,
     (treatment_conversion_rate - control_conversion_rate) * treatment_customers as incremental_conversions,
     -- The whole window lies on or before the as-of day: later campaigns still gather conversions.
-    launched_at + to_days({{ var('conversion_window_days') }}) < {{ kpi_as_of() }} + 1
+    {{ timestamp_add_days('launched_at', var('conversion_window_days')) }} < {{ kpi_as_of() }} + 1
         as conversion_window_closed,
     cast(treatment_revenue as decimal(14, 2)) as treatment_revenue,
     cast(control_revenue as decimal(14, 2)) as control_revenue,

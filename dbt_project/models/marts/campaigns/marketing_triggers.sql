@@ -67,7 +67,7 @@ large_returns as (
         'large_return' as trigger_type,
         returned_at::date as trigger_date,
         'refund ' || sum(refund_amount) || ' on '
-            || string_agg(distinct transaction_id, ', ' order by transaction_id) as detail
+            || {{ ordered_string_agg('transaction_id', "', '", 'transaction_id', distinct=true) }} as detail
     from {{ ref('fct_returns') }}
     cross join as_of
     where customer_key is not null
@@ -91,8 +91,9 @@ complaints as (
         complaint.customer_key,
         'unresolved_complaint' as trigger_type,
         complaint.started_at::date as trigger_date,
-        'complaint via ' || string_agg(complaint.channel || ': ' || complaint.outcome, ', '
-            order by complaint.started_at) as detail
+        'complaint via ' || {{ ordered_string_agg(
+            "complaint.channel || ': ' || complaint.outcome", "', '", 'complaint.started_at'
+        ) }} as detail
     from contacts as complaint
     cross join as_of
     where complaint.resolved = false

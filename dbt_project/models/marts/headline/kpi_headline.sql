@@ -23,23 +23,34 @@ windows as (
 
 {{ kpi_perfect_order_orders() }},
 
-acquisition as (
+{#- Each source summed per window by a join on the window's days: Spark fails on correlated
+    scalar subqueries with range predicates. name: [relation, its day, aggregates]. -#}
+{%- set sources = {
+    'sales': [ref('fct_order_lines'), 'cast(src.transaction_at as date)', [
+        'sum(src.amount) as revenue', 'count(distinct src.transaction_id) as orders',
+        'count(distinct src.customer_key) as active_customers']],
+    'refunds': [ref('fct_returns'), 'cast(src.returned_at as date)', ['sum(src.refund_amount) as refunds']],
+    'acquired': [ref('customer_acquisition'), 'src.acquired_on', ['count(*) as new_customers']],
+    'perfect': ['perfect_order_orders', 'src.order_day', [
+        'count(*) filter (where src.is_delivered) as measured_orders',
+        'count(*) filter (where ' ~ kpi_is_perfect_order() ~ ') as perfect_orders']],
+    'service': [ref('kpi_service_level_daily'), 'src.date_day', [
+        'sum(src.offered) as sl_offered', 'sum(src.answered_within_sl) as sl_answered_within']],
+    'contacts': [ref('kpi_call_center_daily'), 'src.date_day', [
+        'sum(src.nps_responses) as nps_responses', 'sum(src.promoters) as promoters',
+        'sum(src.detractors) as detractors']],
+} %}
+{%- for name, source in sources.items() %}
 
-    select * from {{ ref('customer_acquisition') }}
+{{ name }} as (
+
+    select windows.window_name, {{ source[2] | join(', ') }}
+    from windows
+    inner join {{ source[0] }} as src on {{ source[1] }} between windows.window_start and windows.window_end
+    group by windows.window_name
 
 ),
-
-service as (
-
-    select * from {{ ref('kpi_service_level_daily') }}
-
-),
-
-contacts as (
-
-    select * from {{ ref('kpi_call_center_daily') }}
-
-),
+{%- endfor %}
 
 figures as (
 
@@ -48,35 +59,23 @@ figures as (
         windows.window_start,
         windows.window_end,
         -- Net revenue: sales lines minus refunds of returns, each dated on its own day.
-        (select coalesce(sum(amount), 0) from {{ ref('fct_order_lines') }}
-            where cast(transaction_at as date) between windows.window_start and windows.window_end)
-        - (select coalesce(sum(refund_amount), 0) from {{ ref('fct_returns') }}
-            where cast(returned_at as date) between windows.window_start and windows.window_end)
-            as net_revenue,
-        (select count(distinct transaction_id) from {{ ref('fct_order_lines') }}
-            where cast(transaction_at as date) between windows.window_start and windows.window_end)
-            as orders,
-        (select count(distinct customer_key) from {{ ref('fct_order_lines') }}
-            where cast(transaction_at as date) between windows.window_start and windows.window_end)
-            as active_customers,
-        (select count(*) from acquisition
-            where acquired_on between windows.window_start and windows.window_end) as new_customers,
-        windows.window_start < (select any_value(warm_up_end) from acquisition) as new_customers_in_warm_up,
-        (select count(*) filter (where is_delivered) from perfect_order_orders
-            where order_day between windows.window_start and windows.window_end) as measured_orders,
-        (select count(*) filter (where {{ kpi_is_perfect_order() }}) from perfect_order_orders
-            where order_day between windows.window_start and windows.window_end) as perfect_orders,
-        (select coalesce(sum(offered), 0) from service
-            where date_day between windows.window_start and windows.window_end) as sl_offered,
-        (select coalesce(sum(answered_within_sl), 0) from service
-            where date_day between windows.window_start and windows.window_end) as sl_answered_within,
-        (select coalesce(sum(nps_responses), 0) from contacts
-            where date_day between windows.window_start and windows.window_end) as nps_responses,
-        (select coalesce(sum(promoters), 0) from contacts
-            where date_day between windows.window_start and windows.window_end) as promoters,
-        (select coalesce(sum(detractors), 0) from contacts
-            where date_day between windows.window_start and windows.window_end) as detractors
+        coalesce(sales.revenue, 0) - coalesce(refunds.refunds, 0) as net_revenue,
+        coalesce(sales.orders, 0) as orders,
+        coalesce(sales.active_customers, 0) as active_customers,
+        coalesce(acquired.new_customers, 0) as new_customers,
+        windows.window_start < (select any_value(warm_up_end) from {{ ref('customer_acquisition') }})
+            as new_customers_in_warm_up,
+        coalesce(perfect.measured_orders, 0) as measured_orders,
+        coalesce(perfect.perfect_orders, 0) as perfect_orders,
+        coalesce(service.sl_offered, 0) as sl_offered,
+        coalesce(service.sl_answered_within, 0) as sl_answered_within,
+        coalesce(contacts.nps_responses, 0) as nps_responses,
+        coalesce(contacts.promoters, 0) as promoters,
+        coalesce(contacts.detractors, 0) as detractors
     from windows
+    {%- for part in ['sales', 'refunds', 'acquired', 'perfect', 'service', 'contacts'] %}
+    left join {{ part }} on {{ part }}.window_name = windows.window_name
+    {%- endfor %}
 
 )
 

@@ -23,7 +23,7 @@ select
     sum(units_backorder_shipped)::bigint as units_backorder_shipped,
     sum(units_backorder_open)::bigint as units_backorder_open,
     count(*) filter (where backorder_shipped_at is not null) as backorders_shipped_later,
-    avg(epoch(backorder_shipped_at - backordered_at) / 86400)
+    avg({{ seconds_between('backordered_at', 'backorder_shipped_at') }} / 86400)
         filter (where backorder_shipped_at is not null) as avg_backorder_days_to_ship
 from banded
 group by current_status, age_band

@@ -62,8 +62,8 @@ monthly as (
 months as (
 
     select
-        coalesce(monthly.month, undelivered_monthly.month) as month,
-        monthly.* exclude (month),
+        coalesce(monthly.month, undelivered_monthly.month) as order_month,
+        monthly.*,
         coalesce(undelivered_monthly.undelivered_orders, 0) as undelivered_orders
     from monthly
     full join undelivered_monthly on undelivered_monthly.month = monthly.month
@@ -71,7 +71,7 @@ months as (
 )
 
 select
-    month,
+    order_month as month,
     coalesce(orders, 0) as orders,
     coalesce(on_time_orders, 0) as on_time_orders,
     coalesce(in_full_orders, 0) as in_full_orders,

@@ -20,8 +20,8 @@ first_evidence as (
     select
         customer_key,
         min(touched_at) as first_seen_at,
-        arg_min(touchpoint_type, struct_pack(touched_at, touchpoint_key)) as first_touchpoint_type,
-        arg_min(channel_key, struct_pack(touched_at, touchpoint_key)) as first_touch_channel
+        {{ arg_min_by('touchpoint_type', ['touched_at', 'touchpoint_key']) }} as first_touchpoint_type,
+        {{ arg_min_by('channel_key', ['touched_at', 'touchpoint_key']) }} as first_touch_channel
     from {{ ref('fct_touchpoints') }}
     where cast(touched_at as date) <= {{ kpi_as_of() }}
         and customer_key in (select customer_key from buyers)

@@ -18,7 +18,7 @@ base as (
         value.orders,
         value.first_order_at,
         value.last_order_at,
-        cast(date_diff('day', cast(value.last_order_at as date), as_of.as_of_date) as integer)
+        cast({{ days_between('cast(value.last_order_at as date)', 'as_of.as_of_date') }} as integer)
             as days_since_last_order,
         cast(value.last_order_at as date) - {{ var('churn_risk_experience_days') }} as experience_from,
         as_of.as_of_date
@@ -32,7 +32,7 @@ rhythm as (
 
     select
         customer_key,
-        date_diff('day', min(purchase_day), max(purchase_day)) / nullif(count(*) - 1, 0) as mean_gap_days
+        {{ days_between('min(purchase_day)', 'max(purchase_day)') }} / nullif(count(*) - 1, 0) as mean_gap_days
     from (
         select distinct lines.customer_key, cast(lines.transaction_at as date) as purchase_day
         from {{ ref('fct_order_lines') }} as lines

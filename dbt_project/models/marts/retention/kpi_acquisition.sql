@@ -28,7 +28,7 @@ campaign_touches as (
 
 first_campaign as (
 
-    select acquired.customer_key, arg_min(touches.campaign_id, touches.record_id) as campaign_id
+    select acquired.customer_key, {{ arg_min_by('touches.campaign_id', ['touches.record_id']) }} as campaign_id
     from acquired
     inner join campaign_touches as touches
         on touches.customer_key = acquired.customer_key and touches.touched_at <= acquired.first_seen_at

@@ -33,9 +33,7 @@ churn_events as (
 
 months as (
 
-    select cast(unnest(generate_series(
-        date_trunc('month', min(purchase_date)), date_trunc('month', {{ kpi_as_of() }}), interval 1 month
-    )) as date) as month
+    select {{ unnest_month_starts('min(purchase_date)', kpi_as_of()) }} as month
     from purchase_days
 
 ),

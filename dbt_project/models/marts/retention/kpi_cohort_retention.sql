@@ -40,7 +40,7 @@ cells as (
         cohort_month,
         warm_up_end,
         cohort_size,
-        unnest(range(0, date_diff('month', cohort_month, {{ kpi_as_of() }}) + 1)) as months_since_first
+        {{ unnest_integer_range(0, calendar_months_between('cohort_month', kpi_as_of()) ~ ' + 1') }} as months_since_first
     from sizes
 
 ),
@@ -49,7 +49,7 @@ activity as (
 
     select
         cohorts.cohort_month,
-        date_diff('month', cohorts.cohort_month, order_months.order_month) as months_since_first,
+        {{ calendar_months_between('cohorts.cohort_month', 'order_months.order_month') }} as months_since_first,
         count(distinct order_months.customer_key) as active_customers
     from order_months
     inner join cohorts on cohorts.customer_key = order_months.customer_key
@@ -65,7 +65,7 @@ select
     {{ kpi_safe_ratio('coalesce(activity.active_customers, 0)', 'cells.cohort_size') }} as retention_rate,
     cells.cohort_month < cells.warm_up_end as is_warm_up,
     cells.cohort_month >= cells.warm_up_end
-        and cells.cohort_month + to_months(cast(cells.months_since_first as integer) + 1)
+        and {{ date_add_months('cells.cohort_month', 'cast(cells.months_since_first as integer) + 1') }}
             <= {{ kpi_as_of() }} + 1 as is_complete
 from cells
 left join activity

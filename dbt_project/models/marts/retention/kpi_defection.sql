@@ -11,6 +11,8 @@
 
 {%- set experience_names = ['had_return', 'damaged_return', 'late_delivery', 'unresolved_contact',
                             'low_csat', 'long_wait', 'abandoned_contact', 'any_bad_experience'] %}
+{%- set experience_literals = [] %}
+{%- for name in experience_names %}{% do experience_literals.append("'" ~ name ~ "'") %}{% endfor %}
 
 with customers as (
 
@@ -37,12 +39,12 @@ events as (
         select
             customer_key,
             cast(started_at as date) as happened_on,
-            unnest([
-                case when not resolved then 'unresolved_contact' end,
-                case when csat <= 2 then 'low_csat' end,
-                case when channel in ('phone', 'chat') and wait_seconds > 120 then 'long_wait' end,
-                case when abandoned then 'abandoned_contact' end
-            ]) as experience
+            {{ unnest_list(list_of([
+                "case when not resolved then 'unresolved_contact' end",
+                "case when csat <= 2 then 'low_csat' end",
+                "case when channel in ('phone', 'chat') and wait_seconds > 120 then 'long_wait' end",
+                "case when abandoned then 'abandoned_contact' end",
+            ])) }} as experience
         from {{ ref('fct_interactions') }}
     )
     where experience is not null
@@ -55,7 +57,7 @@ flags as (
     select
         customers.customer_key,
         customers.is_churned,
-        unnest([events.experience, 'any_bad_experience']) as experience
+        {{ unnest_list(list_of(['events.experience', "'any_bad_experience'"])) }} as experience
     from customers
     inner join events
         on events.customer_key = customers.customer_key and events.happened_on <= customers.observed_until
@@ -82,9 +84,7 @@ counts as (
         count(flags.customer_key) filter (where flags.is_churned) as churned_events,
         count(flags.customer_key) filter (where not flags.is_churned) as retained_events
     from (
-        select unnest([
-            {%- for name in experience_names %}'{{ name }}'{{ ', ' if not loop.last }}{% endfor -%}
-        ]) as name
+        select {{ unnest_list(list_of(experience_literals)) }} as name
     ) as experience
     left join flags on flags.experience = experience.name
     group by experience.name

@@ -17,7 +17,7 @@ lead_events as (
         'compiled_list' as lead_source,
         records.vendor || '/' || records.list_id as source_detail,
         coalesce(
-            try_strptime(regexp_extract(records.source_file, '(\d{4}-\d{2}-\d{2})', 1), '%Y-%m-%d'),
+            {{ try_parse_iso_date("regexp_extract(records.source_file, '([0-9]{4}-[0-9]{2}-[0-9]{2})', 1)") }},
             records.loaded_at
         ) as seen_at
     from {{ ref('stg_compiled_list__records') }} as records
@@ -38,8 +38,8 @@ first_leads as (
 
     select
         events.customer_key,
-        arg_min(events.lead_source, struct_pack(events.seen_at, events.lead_source, events.source_detail)) as lead_source,
-        arg_min(events.source_detail, struct_pack(events.seen_at, events.lead_source, events.source_detail)) as source_detail,
+        {{ arg_min_by('events.lead_source', ['events.seen_at', 'events.lead_source', 'events.source_detail']) }} as lead_source,
+        {{ arg_min_by('events.source_detail', ['events.seen_at', 'events.lead_source', 'events.source_detail']) }} as source_detail,
         min(events.seen_at) as first_seen_at,
         count(distinct events.lead_source) as lead_sources,
         any_value(as_of.as_of_date) as as_of_date
@@ -73,7 +73,7 @@ calls as (
         count(*) as call_attempts,
         min(contacts.started_at) filter (where contacts.answered_at is not null) as first_contacted_at,
         max(contacts.started_at) as last_call_at,
-        arg_max(contacts.outcome, struct_pack(contacts.started_at, contacts.interaction_id)) as last_call_outcome
+        {{ arg_max_by('contacts.outcome', ['contacts.started_at', 'contacts.interaction_id']) }} as last_call_outcome
     from leads
     inner join {{ ref('fct_interactions') }} as contacts on contacts.customer_key = leads.customer_key
     where contacts.direction = 'outbound' and contacts.queue = 'telesales'

@@ -34,11 +34,11 @@ value as (
 -- Every reason a customer qualifies for; the first by priority is kept.
 candidates as (
 
-    select customer_key, 'new_lead' as call_reason, 1 as priority, epoch(first_seen_at) as score
+    select customer_key, 'new_lead' as call_reason, 1 as priority, {{ epoch_seconds('first_seen_at') }} as score
     from {{ ref('sales_leads') }}
     where status = 'new'
     union all
-    select customer_key, 'lead_follow_up', 2, epoch(first_seen_at)
+    select customer_key, 'lead_follow_up', 2, {{ epoch_seconds('first_seen_at') }}
     from {{ ref('sales_leads') }}
     where status = 'contacted'
     union all
@@ -57,9 +57,9 @@ eligible as (
 
     select
         candidates.customer_key,
-        arg_min(candidates.call_reason, candidates.priority) as call_reason,
+        {{ arg_min_by('candidates.call_reason', ['candidates.priority']) }} as call_reason,
         min(candidates.priority) as priority,
-        arg_min(candidates.score, candidates.priority) as score
+        {{ arg_min_by('candidates.score', ['candidates.priority']) }} as score
     from candidates
     inner join phone on phone.customer_key = candidates.customer_key
     where not exists (select 1 from recently_called where recently_called.customer_key = candidates.customer_key)

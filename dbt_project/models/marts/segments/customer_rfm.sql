@@ -11,7 +11,7 @@ with customers as (
 
     select
         customer_key,
-        cast(date_diff('day', cast(last_order_at as date), {{ kpi_as_of() }}) as integer) as recency_days,
+        cast({{ days_between('cast(last_order_at as date)', kpi_as_of()) }} as integer) as recency_days,
         orders as frequency,
         revenue as monetary
     from {{ ref('kpi_customer_value') }}
@@ -52,6 +52,6 @@ select
     r_score,
     f_score,
     m_score,
-    cast(r_score as varchar) || cast(f_score as varchar) || cast(m_score as varchar) as rfm_cell,
+    cast(r_score as {{ dbt.type_string() }}) || cast(f_score as {{ dbt.type_string() }}) || cast(m_score as {{ dbt.type_string() }}) as rfm_cell,
     {{ kpi_rfm_segment('r_score', 'f_score') }} as segment
 from scores

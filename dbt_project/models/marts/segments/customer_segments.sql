@@ -10,7 +10,7 @@
 
 with channels as (
 
-    select customer_key, list(distinct channel_key order by channel_key) as channels_used
+    select customer_key, {{ sorted_distinct_list('channel_key') }} as channels_used
     from {{ ref('fct_touchpoints') }}
     where touchpoint_type <> 'campaign_sent'
         and cast(touched_at as date) <= {{ kpi_as_of() }}
@@ -20,7 +20,7 @@ with channels as (
 
 categories as (
 
-    select lines.customer_key, list(distinct products.category order by products.category) as categories_bought
+    select lines.customer_key, {{ sorted_distinct_list('products.category') }} as categories_bought
     from {{ ref('fct_order_lines') }} as lines
     inner join {{ ref('dim_product') }} as products on products.product_key = lines.product_key
     where lines.customer_key is not null
@@ -62,8 +62,8 @@ select
     customers.country,
     customers.postcode_district,
     customers.age_band,
-    coalesce(channels.channels_used, []) as channels_used,
-    coalesce(categories.categories_bought, []) as categories_bought,
+    coalesce(channels.channels_used, {{ list_of([]) }}) as channels_used,
+    coalesce(categories.categories_bought, {{ list_of([]) }}) as categories_bought,
     case when customers.is_loyalty_member then 'member' else 'non_member' end as loyalty_status,
     coalesce(value.orders, 0) as orders,
     cast(coalesce(value.revenue, 0) as decimal(14, 2)) as revenue,

@@ -31,10 +31,10 @@ memberships as (
         customer_key, orders, revenue, predicted_clv
     from customers
     union all
-    select 'channel', unnest(channels_used), customer_key, orders, revenue, predicted_clv
+    select 'channel', {{ unnest_list('channels_used') }}, customer_key, orders, revenue, predicted_clv
     from customers
     union all
-    select 'category', unnest(categories_bought), customer_key, orders, revenue, predicted_clv
+    select 'category', {{ unnest_list('categories_bought') }}, customer_key, orders, revenue, predicted_clv
     from customers
 
 )

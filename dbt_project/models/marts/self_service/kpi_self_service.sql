@@ -36,7 +36,7 @@ followed as (
         on service_contacts.customer_key = sessions.customer_key
         and service_contacts.started_at > sessions.self_service_at
         and service_contacts.started_at
-            <= sessions.self_service_at + to_days({{ var('self_service_deflection_days') }})
+            <= {{ timestamp_add_days('sessions.self_service_at', var('self_service_deflection_days')) }}
 
 ),
 
@@ -66,7 +66,7 @@ select
         'count(*) filter (where customer_key is not null and not is_followed)',
         'count(*) filter (where customer_key is not null)'
     ) }} as deflection_rate,
-    session_date + to_days({{ var('self_service_deflection_days') }}) <= {{ kpi_as_of() }}
+    {{ timestamp_add_days('session_date', var('self_service_deflection_days')) }} <= {{ kpi_as_of() }}
         as deflection_window_closed
 from flagged
 group by session_date, coalesce(device_type, 'unknown'), topic

@@ -29,7 +29,7 @@ flagged as (
                 and earlier.reason = contact.reason
                 and earlier.direction = 'inbound'
                 and earlier.started_at < contact.started_at
-                and earlier.started_at >= contact.started_at - to_days({{ var('fcr_days') }})
+                and earlier.started_at >= {{ timestamp_add_days('contact.started_at', '-' ~ var('fcr_days')) }}
         ) as is_repeat,
         -- settled: a later contact of the customer with the same reason, on or before as-of, resolved
         exists (
@@ -55,7 +55,7 @@ listed as (
         end as followup_reason
     from flagged
     where not is_settled
-        and as_of_date - start_date <= {{ var('followup_max_age_days') }}
+        and {{ days_between('start_date', 'as_of_date') }} <= {{ var('followup_max_age_days') }}
 
 )
 
@@ -70,7 +70,7 @@ select
     outcome,
     resolved,
     followup_reason,
-    cast(as_of_date - start_date as integer) as age_days,
+    cast({{ days_between('start_date', 'as_of_date') }} as integer) as age_days,
     case when agent_id is not null then 'agent' else 'queue' end as owner_type,
     coalesce(agent_id, queue) as owner,
     agent_key,

@@ -20,14 +20,14 @@ fcr as (
                 and later.reason = contact.reason
                 and later.direction = 'inbound'
                 and later.started_at > contact.started_at
-                and later.started_at <= contact.started_at + to_days({{ var('fcr_days') }})
+                and later.started_at <= {{ timestamp_add_days('contact.started_at', var('fcr_days')) }}
         ) as first_contact_resolved
     from contacts as contact
     where contact.direction = 'inbound'
         and contact.answered_at is not null
         and contact.customer_key is not null
         and contact.reason is not null
-        and contact.started_at + to_days({{ var('fcr_days') }}) < {{ kpi_as_of() }} + 1
+        and {{ timestamp_add_days('contact.started_at', var('fcr_days')) }} < {{ kpi_as_of() }} + 1
 
 ),
 

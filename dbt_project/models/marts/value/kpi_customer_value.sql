@@ -47,7 +47,7 @@ select
     cast(sales.revenue / sales.orders as decimal(14, 2)) as avg_order_value,
     sales.first_order_at,
     sales.last_order_at,
-    cast(date_diff('day', cast(sales.first_order_at as date), {{ kpi_as_of() }}) + 1 as integer) as tenure_days,
+    cast({{ days_between('cast(sales.first_order_at as date)', kpi_as_of()) }} + 1 as integer) as tenure_days,
     cast(row_number() over (order by sales.revenue desc, sales.customer_key) as integer) as revenue_rank
 from sales
 left join refunds on refunds.customer_key = sales.customer_key

@@ -24,12 +24,12 @@ totals as (
 percentiles as (
 
     select
-        cast(percentile.range as integer) as customer_percentile,
+        cast(percentile.p as integer) as customer_percentile,
         -- integer ceiling of p x N / 100: the top 1% of 150 customers is 2 customers, never 0
-        cast((percentile.range * totals.customers + 99) // 100 as integer) as customers,
+        cast({{ integer_divide('percentile.p * totals.customers + 99', '100') }} as integer) as customers,
         totals.revenue as total_revenue,
         totals.margin as total_margin
-    from range(1, 101) as percentile
+    from (select {{ unnest_integer_range(1, 101) }} as p) as percentile
     cross join totals
     where totals.customers > 0
 
