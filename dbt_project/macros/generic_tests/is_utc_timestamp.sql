@@ -18,7 +18,7 @@
 {% endmacro %}
 
 {#- Spark has no information_schema here: the relation's columns from the metastore. Its
-    `timestamp` reads in the session's zone, which the profile pins to UTC. -#}
+    zone-less type is TIMESTAMP_NTZ (its TIMESTAMP is an instant, shown in the session's zone). -#}
 {% macro spark__test_is_utc_timestamp(model, column_name) %}
     {%- set found = [] -%}
     {%- if execute -%}
@@ -27,5 +27,5 @@
         {%- endfor -%}
     {%- endif -%}
     select '{{ column_name }}' as column_name, '{{ found | join(",") }}' as data_type
-    where {{ 'false' if found == ['timestamp'] or not execute else 'true' }}
+    where {{ 'false' if found == ['timestamp_ntz'] or not execute else 'true' }}
 {% endmacro %}

@@ -64,8 +64,9 @@
 {%- endmacro %}
 
 {% macro spark__to_utc(column) -%}
-    {#- Spark sessions run in UTC (profiles.yml): a TIMESTAMP already reads as UTC wall time. -#}
-    cast({{ column }} as timestamp)
+    {#- TIMESTAMP_NTZ is DuckDB's TIMESTAMP: a wall time without zone. Sessions run in UTC
+        (profiles.yml), so the cast from an instant gives its UTC wall time. -#}
+    cast({{ column }} as timestamp_ntz)
 {%- endmacro %}
 
 {#- The row_number window over every row: Spark has no QUALIFY, anti/semi-join union trick
