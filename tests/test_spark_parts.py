@@ -150,3 +150,19 @@ def test_raw_sync_copies_the_loads_spark_lacks_or_holds_wrongly() -> None:
     assert loads_to_copy(ledger, {"L1": 10, "L2": 5, "L3": 7}) == []
     # half written (a crash), doubled (a retry that appended), and one Spark has but the ledger not
     assert loads_to_copy(ledger, {"L1": 4, "L2": 10, "L3": 7, "L9": 3}) == ["L1", "L2"]
+
+
+def test_compare_leaves_out_the_build_time_only(tmp_path: Path) -> None:
+    warehouse = _warehouse(tmp_path)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("alter table core.t add column _built_at timestamp default now()")
+    _spark_like_export(
+        warehouse,
+        tmp_path / "x",
+        "select id, code, amount, seen_at, now() + interval 1 day as _built_at from core.t",
+    )
+    assert compare_table(warehouse, "core.t", tmp_path / "x").equal
+    _spark_like_export(
+        warehouse, tmp_path / "y", "select id, 'z' as code, amount, seen_at, _built_at from core.t"
+    )
+    assert not compare_table(warehouse, "core.t", tmp_path / "y").equal

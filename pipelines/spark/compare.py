@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 DECIMALS = 6
+# When a row was built (macro fact_built_at): differs between any two builds, on one engine or two.
+BUILD_TIME_COLUMNS = frozenset({"_built_at"})
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def compare_table(warehouse: Path, table: str, parquet_dir: Path) -> TableDiff:
         files = f"'{parquet_dir / table}/*.parquet'"
         described = con.execute(f"describe select * from read_parquet({files})").fetchall()
         spark_columns = {row[0] for row in described}
-        shared = [(c, t) for c, t, _ in columns if c in spark_columns]
+        shared = [(c, t) for c, t, _ in columns if c in spark_columns and c not in BUILD_TIME_COLUMNS]
         missing = tuple(c for c, _, _ in columns if c not in spark_columns)
         select = ", ".join(_normal(c, t) for c, t in shared)
         left = f'select {select} from "{schema}"."{name}"'
