@@ -23,19 +23,18 @@ agents as (
 
 primary_queue as (
 
+    -- counted in a subquery first: Spark orders no window of a grouped query by an aggregate
     select agent_id, queue
-    from handled
-    group by agent_id, queue
-    qualify row_number() over (partition by agent_id order by count(*) desc, queue) = 1
+    from (select agent_id, queue, count(*) as contacts from handled group by agent_id, queue)
+    qualify row_number() over (partition by agent_id order by contacts desc, queue) = 1
 
 ),
 
 primary_channel as (
 
     select agent_id, channel
-    from handled
-    group by agent_id, channel
-    qualify row_number() over (partition by agent_id order by count(*) desc, channel) = 1
+    from (select agent_id, channel, count(*) as contacts from handled group by agent_id, channel)
+    qualify row_number() over (partition by agent_id order by contacts desc, channel) = 1
 
 )
 

@@ -26,7 +26,7 @@ with golden as (
 
     select
         *,
-        struct_pack({{ attributes | join(', ') }}) as golden_attributes
+        {{ struct_of(attributes) }} as golden_attributes
     from {{ ref('int_customer_golden') }}
     where {{ in_customer_batch('customer_key') }}
 

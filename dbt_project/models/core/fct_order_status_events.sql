@@ -32,7 +32,8 @@ select
     events.quantity,
     events.carrier,
     events.tracking_number,
-    row_number() over (
+    -- bigint on both engines (Spark's row_number is an int)
+    cast(row_number() over (
         partition by events.transaction_id, events.line_number
         order by
             events.status_at,
@@ -40,6 +41,6 @@ select
                 when 'placed' then 1 when 'shipped' then 2 when 'backordered' then 3
                 when 'delivered' then 4 when 'cancelled' then 5 else 6
             end
-    ) as event_sequence
+    ) as bigint) as event_sequence
 from events
 left join transaction_customers on transaction_customers.transaction_id = events.transaction_id

@@ -100,9 +100,7 @@ resolved as (
     from events
     left join event_customers on event_customers.event_id = events.event_id
     left join accounts on accounts.account_id = events.account_id
-    asof left join browser_logins as last_login
-        on last_login.anonymous_id = events.anonymous_id
-        and events.occurred_at >= last_login.first_login_at
+    {{ web_last_login_join('events', 'browser_logins') }}
     left join browser_logins as first_login
         on first_login.anonymous_id = events.anonymous_id
         and first_login.login_order = 1
