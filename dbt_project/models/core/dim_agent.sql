@@ -2,6 +2,7 @@
 -- queue and medium the agent works most (ties: alphabetically first) and when the agent was
 -- first and last seen. Key: agent_key.
 
+{#- nulls last spelled out: DuckDB's default for ascending orders, Spark's is nulls first #}
 with handled as (
 
     select agent_id, queue, channel, started_at
@@ -26,7 +27,7 @@ primary_queue as (
     -- counted in a subquery first: Spark orders no window of a grouped query by an aggregate
     select agent_id, queue
     from (select agent_id, queue, count(*) as contacts from handled group by agent_id, queue)
-    qualify row_number() over (partition by agent_id order by contacts desc, queue) = 1
+    qualify row_number() over (partition by agent_id order by contacts desc, queue nulls last) = 1
 
 ),
 
@@ -34,7 +35,7 @@ primary_channel as (
 
     select agent_id, channel
     from (select agent_id, channel, count(*) as contacts from handled group by agent_id, channel)
-    qualify row_number() over (partition by agent_id order by contacts desc, channel) = 1
+    qualify row_number() over (partition by agent_id order by contacts desc, channel nulls last) = 1
 
 )
 

@@ -53,7 +53,9 @@ resolved as (
         coalesce(own.customer_key, about_order.customer_key) as customer_key,
         {{ seconds_between('interactions.started_at', 'interactions.answered_at') }} as wait_epoch,
         case when interactions.answered_at is not null then greatest(
-            {{ seconds_between('interactions.answered_at', 'interactions.ended_at') }} - coalesce(interactions.hold_seconds, 0), 0
+            {{ seconds_between('interactions.answered_at', 'interactions.ended_at') }}
+                - coalesce(interactions.hold_seconds, 0),
+            0
         ) end as talk_epoch
     from interactions
     left join identity_map as own

@@ -5,6 +5,7 @@
 -- customer is the one identity resolution gave the order's transaction in the pos feed (null
 -- until the order's lines are exported there, and for anonymous orders). Key: order_event_key.
 
+{#- nulls last spelled out: DuckDB's default for ascending orders, Spark's is nulls first #}
 with events as (
 
     select * from {{ ref('stg_pos_order_events__events') }}
@@ -36,7 +37,7 @@ select
     cast(row_number() over (
         partition by events.transaction_id, events.line_number
         order by
-            events.status_at,
+            events.status_at nulls last,
             case events.status
                 when 'placed' then 1 when 'shipped' then 2 when 'backordered' then 3
                 when 'delivered' then 4 when 'cancelled' then 5 else 6

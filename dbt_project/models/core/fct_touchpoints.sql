@@ -40,7 +40,8 @@ with sessions as (
 purchases as (
 
     select
-        any_value(customer_key), min(transaction_at), {{ arg_min_of('channel_key', 'line_number') }}, 'purchase',
+        any_value(customer_key), min(transaction_at), {{ arg_min_of('channel_key', 'line_number') }},
+        'purchase',
         'pos', transaction_id, sum(amount), 'purchase:' || transaction_id
     from {{ ref('fct_order_lines') }}
     where {{ rebuilt }}

@@ -38,7 +38,8 @@ sessions as (
         session_id,
         any_value(anonymous_id) as anonymous_id,
         any_value(session_number) as session_number,
-        {{ arg_max_of('customer_key', 'event_order') }} filter (where customer_key is not null) as customer_key,
+        {{ arg_max_of('customer_key', 'event_order') }} filter (where customer_key is not null)
+            as customer_key,
         min(occurred_at) as session_started_at,
         max(occurred_at) as session_ended_at,
         count(*) as events,
@@ -49,7 +50,8 @@ sessions as (
         count(*) filter (where event_type = 'checkout') as checkouts,
         bool_or(account_id is not null) as is_logged_in,
         -- a struct is never null, so the first event's tags are taken even when empty
-        {{ arg_min_of(struct_of(['url', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign']), 'event_order') }} as first_event
+        {{ arg_min_of(struct_of(['url', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign']), 'event_order') }}
+            as first_event
     from events
     group by session_id
 

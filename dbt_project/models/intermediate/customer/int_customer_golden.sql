@@ -29,6 +29,7 @@
 {%- set address = ['address_line1', 'address_line2', 'city', 'postcode'] %}
 {%- set consents = ['consent_email', 'consent_sms', 'consent_phone', 'consent_mail'] %}
 
+{#- nulls last spelled out: DuckDB's default for ascending orders, Spark's is nulls first #}
 with customer_records as (
 
     select * from {{ ref('int_customer_records') }}
@@ -131,7 +132,7 @@ as_of as (
         {%- endfor %}
     from daily_with_consents
     window history as (
-        partition by customer_key order by as_of_date rows between unbounded preceding and current row
+        partition by customer_key order by as_of_date nulls last rows between unbounded preceding and current row
     )
 
 )
