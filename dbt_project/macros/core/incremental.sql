@@ -16,7 +16,16 @@
 
 {# The run's time, UTC wall clock like every warehouse timestamp (to_utc). #}
 {% macro fact_built_at() -%}
+    {{ return(adapter.dispatch('fact_built_at', 'crm360')()) }}
+{%- endmacro %}
+
+{% macro default__fact_built_at() -%}
     {{ to_utc('now()') }}
+{%- endmacro %}
+
+{#- The Spark session's time zone is UTC (profiles.yml): its wall clock is UTC, kept without a zone. -#}
+{% macro spark__fact_built_at() -%}
+    cast(current_timestamp() as timestamp_ntz)
 {%- endmacro %}
 
 {# The newest _built_at of the fact being built: rows newer than that are new to it. #}

@@ -5,9 +5,22 @@
     dimensions built in separate models always join.
 #}
 {% macro surrogate_key(columns) -%}
+    {{ return(adapter.dispatch('surrogate_key', 'crm360')(columns)) }}
+{%- endmacro %}
+
+{% macro default__surrogate_key(columns) -%}
     md5(concat_ws('|'
     {%- for column in columns -%}
         , coalesce(cast({{ column }} as varchar), '_null_')
+    {%- endfor -%}
+    ))
+{%- endmacro %}
+
+{#- Spark has no VARCHAR without a length: the same text as STRING. -#}
+{% macro spark__surrogate_key(columns) -%}
+    md5(concat_ws('|'
+    {%- for column in columns -%}
+        , coalesce(cast({{ column }} as string), '_null_')
     {%- endfor -%}
     ))
 {%- endmacro %}

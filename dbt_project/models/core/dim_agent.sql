@@ -2,6 +2,7 @@
 -- queue and medium the agent works most (ties: alphabetically first) and when the agent was
 -- first and last seen. Key: agent_key.
 
+{#- nulls last spelled out: DuckDB's default for ascending orders, Spark's is nulls first #}
 with handled as (
 
     select agent_id, queue, channel, started_at
@@ -23,19 +24,18 @@ agents as (
 
 primary_queue as (
 
+    -- counted in a subquery first: Spark orders no window of a grouped query by an aggregate
     select agent_id, queue
-    from handled
-    group by agent_id, queue
-    qualify row_number() over (partition by agent_id order by count(*) desc, queue) = 1
+    from (select agent_id, queue, count(*) as contacts from handled group by agent_id, queue)
+    qualify row_number() over (partition by agent_id order by contacts desc, queue nulls last) = 1
 
 ),
 
 primary_channel as (
 
     select agent_id, channel
-    from handled
-    group by agent_id, channel
-    qualify row_number() over (partition by agent_id order by count(*) desc, channel) = 1
+    from (select agent_id, channel, count(*) as contacts from handled group by agent_id, channel)
+    qualify row_number() over (partition by agent_id order by contacts desc, channel nulls last) = 1
 
 )
 

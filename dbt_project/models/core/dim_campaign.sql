@@ -3,15 +3,18 @@
 -- and the utm_campaign tags of web visits (paid search and social campaigns exist only there).
 -- Key: campaign_key.
 
+{%- set latest_export = order_key(['loaded_at', 'load_id', 'source_line']) %}
+{%- set most_visits = order_key(['visits', 'utm_source', 'utm_medium']) %}
+
 with audiences as (
 
     select
         campaign_id,
-        arg_max(campaign_name, struct_pack(loaded_at, load_id, source_line)) as campaign_name,
-        arg_max(campaign_channel, struct_pack(loaded_at, load_id, source_line)) as campaign_channel,
+        {{ arg_max_of('campaign_name', latest_export) }} as campaign_name,
+        {{ arg_max_of('campaign_channel', latest_export) }} as campaign_channel,
         min(launched_at) as launched_at,
         -- the campaign's total cost as its latest export states it (null when none states one)
-        arg_max(campaign_cost, struct_pack(loaded_at, load_id, source_line))
+        {{ arg_max_of('campaign_cost', latest_export) }}
             filter (where campaign_cost is not null) as campaign_cost,
         count(*) as audience_size,
         count(*) filter (where cell = 'treatment') as treatment_size,
@@ -34,8 +37,8 @@ web_tags as (
     -- the source and medium most visits of the campaign carried
     select
         utm_campaign as campaign_id,
-        arg_max(utm_source, struct_pack(visits, utm_source, utm_medium)) as utm_source,
-        arg_max(utm_medium, struct_pack(visits, utm_source, utm_medium)) as utm_medium,
+        {{ arg_max_of('utm_source', most_visits) }} as utm_source,
+        {{ arg_max_of('utm_medium', most_visits) }} as utm_medium,
         min(first_visit_at) as first_web_visit_at
     from (
         select utm_campaign, utm_source, utm_medium, count(*) as visits, min(occurred_at) as first_visit_at

@@ -4,9 +4,10 @@
 -- web (site visits), store (in person), remote_order (online shop and phone orders),
 -- callcenter (service contacts) and campaign (outbound marketing). Key: channel_key.
 
-with channels (channel_key, channel_name, channel_family, medium, is_assisted, is_digital) as (
+-- column names after the VALUES (Spark takes no column list on a CTE)
+with channels as (
 
-    values
+    select * from (values
         ('web', 'Web site', 'web', 'web', false, true),
         ('store', 'Store', 'store', 'in_person', true, false),
         ('online', 'Online shop order', 'remote_order', 'web', false, true),
@@ -18,14 +19,15 @@ with channels (channel_key, channel_name, channel_family, medium, is_assisted, i
         ('campaign_sms', 'Campaign: SMS', 'campaign', 'sms', false, true),
         ('campaign_phone', 'Campaign: phone call', 'campaign', 'phone', true, false),
         ('campaign_mail', 'Campaign: direct mail', 'campaign', 'mail', false, false)
+    ) as channel_values (channel_key, channel_name, channel_family, medium, is_assisted, is_digital)
 
 )
 
 select
-    cast(channel_key as varchar) as channel_key,
-    cast(channel_name as varchar) as channel_name,
-    cast(channel_family as varchar) as channel_family,
-    cast(medium as varchar) as medium,
+    cast(channel_key as string) as channel_key,
+    cast(channel_name as string) as channel_name,
+    cast(channel_family as string) as channel_family,
+    cast(medium as string) as medium,
     cast(is_assisted as boolean) as is_assisted,
     cast(is_digital as boolean) as is_digital
 from channels

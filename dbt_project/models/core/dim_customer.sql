@@ -22,11 +22,12 @@
     'is_loyalty_member', 'consent_email', 'consent_sms', 'consent_phone', 'consent_mail'
 ] %}
 
+{#- nulls last spelled out: DuckDB's default for ascending orders, Spark's is nulls first #}
 with golden as (
 
     select
         *,
-        struct_pack({{ attributes | join(', ') }}) as golden_attributes
+        {{ struct_of(attributes) }} as golden_attributes
     from {{ ref('int_customer_golden') }}
     where {{ in_customer_batch('customer_key') }}
 
@@ -37,7 +38,7 @@ changes as (
     select
         *,
         golden_attributes is distinct from lag(golden_attributes) over (
-            partition by customer_key order by as_of_date
+            partition by customer_key order by as_of_date nulls last
         ) as is_new_version
     from golden
 
@@ -59,4 +60,4 @@ select
     lead(as_of_date) over customer_versions is null as is_current,
     {{ fact_built_at() }} as _built_at
 from versions
-window customer_versions as (partition by customer_key order by as_of_date)
+window customer_versions as (partition by customer_key order by as_of_date nulls last)

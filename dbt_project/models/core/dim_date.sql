@@ -26,14 +26,7 @@ with bounds as (
 
 days as (
 
-    select cast(day as date) as date_day
-    from bounds,
-        generate_series(
-            cast(date_trunc('year', coalesce(first_at, current_date)) as timestamp),
-            cast(date_trunc('year', coalesce(last_at, current_date)) + interval 1 year - interval 1 day
-                as timestamp),
-            interval 1 day
-        ) as series(day)
+    {{ calendar_days('bounds') }}
 
 )
 
@@ -44,15 +37,15 @@ select
     cast(quarter(date_day) as integer) as quarter,
     year(date_day) || '-Q' || quarter(date_day) as year_quarter,
     cast(month(date_day) as integer) as month,
-    monthname(date_day) as month_name,
-    strftime(date_day, '%Y-%m') as year_month,
+    {{ calendar_part('month_name', 'date_day') }} as month_name,
+    {{ calendar_part('year_month', 'date_day') }} as year_month,
     cast(date_trunc('month', date_day) as date) as month_start,
-    cast(isoyear(date_day) as integer) as iso_year,
+    cast({{ calendar_part('iso_year', 'date_day') }} as integer) as iso_year,
     cast(weekofyear(date_day) as integer) as iso_week,
     cast(date_trunc('week', date_day) as date) as week_start,
     cast(day(date_day) as integer) as day_of_month,
     cast(dayofyear(date_day) as integer) as day_of_year,
-    cast(isodow(date_day) as integer) as iso_day_of_week,
-    dayname(date_day) as day_name,
-    isodow(date_day) >= 6 as is_weekend
+    cast({{ calendar_part('iso_day_of_week', 'date_day') }} as integer) as iso_day_of_week,
+    {{ calendar_part('day_name', 'date_day') }} as day_name,
+    {{ calendar_part('iso_day_of_week', 'date_day') }} >= 6 as is_weekend
 from days

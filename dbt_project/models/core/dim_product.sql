@@ -14,7 +14,7 @@ with lines as (
         transaction_at,
         {{ pos_is_return_line() }} as is_return_line,
         -- latest line first: by time, then transaction and line for a deterministic tie
-        struct_pack(transaction_at, transaction_id, line_number) as line_order
+        {{ order_key(['transaction_at', 'transaction_id', 'line_number']) }} as line_order
     from {{ ref('stg_pos__transaction_lines') }}
     where sku is not null
 
@@ -24,10 +24,10 @@ sold as (
 
     select
         sku,
-        arg_max(product_name, line_order) as product_name,
-        arg_max(category, line_order) as category,
-        arg_max(unit_price, line_order) filter (where not is_return_line) as unit_price,
-        arg_max(unit_cost, line_order) as unit_cost,
+        {{ arg_max_of('product_name', 'line_order') }} as product_name,
+        {{ arg_max_of('category', 'line_order') }} as category,
+        {{ arg_max_of('unit_price', 'line_order') }} filter (where not is_return_line) as unit_price,
+        {{ arg_max_of('unit_cost', 'line_order') }} as unit_cost,
         min(transaction_at) filter (where not is_return_line) as first_sold_at,
         max(transaction_at) filter (where not is_return_line) as last_sold_at
     from lines

@@ -15,7 +15,7 @@ stores as (
     select
         store_id,
         -- a store sells through one channel; the most frequent wins should the feed disagree
-        arg_max(channel, struct_pack(lines_in_channel, channel)) as store_channel,
+        {{ arg_max_of('channel', order_key(['lines_in_channel', 'channel'])) }} as store_channel,
         min(first_transaction_at) as first_transaction_at,
         max(last_transaction_at) as last_transaction_at
     from (

@@ -52,7 +52,7 @@ select
     {{ campaign_channel_key('resolved.response_channel') }} as channel_key,
     audience.customer_key is not null as was_targeted,
     audience.audience_cell,
-    cast(date_diff('day', audience.launched_at, resolved.responded_at) as integer) as days_since_launch,
+    cast({{ days_between('audience.launched_at', 'resolved.responded_at') }} as integer) as days_since_launch,
     resolved.consent_email,
     resolved.consent_sms,
     resolved.consent_phone,

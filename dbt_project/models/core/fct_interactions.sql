@@ -51,9 +51,11 @@ resolved as (
     select
         interactions.*,
         coalesce(own.customer_key, about_order.customer_key) as customer_key,
-        epoch(interactions.answered_at - interactions.started_at) as wait_epoch,
+        {{ seconds_between('interactions.started_at', 'interactions.answered_at') }} as wait_epoch,
         case when interactions.answered_at is not null then greatest(
-            epoch(interactions.ended_at - interactions.answered_at) - coalesce(interactions.hold_seconds, 0), 0
+            {{ seconds_between('interactions.answered_at', 'interactions.ended_at') }}
+                - coalesce(interactions.hold_seconds, 0),
+            0
         ) end as talk_epoch
     from interactions
     left join identity_map as own

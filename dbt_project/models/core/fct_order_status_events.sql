@@ -5,6 +5,7 @@
 -- customer is the one identity resolution gave the order's transaction in the pos feed (null
 -- until the order's lines are exported there, and for anonymous orders). Key: order_event_key.
 
+{#- nulls last spelled out: DuckDB's default for ascending orders, Spark's is nulls first #}
 with events as (
 
     select * from {{ ref('stg_pos_order_events__events') }}
@@ -32,14 +33,15 @@ select
     events.quantity,
     events.carrier,
     events.tracking_number,
-    row_number() over (
+    -- bigint on both engines (Spark's row_number is an int)
+    cast(row_number() over (
         partition by events.transaction_id, events.line_number
         order by
-            events.status_at,
+            events.status_at nulls last,
             case events.status
                 when 'placed' then 1 when 'shipped' then 2 when 'backordered' then 3
                 when 'delivered' then 4 when 'cancelled' then 5 else 6
             end
-    ) as event_sequence
+    ) as bigint) as event_sequence
 from events
 left join transaction_customers on transaction_customers.transaction_id = events.transaction_id

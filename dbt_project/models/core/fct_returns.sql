@@ -92,7 +92,7 @@ select
     {{ date_key('returns.transaction_at') }} as date_key,
     returns.return_of_transaction_id as original_transaction_id,
     returns.original_transaction_at,
-    cast(date_diff('day', returns.original_transaction_at, returns.transaction_at) as integer)
+    cast({{ days_between('returns.original_transaction_at', 'returns.transaction_at') }} as integer)
         as days_since_purchase,
     returns.customer_key,
     customer_version.customer_sk,

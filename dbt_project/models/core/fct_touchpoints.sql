@@ -19,7 +19,7 @@
         incremental_strategy='delete+insert',
         unique_key='_source_group',
         on_schema_change='append_new_columns',
-        post_hook="delete from {{ this }} where customer_key is null or _source_group is null"
+        post_hook="{% if is_incremental() %}delete from {{ this }} where customer_key is null or _source_group is null{% endif %}"
     )
 }}
 
@@ -40,7 +40,8 @@ with sessions as (
 purchases as (
 
     select
-        any_value(customer_key), min(transaction_at), arg_min(channel_key, line_number), 'purchase',
+        any_value(customer_key), min(transaction_at), {{ arg_min_of('channel_key', 'line_number') }},
+        'purchase',
         'pos', transaction_id, sum(amount), 'purchase:' || transaction_id
     from {{ ref('fct_order_lines') }}
     where {{ rebuilt }}
@@ -51,7 +52,7 @@ purchases as (
 returns as (
 
     select
-        any_value(customer_key), min(returned_at), arg_min(channel_key, line_number), 'return',
+        any_value(customer_key), min(returned_at), {{ arg_min_of('channel_key', 'line_number') }}, 'return',
         'pos', transaction_id, -sum(refund_amount), 'return:' || transaction_id
     from {{ ref('fct_returns') }}
     where {{ rebuilt }}
@@ -113,3 +114,7 @@ select
     _source_group,
     {{ fact_built_at() }} as _built_at
 from touchpoints
+{#- a full build leaves out at once what the incremental post-hook deletes (Spark deletes no rows) #}
+{%- if not is_incremental() %}
+where customer_key is not null and _source_group is not null
+{%- endif %}

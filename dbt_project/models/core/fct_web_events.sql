@@ -31,6 +31,7 @@
 }}
 {{ incremental_fact_depends_on() }}
 
+{#- nulls last spelled out: DuckDB's default for ascending orders, Spark's is nulls first #}
 {%- set buckets = web_event_buckets() %}
 {%- if is_incremental() %}
 with changed_browsers as materialized (
@@ -76,7 +77,7 @@ browser_logins as (
         links.first_login_at,
         accounts.customer_key,
         row_number() over (
-            partition by links.anonymous_id order by links.first_login_at, links.account_id
+            partition by links.anonymous_id order by links.first_login_at nulls last, links.account_id
         ) as login_order
     from {{ ref('int_web_anonymous_links') }} as links
     inner join accounts on accounts.account_id = links.account_id
@@ -100,9 +101,7 @@ resolved as (
     from events
     left join event_customers on event_customers.event_id = events.event_id
     left join accounts on accounts.account_id = events.account_id
-    asof left join browser_logins as last_login
-        on last_login.anonymous_id = events.anonymous_id
-        and events.occurred_at >= last_login.first_login_at
+    {{ web_last_login_join('events', 'browser_logins') }}
     left join browser_logins as first_login
         on first_login.anonymous_id = events.anonymous_id
         and first_login.login_order = 1
@@ -114,8 +113,9 @@ session_starts as (
     select
         *,
         coalesce(
-            occurred_at - lag(occurred_at) over (partition by anonymous_id order by occurred_at, event_id)
-                > interval 30 minute,
+            occurred_at - lag(occurred_at) over (
+                partition by anonymous_id order by occurred_at nulls last, event_id
+            ) > interval 30 minute,
             true
         ) as is_session_start
     from resolved
@@ -130,7 +130,7 @@ sessionized as (
         max(case when is_session_start then occurred_at end) over browser_history as session_started_at
     from session_starts
     window browser_history as (
-        partition by anonymous_id order by occurred_at, event_id
+        partition by anonymous_id order by occurred_at nulls last, event_id
         rows between unbounded preceding and current row
     )
 

@@ -22,7 +22,7 @@ with events as (
     select
         *,
         -- event order within the session, for first / last values
-        struct_pack(occurred_at, event_id) as event_order
+        {{ order_key(['occurred_at', 'event_id']) }} as event_order
     from {{ ref('fct_web_events') }}
     {%- if is_incremental() %}
     where anonymous_id in (
@@ -38,7 +38,8 @@ sessions as (
         session_id,
         any_value(anonymous_id) as anonymous_id,
         any_value(session_number) as session_number,
-        arg_max(customer_key, event_order) filter (where customer_key is not null) as customer_key,
+        {{ arg_max_of('customer_key', 'event_order') }} filter (where customer_key is not null)
+            as customer_key,
         min(occurred_at) as session_started_at,
         max(occurred_at) as session_ended_at,
         count(*) as events,
@@ -49,7 +50,8 @@ sessions as (
         count(*) filter (where event_type = 'checkout') as checkouts,
         bool_or(account_id is not null) as is_logged_in,
         -- a struct is never null, so the first event's tags are taken even when empty
-        arg_min(struct_pack(url, referrer, utm_source, utm_medium, utm_campaign), event_order) as first_event
+        {{ arg_min_of(struct_of(['url', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign']), 'event_order') }}
+            as first_event
     from events
     group by session_id
 
@@ -63,7 +65,7 @@ select
     session_started_at,
     session_ended_at,
     {{ date_key('session_started_at') }} as date_key,
-    cast(epoch(session_ended_at - session_started_at) as integer) as duration_seconds,
+    cast({{ seconds_between('session_started_at', 'session_ended_at') }} as integer) as duration_seconds,
     cast(events as integer) as events,
     cast(page_views as integer) as page_views,
     cast(product_views as integer) as product_views,

@@ -26,12 +26,14 @@
     'address_line2', 'city', 'postcode', 'region', 'country', 'date_of_birth'
 ] %}
 {#- any contact column set; date_of_birth cast so coalesce sees one type #}
-{%- set any_contact = 'coalesce(' ~ (contact_columns[:-1] | join(', ')) ~ ', cast(date_of_birth as varchar))' %}
+{%- set any_contact = 'coalesce(' ~ (contact_columns[:-1] | join(', ')) ~ ', cast(date_of_birth as string))' %}
 {%- set new_rows -%}
     {%- if is_incremental() -%}
     loaded_at >= {{ watermark('loaded_at') }}
     {%- else -%} true {%- endif -%}
 {%- endset %}
+{#- by name: the tombstones of incremental runs have only the key columns #}
+{%- set by_name = ' by name' if is_incremental() else '' %}
 {%- set feeds = [
     ('web', 'event_id', ref('stg_web__events')),
     ('pos', 'transaction_id', ref('stg_pos__transaction_lines')),
@@ -71,8 +73,8 @@ web as (
         occurred_at as observed_at,
         {{ contact_columns | join(', ') }},
         account_id,
-        null::varchar as loyalty_card,
-        null::varchar as local_ref,
+        cast(null as string) as loyalty_card,
+        cast(null as string) as local_ref,
         anonymous_id,
         loaded_at
     from {{ ref('stg_web__events') }}
@@ -92,7 +94,7 @@ pos as (
         account_id,
         loyalty_card,
         local_ref,
-        null::varchar as anonymous_id,
+        cast(null as string) as anonymous_id,
         transaction_loaded_at as loaded_at
     from (
         select *, max(loaded_at) over (partition by transaction_id) as transaction_loaded_at
@@ -116,7 +118,7 @@ callcenter as (
         account_id,
         loyalty_card,
         local_ref,
-        null::varchar as anonymous_id,
+        cast(null as string) as anonymous_id,
         loaded_at
     from {{ ref('stg_callcenter__interactions') }}
     where (customer_ref is not null or {{ any_contact }} is not null)
@@ -133,10 +135,10 @@ response_list as (
         response_id as source_record_id,
         responded_at as observed_at,
         {{ contact_columns | join(', ') }},
-        null::varchar as account_id,
-        null::varchar as loyalty_card,
-        null::varchar as local_ref,
-        null::varchar as anonymous_id,
+        cast(null as string) as account_id,
+        cast(null as string) as loyalty_card,
+        cast(null as string) as local_ref,
+        cast(null as string) as anonymous_id,
         loaded_at
     from {{ ref('stg_response_list__responses') }}
     where {{ any_contact }} is not null and {{ new_rows }}
@@ -151,10 +153,10 @@ compiled_list as (
         record_id as source_record_id,
         loaded_at as observed_at,
         {{ contact_columns | join(', ') }},
-        null::varchar as account_id,
-        null::varchar as loyalty_card,
-        null::varchar as local_ref,
-        null::varchar as anonymous_id,
+        cast(null as string) as account_id,
+        cast(null as string) as loyalty_card,
+        cast(null as string) as local_ref,
+        cast(null as string) as anonymous_id,
         loaded_at
     from {{ ref('stg_compiled_list__records') }}
     where {{ any_contact }} is not null and {{ new_rows }}
@@ -164,16 +166,16 @@ compiled_list as (
 unioned as (
 
     select * from web
-    union all by name
+    union all{{ by_name }}
     select * from pos
-    union all by name
+    union all{{ by_name }}
     select * from callcenter
-    union all by name
+    union all{{ by_name }}
     select * from response_list
-    union all by name
+    union all{{ by_name }}
     select * from compiled_list
     {%- if is_incremental() %}
-    union all by name
+    union all{{ by_name }}
     -- tombstones: touched records that bear no contact any more (deleted by the post-hook)
     select source_system, source_record_id from touched
     {%- endif %}

@@ -43,7 +43,7 @@ interactions as (
         count(*) as interactions,
         count(*) filter (where abandoned) as abandoned_interactions,
         avg(csat) as avg_csat,
-        arg_max(nps, struct_pack(started_at, interaction_id)) filter (where nps is not null) as last_nps
+        {{ arg_max_of('nps', order_key(['started_at', 'interaction_id'])) }} filter (where nps is not null) as last_nps
     from {{ ref('fct_interactions') }}
     group by customer_key
 

@@ -29,6 +29,7 @@
 {%- set address = ['address_line1', 'address_line2', 'city', 'postcode'] %}
 {%- set consents = ['consent_email', 'consent_sms', 'consent_phone', 'consent_mail'] %}
 
+{#- nulls last spelled out: DuckDB's default for ascending orders, Spark's is nulls first #}
 with customer_records as (
 
     select * from {{ ref('int_customer_records') }}
@@ -82,7 +83,7 @@ daily_consents as (
         customer_key,
         as_of_date,
         {%- for consent in consents %}
-        arg_min({{ consent }}, recency_rank) filter (where {{ consent }} is not null) as {{ consent }},
+        {{ arg_min_of(consent, 'recency_rank') }} filter (where {{ consent }} is not null) as {{ consent }},
         min(recency_rank) filter (where {{ consent }} is not null) as {{ consent }}__rank
         {{- ',' if not loop.last }}
         {%- endfor %}
@@ -98,10 +99,10 @@ daily as (
         customer_key,
         as_of_date,
         {%- for field in fields %}
-        arg_min({{ field }}, survivorship_rank) filter (where {{ field }} is not null) as {{ field }},
+        {{ arg_min_of(field, 'survivorship_rank') }} filter (where {{ field }} is not null) as {{ field }},
         min(survivorship_rank) filter (where {{ field }} is not null) as {{ field }}__rank,
         {%- endfor %}
-        arg_min(struct_pack({{ address | join(', ') }}), survivorship_rank)
+        {{ arg_min_of(struct_of(address), 'survivorship_rank') }}
             filter (where address_line1 is not null or postcode is not null) as address,
         min(survivorship_rank)
             filter (where address_line1 is not null or postcode is not null) as address__rank
@@ -127,11 +128,11 @@ as_of as (
         customer_key,
         as_of_date,
         {%- for field in fields + ['address'] + consents %}
-        arg_min({{ field }}, {{ field }}__rank) over history as {{ field }}{{ ',' if not loop.last }}
+        {{ arg_min_of(field, field ~ '__rank') }} over history as {{ field }}{{ ',' if not loop.last }}
         {%- endfor %}
     from daily_with_consents
     window history as (
-        partition by customer_key order by as_of_date rows between unbounded preceding and current row
+        partition by customer_key order by as_of_date nulls last rows between unbounded preceding and current row
     )
 
 )

@@ -16,7 +16,7 @@ with languages as (
     select customer_key, lower(split_part(locale, '-', 1)) as value, count(*) as weight
     from {{ ref('fct_web_events') }}
     where customer_key is not null
-        and regexp_full_match(lower(split_part(locale, '-', 1)), '[a-z]{2,3}')
+        and {{ regex_full_match("lower(split_part(locale, '-', 1))", "'[a-z]{2,3}'") }}
         and cast(occurred_at as date) <= {{ as_of }}
     group by all
 

@@ -11,7 +11,7 @@ with events as (
         session_id,
         customer_key,
         device_type,
-        struct_pack(occurred_at, event_id) as event_order,
+        {{ order_key(['occurred_at', 'event_id']) }} as event_order,
         occurred_at,
         case when event_type = 'page_view' then {{ self_service_topic('url') }} end as topic
     from {{ ref('fct_web_events') }}
@@ -20,10 +20,10 @@ with events as (
 
 select
     session_id,
-    arg_max(customer_key, event_order) filter (where customer_key is not null) as customer_key,
+    {{ arg_max_of('customer_key', 'event_order') }} filter (where customer_key is not null) as customer_key,
     cast(min(occurred_at) as date) as session_date,
-    arg_min(device_type, event_order) as device_type,
-    arg_min(topic, event_order) filter (where topic is not null) as topic,
+    {{ arg_min_of('device_type', 'event_order') }} as device_type,
+    {{ arg_min_of('topic', 'event_order') }} filter (where topic is not null) as topic,
     min(occurred_at) filter (where topic is not null) as self_service_at,
     cast(count(*) filter (where topic is not null) as integer) as self_service_pages
 from events
