@@ -66,7 +66,8 @@ def test_dbt_command_passes_the_runs_vars_and_own_folders(tmp_path: Path) -> Non
     assert command[1:4] == ["run", "--target", "spark"]
     assert json.loads(command[command.index("--vars") + 1])["churn_days"] == 123
     assert command[command.index("--target-path") + 1] == str(tmp_path / "t")
-    assert command[-2:] == ["--select", "staging"]
+    assert command[-2:] == ["--select", "staging"] and "unit_test" not in command
+    assert _spark_dbt(settings).command("build", tmp_path)[-2:] == ["--exclude-resource-type", "unit_test"]
     assert _spark_dbt(settings).environ({})[SPARK_DIR_ENV] == str(tmp_path.resolve() / "spark")
 
 

@@ -43,13 +43,18 @@ class SparkDbt:
         return {**env, **self.spark.environ(), SPARK_DIR_ENV: str(spark_dir(self.data_dir))}
 
     def command(self, verb: str, target_path: Path, select: list[str] | None = None) -> list[str]:
-        """`dbt <verb>` on the Spark target with the run's vars, its own target and log folders."""
+        """`dbt <verb>` on the Spark target with the run's vars, its own target and log folders.
+
+        A build leaves the unit tests out, as production runs on DuckDB do (Settings.dbt_unit_tests):
+        their fixtures are DuckDB's."""
         project = str(self.project_dir)
         command = [
             DBT, verb, "--target", TARGET, "--project-dir", project, "--profiles-dir", project,
             "--target-path", str(target_path), "--log-path", str(target_path / "logs"),
             "--vars", json.dumps(self.vars, sort_keys=True),
         ]  # fmt: skip
+        if verb == "build":
+            command += ["--exclude-resource-type", "unit_test"]
         return command + (["--select", *select] if select else [])
 
     def run(self, verb: str, target_path: Path, select: list[str] | None = None) -> None:

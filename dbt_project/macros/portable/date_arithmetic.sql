@@ -2,17 +2,6 @@
     INTERVALs (to_days, to_months, to_years); Spark has datediff, add_months and timestampadd.
     default__ = DuckDB's SQL. -#}
 
-{#- BIGINT: calendar days from start_date to end_date (two DATEs). -#}
-{% macro days_between(start_date, end_date) -%}
-    {{ return(adapter.dispatch('days_between', 'crm360')(start_date, end_date)) }}
-{%- endmacro %}
-{% macro default__days_between(start_date, end_date) -%}
-    date_diff('day', {{ start_date }}, {{ end_date }})
-{%- endmacro %}
-{% macro spark__days_between(start_date, end_date) -%}
-    cast(datediff({{ end_date }}, {{ start_date }}) as bigint)
-{%- endmacro %}
-
 {#- BIGINT: month boundaries crossed from start_date to end_date (calendar months, as date_diff). -#}
 {% macro calendar_months_between(start_date, end_date) -%}
     {{ return(adapter.dispatch('calendar_months_between', 'crm360')(start_date, end_date)) }}
@@ -80,15 +69,4 @@
 {%- endmacro %}
 {% macro spark__epoch_seconds(ts) -%}
     (unix_micros(cast({{ ts }} as timestamp)) / 1000000.0D)
-{%- endmacro %}
-
-{#- DOUBLE: seconds from TIMESTAMP start_ts to end_ts. -#}
-{% macro seconds_between(start_ts, end_ts) -%}
-    {{ return(adapter.dispatch('seconds_between', 'crm360')(start_ts, end_ts)) }}
-{%- endmacro %}
-{% macro default__seconds_between(start_ts, end_ts) -%}
-    epoch({{ end_ts }} - {{ start_ts }})
-{%- endmacro %}
-{% macro spark__seconds_between(start_ts, end_ts) -%}
-    ((unix_micros(cast({{ end_ts }} as timestamp)) - unix_micros(cast({{ start_ts }} as timestamp))) / 1000000.0D)
 {%- endmacro %}

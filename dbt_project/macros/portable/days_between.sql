@@ -11,5 +11,5 @@
 {%- endmacro %}
 
 {% macro spark__days_between(start, end) -%}
-    datediff(cast({{ end }} as date), cast({{ start }} as date))
+    cast(datediff(cast({{ end }} as date), cast({{ start }} as date)) as bigint)
 {%- endmacro %}

@@ -11,5 +11,5 @@
 {%- endmacro %}
 
 {% macro spark__seconds_between(start, end) -%}
-    (cast(unix_micros({{ end }}) - unix_micros({{ start }}) as double) / 1000000)
+    (cast(unix_micros(cast({{ end }} as timestamp)) - unix_micros(cast({{ start }} as timestamp)) as double) / 1000000)
 {%- endmacro %}

@@ -65,7 +65,8 @@ select
     session_started_at,
     session_ended_at,
     {{ date_key('session_started_at') }} as date_key,
-    cast({{ seconds_between('session_started_at', 'session_ended_at') }} as integer) as duration_seconds,
+    -- rounded, not cast: a cast to integer rounds on DuckDB and truncates on Spark
+    cast(round({{ seconds_between("session_started_at", "session_ended_at") }}) as integer) as duration_seconds,
     cast(events as integer) as events,
     cast(page_views as integer) as page_views,
     cast(product_views as integer) as product_views,
