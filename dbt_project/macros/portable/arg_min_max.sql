@@ -16,5 +16,16 @@
     {%- endif -%}
 {%- endmacro %}
 {% macro spark__arg_min_by(value, order_by, direction) -%}
-    {{ direction }}_by({{ value }}, case when {{ value }} is not null then struct({{ order_by | join(', ') }}) end)
+    {#- one ordering: the plain value, which min_by skips when NULL as arg_min does; a one-field
+        struct would not be NULL and would sort first -#}
+    {%- set ordering = order_by[0] if order_by | length == 1 else 'struct(' ~ order_by | join(', ') ~ ')' -%}
+    {{ direction }}_by({{ value }}, case when {{ value }} is not null then {{ ordering }} end)
+{%- endmacro %}
+
+{#- arg_max(arg, val) / arg_min(arg, val) of one ordering value; a FILTER clause may follow. -#}
+{% macro arg_max_of(arg, val) -%}
+    {{ return(arg_max_by(arg, [val])) }}
+{%- endmacro %}
+{% macro arg_min_of(arg, val) -%}
+    {{ return(arg_min_by(arg, [val])) }}
 {%- endmacro %}
