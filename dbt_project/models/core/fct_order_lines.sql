@@ -110,11 +110,11 @@ select
     case
         when order_lines.promised_at is not null then order_lines.unit_price = order_lines.quoted_unit_price
     end as right_cost,
-    round({{ seconds_between('order_lines.transaction_at', 'order_lines.shipped_at') }} / 3600, 2)
+    {{ round_double(seconds_between('order_lines.transaction_at', 'order_lines.shipped_at') ~ ' / 3600', 2) }}
         as order_to_ship_hours,
-    round({{ seconds_between('order_lines.shipped_at', 'order_lines.delivered_at') }} / 3600, 2)
+    {{ round_double(seconds_between('order_lines.shipped_at', 'order_lines.delivered_at') ~ ' / 3600', 2) }}
         as ship_to_delivery_hours,
-    round({{ seconds_between('order_lines.transaction_at', 'order_lines.delivered_at') }} / 3600, 2)
+    {{ round_double(seconds_between('order_lines.transaction_at', 'order_lines.delivered_at') ~ ' / 3600', 2) }}
         as order_cycle_hours,
     {{ fact_built_at() }} as _built_at
 from order_lines

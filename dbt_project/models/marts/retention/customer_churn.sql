@@ -118,7 +118,7 @@ select
     is_churned,
     case when is_churned then cast(cast(last_order_at as date) + {{ var('churn_days') }} as date) end as churn_date,
     is_at_risk,
-    round(mean_gap_days, 1) as mean_gap_days,
+    {{ round_double('mean_gap_days', 1) }} as mean_gap_days,
     churn_risk_reason,
     case
         when churn_risk_reason is null then 'no_action'

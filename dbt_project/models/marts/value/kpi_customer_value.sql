@@ -44,7 +44,7 @@ select
     cast(sales.margin as decimal(14, 2)) as margin,
     {{ kpi_safe_ratio('coalesce(sales.cost_known_revenue, 0)', 'sales.revenue') }} as margin_known_share,
     {{ kpi_safe_ratio('sales.margin', 'sales.cost_known_revenue') }} as margin_rate,
-    cast(sales.revenue / sales.orders as decimal(14, 2)) as avg_order_value,
+    {{ decimal_of_double('cast(sales.revenue as double) / sales.orders', 14, 2) }} as avg_order_value,
     sales.first_order_at,
     sales.last_order_at,
     cast({{ days_between('cast(sales.first_order_at as date)', kpi_as_of()) }} + 1 as integer) as tenure_days,
