@@ -21,7 +21,8 @@ from pipelines.spark.compare import compare_table
 from pipelines.spark.dbt import SparkDbt, dbt_vars, model_tables, source_tables
 from pipelines.spark.session import spark_dir
 
-pytestmark = [pytest.mark.spark, pytest.mark.integration]
+# The module fixture runs the whole pipeline on DuckDB and then dbt on Spark: more than the per-test limit.
+pytestmark = [pytest.mark.spark, pytest.mark.integration, pytest.mark.timeout(2400)]
 
 POPULATION = ["--customers", "300", "--days", "120", "--seed", "5"]
 CLI = [sys.executable, "-m", "pipelines.cli"]
