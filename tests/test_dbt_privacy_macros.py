@@ -1,4 +1,4 @@
-"""The postcode_district macro (dbt_project/macros/privacy) rendered with Jinja and evaluated in DuckDB."""
+"""DuckDB's postcode_district (dbt_project/macros/privacy) rendered with Jinja and evaluated in DuckDB."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def test_postcode_district(postcode: str | None, district: str | None) -> None:
     macro = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(MACRO.read_text()).module
     assert (
         duckdb.sql(
-            f"select {macro.postcode_district('p')} from (select ?::varchar as p)", params=[postcode]
+            f"select {macro.default__postcode_district('p')} from (select ?::varchar as p)", params=[postcode]
         ).fetchone()[0]
         == district
     )

@@ -12,6 +12,7 @@
         'timestamp': 'TIMESTAMP_NTZ',
         'timestamptz': 'TIMESTAMP',
         'timestamp with time zone': 'TIMESTAMP',
+        'varchar[]': 'ARRAY<STRING>',
     } -%}
     {{- return(names.get(data_type | trim | lower, data_type)) -}}
 {%- endmacro %}
