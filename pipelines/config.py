@@ -15,7 +15,14 @@ from pipelines.feeds import FeedRule, parse_feed_rules
 from pipelines.identity.settings import IdentitySettings
 from pipelines.kpi.dashboard.formatting import DEFAULT_CURRENCY, currency_code
 from pipelines.kpi.settings import KpiSettings
-from pipelines.spark.settings import DRIVER_MEMORY_ENV, MASTER_ENV, SHUFFLE_PARTITIONS_ENV, SparkSettings
+from pipelines.spark.settings import (
+    DRIVER_MEMORY_ENV,
+    ENGINE_ENV,
+    MASTER_ENV,
+    SHUFFLE_PARTITIONS_ENV,
+    SparkSettings,
+    parse_engine,
+)
 from quality.calibration import DistributionSettings, distribution_settings
 from sources.connectors.web_api import PAGE_SIZE
 from sources.contracts import Plausibility
@@ -66,6 +73,7 @@ class Settings:
     serving_contacts: bool = False  # also serve the `restricted` schema: contact data for campaigns
     currency: str = DEFAULT_CURRENCY  # ISO 4217 code of the feeds' amounts, shown by the dashboard
     spark: SparkSettings = field(default_factory=SparkSettings)  # dbt's `spark` target (docs/scale-out.md)
+    engine: str = "duckdb"  # CRM360_ENGINE: spark also builds the models in Spark's catalog
 
     @property
     def reports_dir(self) -> Path:
@@ -143,6 +151,7 @@ def load_settings(data_dir: Path | None = None, env: dict[str, str] | None = Non
         serving_contacts=env.get("CRM360_SERVING_CONTACTS", "").lower() in ("1", "true", "yes"),
         currency=currency_code(env.get("CRM360_CURRENCY") or _default("currency")),
         spark=_spark_settings(env),
+        engine=parse_engine(env.get(ENGINE_ENV)),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipelines.customer_refs import RefPatterns
-from pipelines.spark.settings import DRIVER_MEMORY_ENV, MASTER_ENV, SHUFFLE_PARTITIONS_ENV
+from pipelines.spark.settings import DRIVER_MEMORY_ENV, ENGINE_ENV, MASTER_ENV, SHUFFLE_PARTITIONS_ENV
 from quality.calibration import DISTRIBUTION_ENV
 from sources.connectors.web_api import PAGE_SIZE_ENV, URL_ENV
 from sources.privacy.pseudonym import PSEUDONYM_KEY_ENV
@@ -53,6 +53,12 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "web_api_page_size": PAGE_SIZE_ENV,
     "duckdb_memory_limit": ("CRM360_DUCKDB_MEMORY_LIMIT", "DuckDB memory_limit."),
     "duckdb_threads": ("CRM360_DUCKDB_THREADS", "DuckDB threads (default: all cores)."),
+    "engine": (
+        ENGINE_ENV,
+        "`duckdb` or `spark`. spark: each run, after the DuckDB build, also builds every dbt model and "
+        "its tests in Spark's catalog from the same ledger's loads (docs/scale-out.md says what still "
+        "runs on DuckDB). Needs `pip install '.[spark]'` and Java 17.",
+    ),
     "spark.master": (
         MASTER_ENV,
         "Spark master of dbt's `spark` target (`local[*]`: this machine's cores; docs/scale-out.md).",

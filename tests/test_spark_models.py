@@ -1,14 +1,15 @@
-"""The dbt models on local Spark equal their DuckDB build of the same simulated data, table by table.
+"""CRM360_ENGINE=spark: a run builds every dbt model on local Spark too, equal to its DuckDB build.
 
-A real pipeline run on DuckDB (ingestion, identity, dbt, the Python marts) builds the reference.
-Spark then gets the tables dbt reads but does not build (raw, the identity map, the Python marts),
-copied through Parquet, and dbt's `spark` target builds every model; each table's rows must equal
-DuckDB's (pipelines/spark/compare.py).
+A real `crm360 run` with the Spark engine: the pipeline on DuckDB (ingestion, identity, dbt, the
+Python marts), then its Spark build (pipelines/spark/leg.py): the ledger's loads synced, the tables
+dbt reads but does not build copied through Parquet, `dbt build` on the `spark` target. Each model's
+rows in Spark must then equal DuckDB's (pipelines/spark/compare.py).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,9 +17,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.config import DBT_PROJECT_DIR, load_settings
+from pipelines.config import load_settings
+from pipelines.defs.assets.spark import SPARK_KEY
+from pipelines.defs.instance import open_instance
 from pipelines.spark.compare import compare_table
-from pipelines.spark.dbt import SparkDbt, dbt_vars, model_tables, source_tables
+from pipelines.spark.dbt import model_tables
 from pipelines.spark.session import spark_dir
 
 # The module fixture runs the whole pipeline on DuckDB and then dbt on Spark: more than the per-test limit.
@@ -37,29 +40,26 @@ def _python(module: str, *args: str) -> subprocess.CompletedProcess:
 def built(tmp_path_factory) -> dict:
     data = tmp_path_factory.mktemp("spark") / "data"
     subprocess.run([*CLI, "simulate", *POPULATION, "--out", str(data / "landing")], check=True)
-    subprocess.run([*CLI, "run", "--data-dir", str(data)], check=True, capture_output=True)
+    env = {**os.environ, "CRM360_ENGINE": "spark"}
+    run = subprocess.run([*CLI, "run", "--data-dir", str(data)], env=env, capture_output=True, text=True)
+    assert run.returncode in (0, 3), run.stdout[-4000:] + run.stderr[-4000:]
     settings = load_settings(data)
-    dbt = SparkDbt(
-        DBT_PROJECT_DIR, data, settings.spark, dbt_vars(settings.kpi, settings.customer_ref_patterns)
-    )
-    target = data / "dbt-spark"
-    dbt.run("parse", target)
     folder = spark_dir(data)
+    models = model_tables(folder / "dbt-target")
     warehouse = str(settings.warehouse_path)
-    # raw: the loads the ledger records, each once; the rest dbt reads is copied as it is
-    synced = _python("pipelines.spark.raw_sync", "--warehouse", warehouse, "--spark-dir", str(folder))
-    assert synced.returncode == 0, synced.stderr[-4000:]
-    others = [table for table in source_tables(target) if not table.startswith("raw.")]
-    mirrored = _python(
-        "pipelines.spark.mirror", "--warehouse", warehouse, "--spark-dir", str(folder), *others
-    )
-    assert mirrored.returncode == 0, mirrored.stderr[-4000:]
-    dbt.run("build", target)  # the models and their data tests
-    models = model_tables(target)
-    compared = _python(
-        "pipelines.spark.compare", "--warehouse", warehouse, "--spark-dir", str(folder), *models
-    )
-    return {"settings": settings, "models": models, "compared": compared, "folder": folder, "synced": synced}
+    compare = ["--warehouse", warehouse, "--spark-dir", str(folder), *models]
+    compared = _python("pipelines.spark.compare", *compare)
+    return {"settings": settings, "models": models, "compared": compared, "folder": folder, "run": run}
+
+
+def test_the_run_built_on_spark(built) -> None:
+    """The run materialized the Spark asset: the models compared are the ones the run built."""
+    with open_instance(built["settings"].data_dir) as instance:
+        event = instance.get_latest_materialization_event(SPARK_KEY)
+    assert event is not None, built["run"].stdout[-3000:]
+    metadata = event.asset_materialization.metadata
+    assert metadata["models_built"].value == len(built["models"])
+    assert metadata["raw_rows_copied"].value == sum(rows for _, rows in _ledger(built).values())
 
 
 def test_every_model_equals_duckdb(built) -> None:
@@ -102,14 +102,24 @@ def _ledger(built) -> dict[str, tuple[int, int]]:
     return {feed: (loads, int(total)) for feed, loads, total in rows}
 
 
+def _spark_rows(built) -> dict[str, int]:
+    """feed -> rows in the Parquet files of Spark's raw table, counted by DuckDB (not by the sync)."""
+    raw = built["folder"] / "warehouse" / "raw.db"
+    with duckdb.connect() as con:
+        return {
+            table.name: con.execute(f"select count(*) from read_parquet('{table}/*/*.parquet')").fetchone()[0]
+            for table in raw.iterdir()
+            if any(table.glob("*/*.parquet"))
+        }
+
+
 def test_raw_sync_lands_every_loaded_row_once_and_a_rerun_copies_nothing(built) -> None:
-    first = {r["feed"]: r for r in map(json.loads, built["synced"].stdout.splitlines())}
-    ledger = _ledger(built)
-    assert {
-        f: (r["loads_in_spark"], r["rows_copied"]) for f, r in first.items() if r["loads_in_spark"]
-    } == ledger
     again = _sync(built)
     assert all(r["loads_copied"] == 0 for r in again.values())
+    # every load of the ledger is in Spark, with the ledger's rows (counted in Spark's files)
+    rows = _spark_rows(built)
+    in_spark = {f: (r["loads_in_spark"], rows[f]) for f, r in again.items() if r["loads_in_spark"]}
+    assert in_spark == _ledger(built)
 
 
 def test_raw_sync_repairs_a_load_a_crash_left_half_written(built) -> None:

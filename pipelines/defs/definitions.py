@@ -14,6 +14,7 @@ from pipelines.defs.assets.gate import build_gate_asset
 from pipelines.defs.assets.identity import customer_identity_map
 from pipelines.defs.assets.raw import build_raw_assets
 from pipelines.defs.assets.serving import build_serving_asset, served_keys
+from pipelines.defs.assets.spark import build_spark_asset
 from pipelines.defs.build_state import BuildResource
 from pipelines.defs.checks import all_checks as quality_checks
 from pipelines.defs.dbt_project import DBT_EXECUTABLE, dbt_project
@@ -29,6 +30,7 @@ from pipelines.defs.resources import (
 )
 from pipelines.defs.schedules import FULL_BUILD_JOB, all_assets_job, nightly_schedule, record_build
 from pipelines.defs.sensors import landing_files_sensor
+from pipelines.defs.spark_resource import SparkResource
 
 __all__ = ["FULL_BUILD_JOB", "all_assets", "all_checks", "build_definitions", "build_resources", "defs"]
 
@@ -55,7 +57,11 @@ def all_assets(settings: Settings | None = None) -> list[dg.AssetsDefinition]:
         kpi_campaign_lift,  # reads the dbt mart kpi_campaign_performance
         kpi_dashboard,
     ]
-    return [*built, build_serving_asset(served_keys(built))]
+    serving = build_serving_asset(served_keys(built))
+    if settings is None or settings.engine != "spark":
+        return [*built, serving]
+    # Spark reads the DuckDB build: after every asset that writes a table it copies or rebuilds.
+    return [*built, serving, build_spark_asset([k for a in built for k in a.keys])]
 
 
 def all_checks() -> list[dg.AssetChecksDefinition]:
@@ -64,7 +70,7 @@ def all_checks() -> list[dg.AssetChecksDefinition]:
 
 def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     """Every setting reaches the assets, checks and sensor through one of these resources."""
-    return {
+    resources: dict[str, dg.ConfigurableResource] = {
         "dbt": DbtResource(
             project_dir=dbt_project(),
             dbt_executable=str(RESIDENT_CLIENT if settings.dbt_resident else DBT_EXECUTABLE),
@@ -80,6 +86,9 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
         "build": BuildResource.from_settings(settings),
         "serving": ServingResource.from_settings(settings),
     }
+    if settings.engine == "spark":  # only its asset asks for it (all_assets)
+        resources["spark"] = SparkResource.from_settings(settings)
+    return resources
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:

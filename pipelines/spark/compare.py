@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from pipelines.spark.session import local_session
+from pipelines.spark.session import add_session_options, local_session, settings_of
 from sources.lib.duck import table_columns
 
 if TYPE_CHECKING:
@@ -85,16 +85,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warehouse", type=Path, required=True, help="the DuckDB file")
     parser.add_argument("--spark-dir", type=Path, required=True, help="metastore and warehouse folder")
     parser.add_argument("tables", nargs="+", help="schema.table names")
+    add_session_options(parser)
     args = parser.parse_args(argv)
     out = args.spark_dir / "compare"
-    spark = local_session(args.spark_dir)
+    spark = local_session(args.spark_dir, settings_of(args))
     try:
         export_spark(spark, args.tables, out)
     finally:
         spark.stop()
     diffs = [compare_table(args.warehouse, table, out) for table in args.tables]
     for diff in diffs:
-        print(("equal  " if diff.equal else "DIFFER ") + repr(diff))
+        print(f"{'equal ' if diff.equal else 'DIFFER'} {diff.table} {diff!r}")
     return 0 if all(d.equal for d in diffs) else 1
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from pipelines.spark.session import local_session
+from pipelines.spark.session import add_session_options, local_session, settings_of
 from sources.lib.duck import list_tables
 
 if TYPE_CHECKING:
@@ -58,10 +58,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--spark-dir", type=Path, required=True, help="metastore and warehouse folder")
     parser.add_argument("--schema", action="append", default=[], help="copy every table of this schema")
     parser.add_argument("tables", nargs="*", help="schema.table names")
+    add_session_options(parser)
     args = parser.parse_args(argv)
     tables = [*schema_tables(args.warehouse, args.schema), *args.tables]
     files = export_parquet(args.warehouse, tables, args.spark_dir / "parquet")
-    spark = local_session(args.spark_dir)
+    spark = local_session(args.spark_dir, settings_of(args))
     try:
         for name in register_tables(spark, files):
             print(name)

@@ -5,8 +5,9 @@ audit.load_ledger: rows read = rows loaded + rows quarantined, quarantined rows 
 Spark takes the loaded rows from there. Its raw tables are Parquet tables partitioned by `_load_id`,
 and each sync overwrites exactly the partitions of the loads it copies (dynamic partition
 overwrite): a sync killed halfway and run again rewrites those loads instead of doubling them. A
-load is done when its partition holds the ledger's rows_loaded; a load whose count differs (a
-crash, a file edited by hand) is copied again.
+load is done when its partition holds the ledger's rows_loaded and the revision last copied; a load
+whose count differs (a crash) or whose raw rows were changed since (an erasure records a revision,
+sources/ingest/revisions.py) is copied again.
 """
 
 from __future__ import annotations
@@ -19,14 +20,16 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from pipelines.spark.session import local_session
+from pipelines.spark.session import add_session_options, local_session, settings_of
 from sources.feeds import FEEDS
+from sources.ingest.revisions import load_revisions
 from sources.lib.duck import table_exists
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 PARTITION = "_load_id"
+REVISIONS_FILE = "revisions.json"  # feed -> load -> the revision its Spark partition holds
 
 
 @dataclass(frozen=True)
@@ -53,9 +56,33 @@ def spark_loads(spark: SparkSession, feed: str) -> dict[str, int]:
     return {row[0]: row[1] for row in rows}
 
 
-def loads_to_copy(ledger: dict[str, int], in_spark: dict[str, int]) -> list[str]:
-    """Loads missing from Spark or holding another row count than the ledger says."""
-    return sorted(load for load, rows in ledger.items() if in_spark.get(load) != rows)
+def loads_to_copy(
+    ledger: dict[str, int],
+    in_spark: dict[str, int],
+    revised: dict[str, int] | None = None,
+    copied: dict[str, int] | None = None,
+) -> list[str]:
+    """Loads missing from Spark, holding another row count than the ledger says, or revised since
+    they were copied (revised: load -> revisions in DuckDB; copied: load -> revision Spark holds)."""
+    revised, copied = revised or {}, copied or {}
+    return sorted(
+        load
+        for load, rows in ledger.items()
+        if in_spark.get(load) != rows or revised.get(load, 0) != copied.get(load, 0)
+    )
+
+
+def _copied_revisions(work: Path) -> dict[str, dict[str, int]]:
+    path = work / REVISIONS_FILE
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _save_revisions(work: Path, feed: str, revisions: dict[str, int]) -> None:
+    """Written after the feed's partitions are verified: a crash before it copies those loads again."""
+    state = {**_copied_revisions(work), feed: revisions}
+    tmp = work / (REVISIONS_FILE + ".tmp")
+    tmp.write_text(json.dumps(state, sort_keys=True))
+    tmp.replace(work / REVISIONS_FILE)
 
 
 def _export(con: duckdb.DuckDBPyConnection, feed: str, loads: list[str], path: Path) -> None:
@@ -84,7 +111,8 @@ def _write(spark: SparkSession, feed: str, path: Path) -> None:
 def sync_feed(con: duckdb.DuckDBPyConnection, spark: SparkSession, feed: str, work: Path) -> FeedSync:
     """Copy the feed's loads Spark lacks; raise when a load's count then still differs."""
     ledger = ledger_loads(con, feed) if table_exists(con, "raw", feed) else {}
-    copy = loads_to_copy(ledger, spark_loads(spark, feed))
+    revised = {load: n for load, n in load_revisions(con, feed).items() if load in ledger}
+    copy = loads_to_copy(ledger, spark_loads(spark, feed), revised, _copied_revisions(work).get(feed, {}))
     if copy:
         path = work / f"{feed}.parquet"
         _export(con, feed, copy, path)
@@ -96,6 +124,7 @@ def sync_feed(con: duckdb.DuckDBPyConnection, spark: SparkSession, feed: str, wo
             f"raw sync of feed {feed}: Spark's raw.{feed} does not hold the ledger's rows for loads "
             + ", ".join(f"{load} ({in_spark.get(load, 0)} of {ledger[load]})" for load in wrong[:5])
         )
+    _save_revisions(work, feed, revised)
     return FeedSync(feed, len(copy), sum(ledger[load] for load in copy), len(in_spark))
 
 
@@ -115,8 +144,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warehouse", type=Path, required=True, help="the DuckDB file the loader wrote")
     parser.add_argument("--spark-dir", type=Path, required=True, help="metastore and warehouse folder")
     parser.add_argument("--feed", action="append", help="only these feeds (default: all)")
+    add_session_options(parser)
     args = parser.parse_args(argv)
-    spark = local_session(args.spark_dir)
+    spark = local_session(args.spark_dir, settings_of(args))
     try:
         for result in sync_raw(args.warehouse, spark, args.spark_dir / "raw_sync", args.feed):
             print(json.dumps(asdict(result)))

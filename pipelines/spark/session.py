@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,3 +48,24 @@ def local_session(folder: Path, settings: SparkSettings | None = None) -> SparkS
     for key, value in session_conf(folder, settings).items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
+
+
+def session_args(settings: SparkSettings) -> list[str]:
+    """These settings as the options of a Spark step's command line (add_session_options reads them)."""
+    return [
+        "--master", settings.master, "--driver-memory", settings.driver_memory,
+        "--shuffle-partitions", str(settings.shuffle_partitions),
+    ]  # fmt: skip
+
+
+def add_session_options(parser: argparse.ArgumentParser) -> None:
+    """--master, --driver-memory, --shuffle-partitions, defaulting to SparkSettings'."""
+    defaults = SparkSettings()
+    parser.add_argument("--master", default=defaults.master, help="Spark master")
+    parser.add_argument("--driver-memory", default=defaults.driver_memory, help="driver JVM heap")
+    parser.add_argument("--shuffle-partitions", type=int, default=defaults.shuffle_partitions)
+
+
+def settings_of(args: argparse.Namespace) -> SparkSettings:
+    """The SparkSettings a step's parsed options give (see add_session_options)."""
+    return SparkSettings(args.master, args.driver_memory, args.shuffle_partitions)

@@ -9,6 +9,18 @@ SPARK_DIR_ENV = "CRM360_SPARK_DIR"
 MASTER_ENV = "CRM360_SPARK_MASTER"
 DRIVER_MEMORY_ENV = "CRM360_SPARK_DRIVER_MEMORY"
 SHUFFLE_PARTITIONS_ENV = "CRM360_SPARK_SHUFFLE_PARTITIONS"
+ENGINE_ENV = "CRM360_ENGINE"
+# duckdb: the embedded warehouse only. spark: the run also builds every dbt model in Spark's catalog
+# from the same loads (pipelines/spark/leg.py, docs/scale-out.md).
+ENGINES = ("duckdb", "spark")
+
+
+def parse_engine(value: str | None) -> str:
+    """CRM360_ENGINE's value, checked: unset or empty is duckdb."""
+    engine = (value or ENGINES[0]).strip().lower()
+    if engine not in ENGINES:
+        raise ValueError(f"{ENGINE_ENV} must be one of {', '.join(ENGINES)}, not {value!r}")
+    return engine
 
 
 @dataclass(frozen=True)

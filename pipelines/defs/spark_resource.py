@@ -1,0 +1,43 @@
+"""The Spark engine as a Dagster resource: the data directory's Spark build (CRM360_ENGINE=spark)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.config import DBT_PROJECT_DIR, Settings
+from pipelines.spark.dbt import SparkDbt, dbt_vars
+from pipelines.spark.leg import SparkBuild, build_on_spark
+from pipelines.spark.settings import SparkSettings
+
+
+class SparkResource(dg.ConfigurableResource):
+    """dbt's `spark` target on this data directory, with the run's dbt vars."""
+
+    data_dir: str
+    warehouse: str
+    master: str
+    driver_memory: str
+    shuffle_partitions: int
+    vars_json: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SparkResource:
+        spark = settings.spark
+        return cls(
+            data_dir=str(settings.data_dir),
+            warehouse=str(settings.warehouse_path),
+            master=spark.master,
+            driver_memory=spark.driver_memory,
+            shuffle_partitions=spark.shuffle_partitions,
+            vars_json=json.dumps(dbt_vars(settings.kpi, settings.customer_ref_patterns), sort_keys=True),
+        )
+
+    def dbt(self) -> SparkDbt:
+        spark = SparkSettings(self.master, self.driver_memory, self.shuffle_partitions)
+        return SparkDbt(DBT_PROJECT_DIR, Path(self.data_dir), spark, json.loads(self.vars_json))
+
+    def build(self) -> SparkBuild:
+        return build_on_spark(self.dbt(), Path(self.warehouse))

@@ -1,0 +1,105 @@
+"""CRM360_ENGINE: the setting, what it adds to the Dagster job and the Spark build's step commands."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from dagster._core.events import StepMaterializationData
+
+from pipelines.bench.pipeline import materialized_figures
+from pipelines.bench.stages import stage_of
+from pipelines.config import load_settings
+from pipelines.defs.assets.spark import SPARK_KEY
+from pipelines.defs.definitions import all_assets, build_definitions
+from pipelines.spark.leg import SparkBuild, step_command
+from pipelines.spark.session import add_session_options, session_args, settings_of
+from pipelines.spark.settings import SparkSettings
+
+
+def test_engine_defaults_to_duckdb_and_refuses_an_unknown_one(tmp_path: Path) -> None:
+    assert load_settings(tmp_path, env={}).engine == "duckdb"
+    assert load_settings(tmp_path, env={"CRM360_ENGINE": " Spark "}).engine == "spark"
+    with pytest.raises(ValueError, match="CRM360_ENGINE must be one of duckdb, spark, not 'postgres'"):
+        load_settings(tmp_path, env={"CRM360_ENGINE": "postgres"})
+
+
+def _keys(assets: list[dg.AssetsDefinition]) -> set[dg.AssetKey]:
+    return {key for asset in assets for key in asset.keys}
+
+
+def test_the_spark_engine_adds_one_asset_after_every_other(tmp_path: Path) -> None:
+    duck = all_assets(load_settings(tmp_path, env={}))
+    spark = all_assets(load_settings(tmp_path, env={"CRM360_ENGINE": "spark"}))
+    assert SPARK_KEY not in _keys(duck)
+    assert _keys(spark) == _keys(duck) | {SPARK_KEY}
+    asset = next(a for a in spark if SPARK_KEY in a.keys)
+    upstream = set(asset.asset_deps[SPARK_KEY])
+    serving = dg.AssetKey(["serving", "crm360"])
+    # it reads the whole DuckDB build: every asset but the serving copy (which it does not read)
+    assert upstream == _keys(duck) - {serving}
+
+
+def test_spark_definitions_load_with_the_data_dirs_spark_resource(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path, env={"CRM360_ENGINE": "spark", "CRM360_SPARK_MASTER": "local[2]"})
+    defs = build_definitions(settings)
+    dg.Definitions.validate_loadable(defs)
+    resource = defs.resources["spark"]
+    assert (resource.data_dir, resource.master) == (str(tmp_path), "local[2]")
+    assert resource.dbt().data_dir == tmp_path
+    assert "spark" not in build_definitions(load_settings(tmp_path, env={})).resources
+
+
+def test_a_steps_options_carry_the_settings() -> None:
+    given = SparkSettings(master="local[3]", driver_memory="5g", shuffle_partitions=16)
+    parser = argparse.ArgumentParser()
+    add_session_options(parser)
+    assert settings_of(parser.parse_args(session_args(given))) == given
+    assert settings_of(parser.parse_args([])) == SparkSettings()
+
+
+def test_step_commands_name_the_warehouse_folder_and_settings(tmp_path: Path) -> None:
+    command = step_command("mirror", tmp_path / "w.duckdb", tmp_path / "spark", SparkSettings(), "core.a")
+    assert command[1:3] == ["-m", "pipelines.spark.mirror"]
+    assert command[command.index("--warehouse") + 1] == str(tmp_path / "w.duckdb")
+    assert command[command.index("--spark-dir") + 1] == str(tmp_path / "spark")
+    assert command[-1] == "core.a" and "--shuffle-partitions" in command
+
+
+def test_build_figures_add_up() -> None:
+    build = SparkBuild(
+        seconds={"parse": 1.0, "raw_sync": 2.5, "dbt_build": 10.0},
+        raw=[
+            {"feed": "pos", "loads_copied": 2, "rows_copied": 30},
+            {"feed": "web", "loads_copied": 0, "rows_copied": 0},
+        ],
+        copied=["core.customer_identity_map"],
+        models=["core.a", "marts.b"],
+    )
+    figures = build.figures()
+    assert (figures["total_seconds"], figures["raw_loads_copied"], figures["raw_rows_copied"]) == (
+        13.5,
+        2,
+        30,
+    )
+    assert (figures["tables_copied"], figures["models_built"]) == (1, 2)
+    assert "tables_differ" not in figures
+
+
+def test_the_benchmark_times_the_spark_step_and_reads_its_figures() -> None:
+    assert stage_of("spark__warehouse") == "spark"
+    figures = {"seconds": {"dbt_build": 3.0}}
+    event = dg.DagsterEvent(
+        event_type_value=dg.DagsterEventType.ASSET_MATERIALIZATION.value,
+        job_name="j",
+        event_specific_data=StepMaterializationData(
+            dg.AssetMaterialization(SPARK_KEY, metadata={"figures": dg.MetadataValue.json(figures)})
+        ),
+    )
+    record = dg.EventLogEntry(
+        error_info=None, level=20, user_message="", run_id="r", timestamp=0.0, dagster_event=event
+    )
+    assert materialized_figures([record], SPARK_KEY) == figures
+    assert materialized_figures([record], dg.AssetKey(["other"])) is None
