@@ -15,6 +15,7 @@ from pipelines.spark.dbt import SparkDbt, dbt_vars, model_tables, source_tables
 from pipelines.spark.raw_sync import loads_to_copy
 from pipelines.spark.session import session_conf, spark_dir
 from pipelines.spark.settings import SPARK_DIR_ENV
+from sources.ingest.revisions import load_revisions, record_revisions
 
 ENV_VAR = re.compile(r"\{\{\s*env_var\('([A-Z0-9_]+)'(?:,\s*'([^']*)')?\)\s*\}\}")
 
@@ -151,6 +152,25 @@ def test_raw_sync_copies_the_loads_spark_lacks_or_holds_wrongly() -> None:
     assert loads_to_copy(ledger, {"L1": 10, "L2": 5, "L3": 7}) == []
     # half written (a crash), doubled (a retry that appended), and one Spark has but the ledger not
     assert loads_to_copy(ledger, {"L1": 4, "L2": 10, "L3": 7, "L9": 3}) == ["L1", "L2"]
+
+
+def test_raw_sync_copies_a_load_revised_since_its_copy() -> None:
+    """An erasure changes a load's rows in place: same count, a new revision, copied again once."""
+    ledger, in_spark = {"L1": 10, "L2": 5}, {"L1": 10, "L2": 5}
+    assert loads_to_copy(ledger, in_spark, {"L2": 1}, {}) == ["L2"]
+    assert loads_to_copy(ledger, in_spark, {"L2": 1}, {"L2": 1}) == []
+    assert loads_to_copy(ledger, in_spark, {"L2": 2}, {"L2": 1}) == ["L2"]
+
+
+def test_an_erasure_records_the_revision_of_each_load_it_touched() -> None:
+    with duckdb.connect() as con:
+        con.execute("create table lines as select * from (values ('L1'), ('L1'), ('L2')) t(load_id)")
+        assert record_revisions(con, "pos", "select load_id from lines", "erasure") == 2
+        assert record_revisions(con, "pos", "select load_id from lines where load_id = 'L2'", "erasure") == 1
+        assert load_revisions(con, "pos") == {"L1": 1, "L2": 2}
+        assert load_revisions(con, "web") == {}
+    with duckdb.connect() as con:  # a warehouse no erasure has touched
+        assert load_revisions(con, "pos") == {}
 
 
 def test_compare_leaves_out_the_build_time_only(tmp_path: Path) -> None:

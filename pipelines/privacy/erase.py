@@ -19,6 +19,7 @@ from pipelines.privacy.subject import IDENTITY_FEEDS, Subject, record_filter
 from pipelines.privacy.tags import Tags, contract_personal_columns
 from sources.contracts import FeedContract
 from sources.feeds import FEEDS
+from sources.ingest.revisions import record_revisions
 from sources.lib.duck import list_tables, table_columns, table_exists
 from sources.lib.sqltext import ident, lit
 from sources.privacy.suppression import match_key
@@ -98,6 +99,7 @@ def erase_feeds(
         if not table_exists(con, "raw", name):
             continue
         _feed_rows(con, contract, predicate)
+        record_revisions(con, name, "SELECT load_id FROM _erase_lines", "erasure")
         required = {c.name for c in contract.required}
         tables = [("raw", name)] + [
             ("staging", t) for s, t in list_tables(con, ["staging"]) if t.startswith(f"stg_{name}__")
