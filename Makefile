@@ -11,7 +11,7 @@ SEED ?= 42
 # Three scales for the growth curve; `make bench BENCH_CUSTOMERS=1000000` for one (docs/performance.md).
 BENCH_CUSTOMERS ?= 100000,300000,1000000
 
-.PHONY: setup run test test-fast test-spark lint bench dagster docs clean
+.PHONY: setup run test test-fast test-spark lint bench bench-spark dagster docs clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ lint: setup
 
 bench: setup
 	$(BIN)/crm360 bench --customers $(BENCH_CUSTOMERS)
+
+# The same benchmark with CRM360_ENGINE=spark: each run also builds every model on local Spark.
+bench-spark: $(VENV)/.spark-installed
+	JAVA_HOME="$${JAVA_HOME:-$$($(BIN)/python -m pipelines.spark.java_home)}" && export JAVA_HOME && \
+		$(BIN)/crm360 bench --engine spark --customers $(BENCH_CUSTOMERS)
 
 # The UI on data/dagster, the instance `make run` wrote its runs to (crm360 ui sets DAGSTER_HOME).
 dagster: setup

@@ -73,7 +73,7 @@ def _fake_phases(monkeypatch: pytest.MonkeyPatch, killed_in: str) -> None:
         "simulated": lambda work, n, days, seed: (work / "sim" / f"c{n}-d{days}", {"days": days}),
         "link_landing": lambda src, dest: 5,
         "run_timed": lambda settings: SimpleNamespace(
-            success=True, rows_loaded=1000, failures=[], nothing_new_since=None
+            success=True, rows_loaded=1000, failures=[], nothing_new_since=None, spark=None
         ),
         "pipeline_figures": lambda timed, sampler: dict(figures),
         "copy_warehouse": lambda src, dest: dest,

@@ -82,6 +82,13 @@ def parse_references(value: str) -> tuple[str, ...]:
     show_default=True,
     help="Also time a run after one more simulated day.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="spark: every run also builds the dbt models on local Spark (CRM360_ENGINE; docs/scale-out.md).",
+)
 def bench(
     customers: tuple[str, ...],
     days: int,
@@ -92,6 +99,7 @@ def bench(
     skip_references: bool,
     combine: tuple[Path, ...],
     incremental: bool,
+    engine: str,
 ) -> None:
     """Simulate, run the whole pipeline, time every stage against references; JSON and a table."""
     from rich.console import Console
@@ -123,6 +131,7 @@ def bench(
             seed=seed,
             references=() if skip_references else parse_references(references),
             incremental=incremental,
+            engine=engine,
         )
         report = run.run_bench(parse_scales(customers), opts, checkpoint)
     out.write_text(json.dumps(report, indent=2, default=str))

@@ -11,6 +11,7 @@ import dagster as dg
 
 from pipelines.bench.stages import StepTime
 from pipelines.config import DBT_PROJECT_DIR, Settings
+from pipelines.defs.assets.spark import SPARK_KEY
 from pipelines.defs.instance import open_instance
 from pipelines.defs.runner import run_pipeline
 
@@ -33,6 +34,7 @@ class TimedRun:
     feeds: list[tuple[str, int, int, int, int, int]] = field(default_factory=list)  # as RunSummary.feeds
     log_path: Path | None = None
     nothing_new_since: str | None = None  # set when the run found nothing new and stopped at the feeds
+    spark: dict | None = None  # the Spark build's figures, when the run had one (CRM360_ENGINE=spark)
 
     @property
     def seconds(self) -> float:
@@ -57,6 +59,18 @@ def steps_from_events(records: list[dg.EventLogEntry]) -> list[StepTime]:
             begin = started.pop(rec.step_key, rec.timestamp)
             steps.append(StepTime(rec.step_key, begin, rec.timestamp, _END_EVENTS[event.event_type]))
     return sorted(steps, key=lambda s: s.start)
+
+
+def materialized_figures(records: list[dg.EventLogEntry], key: dg.AssetKey) -> dict | None:
+    """The `figures` metadata of the run's materialization of `key`; None when it has none."""
+    for rec in records:
+        event = rec.dagster_event
+        if event is None or event.event_type != dg.DagsterEventType.ASSET_MATERIALIZATION:
+            continue
+        materialization = event.step_materialization_data.materialization
+        if materialization.asset_key == key and "figures" in materialization.metadata:
+            return materialization.metadata["figures"].value
+    return None
 
 
 def dbt_execution(
@@ -106,7 +120,8 @@ def run_timed(settings: Settings) -> TimedRun:
         start = time.time()
         summary = run_pipeline(settings, instance=instance, log_name="bench")
         end = time.time()
-        steps = steps_from_events(list(instance.all_logs(summary.run_id)))
+        records = list(instance.all_logs(summary.run_id))
+    steps = steps_from_events(records)
     return TimedRun(
         run_id=summary.run_id,
         success=summary.success,
@@ -118,4 +133,5 @@ def run_timed(settings: Settings) -> TimedRun:
         feeds=summary.feeds,
         log_path=summary.log_path,
         nothing_new_since=summary.nothing_new_since,
+        spark=materialized_figures(records, SPARK_KEY),
     )

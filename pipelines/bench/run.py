@@ -37,6 +37,7 @@ class BenchOptions:
     seed: int = 42
     references: tuple[str, ...] = REFERENCES
     incremental: bool = True
+    engine: str = "duckdb"  # spark: each run also builds on Spark (CRM360_ENGINE)
 
 
 def pipeline_figures(run: TimedRun, sampler: MemorySampler) -> dict[str, Any]:
@@ -117,13 +118,16 @@ def bench_scale(
     shutil.rmtree(data, ignore_errors=True)
     link_landing(sim_dir / "landing", data / "landing")
     settings = load_settings(data_dir=data).with_overrides(
-        landing_dir=data / "landing", warehouse_path=data / "warehouse" / "crm360.duckdb"
+        landing_dir=data / "landing", warehouse_path=data / "warehouse" / "crm360.duckdb", engine=opts.engine
     )
-    out: dict[str, Any] = {"customers": customers, "days": opts.days, "seed": opts.seed, "simulation": sim}
+    out: dict[str, Any] = {"customers": customers, "days": opts.days, "seed": opts.seed}
+    out.update(engine=opts.engine, simulation=sim)
     with MemorySampler() as sampler:
         console.print("[bold]full build[/] (every asset, in-process) ...")
         full = run_timed(settings)
         out["pipeline"] = pipeline_figures(full, sampler)
+        if full.spark is not None:
+            out["spark"] = full.spark
         if not full.success:  # figures of a failed build compare nothing; the JSON says what failed
             console.print(f"[red]full build failed; no one-more-day run or references: {full.failures}[/]")
             return out

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sources.feeds import FEEDS
 
 # Order of the table; "other" catches a step added later that no rule names, so its time is never lost.
-STAGES = ("ingestion", "identity", "dbt", "quality", "kpi", "dashboard", "serving", "other")
+STAGES = ("ingestion", "identity", "dbt", "quality", "kpi", "dashboard", "serving", "spark", "other")
 STAGE_LABELS = {
     "ingestion": "ingestion (raw loads)",
     "identity": "identity resolution",
@@ -16,6 +16,7 @@ STAGE_LABELS = {
     "kpi": "KPI marts + CLV fit",
     "dashboard": "dashboard",
     "serving": "serving copy (publish)",
+    "spark": "Spark build (CRM360_ENGINE=spark)",
     "other": "other steps",
 }
 
@@ -31,6 +32,7 @@ _EXACT = {
     "marts__kpi_campaign_lift": "kpi",
     "reports__kpi_dashboard": "dashboard",
     "serving__crm360": "serving",
+    "spark__warehouse": "spark",
     "core__quality_gate": "quality",
     "raw_source_freshness": "quality",
     "marts__customer_clv_clv_finite_for_repeat_customers": "quality",
