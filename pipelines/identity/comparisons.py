@@ -6,18 +6,37 @@ from typing import Any
 
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
+import sqlglot
 from splink import SettingsCreator
+from splink.internals.dialects import SplinkDialect
+
+from pipelines.identity.rules import DOB_NEAR_SQL
 
 SWAP_LABEL = "First and last name swapped"
+
+
+class PortableLevel(cll.CustomLevel):
+    """A custom level written in DuckDB's SQL and transpiled by sqlglot for another backend.
+
+    CustomLevel(base_dialect_str="duckdb") alone would write jaro_winkler_similarity as Spark's
+    JAROWINKLER_SIMILARITY, which does not exist there: Splink's Spark UDF is jaro_winkler. So
+    `{jw}` and `{dl}` stand for the backend's Jaro-Winkler and Damerau-Levenshtein functions, as
+    in Splink's own levels. On DuckDB the text is used as written.
+    """
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        sql = self.sql_condition.format(
+            jw=sql_dialect.jaro_winkler_function_name, dl=sql_dialect.damerau_levenshtein_function_name
+        )
+        if sql_dialect.sql_dialect_str == "duckdb":
+            return sql
+        return sqlglot.parse_one(sql, read="duckdb").sql(dialect=sql_dialect.sqlglot_dialect)
 
 
 def comparisons() -> list[cl.CustomComparison]:
     """Six comparisons, most specific level first; names and addresses have fuzzy middle levels."""
 
-    swapped = cll.CustomLevel(
-        "jaro_winkler_similarity(fn_l, ln_r) >= 0.88 AND jaro_winkler_similarity(ln_l, fn_r) >= 0.88",
-        label_for_charts=SWAP_LABEL,
-    )
+    swapped = PortableLevel("{jw}(fn_l, ln_r) >= 0.88 AND {jw}(ln_l, fn_r) >= 0.88", SWAP_LABEL)
 
     def names(col: str, extra: list[Any]) -> list[Any]:
         return [
@@ -38,8 +57,9 @@ def comparisons() -> list[cl.CustomComparison]:
             [
                 cll.NullLevel("dob"),
                 cll.ExactMatchLevel("dob"),
-                cll.CustomLevel(
-                    "id_dob_near(dob_l, dob_r)", label_for_charts="One keying error / day-month swap"
+                PortableLevel(
+                    DOB_NEAR_SQL.format(a="dob_l", b="dob_r", dl="{dl}"),
+                    "One keying error / day-month swap",
                 ),
                 cll.AbsoluteDateDifferenceLevel("dob", threshold=1, metric="year", input_is_string=False),
                 cll.ElseLevel(),
@@ -49,15 +69,13 @@ def comparisons() -> list[cl.CustomComparison]:
         cl.CustomComparison(
             [
                 cll.NullLevel("postcode"),
-                cll.CustomLevel(
-                    "postcode_l = postcode_r AND jaro_winkler_similarity(address_line1_l, "
-                    "address_line1_r) >= 0.9",
-                    label_for_charts="Same postcode and street line",
+                PortableLevel(
+                    "postcode_l = postcode_r AND {jw}(address_line1_l, address_line1_r) >= 0.9",
+                    "Same postcode and street line",
                 ),
                 cll.ExactMatchLevel("postcode"),
-                cll.CustomLevel(
-                    "jaro_winkler_similarity(address_line1_l, address_line1_r) >= 0.9",
-                    label_for_charts="Same street line, other postcode",
+                PortableLevel(
+                    "{jw}(address_line1_l, address_line1_r) >= 0.9", "Same street line, other postcode"
                 ),
                 cll.ExactMatchLevel("district"),
                 cll.ExactMatchLevel("city"),

@@ -37,7 +37,7 @@ PRIOR_RULES = [
 PRIOR_RECALL = 0.6
 
 
-def _prediction_settings(model: dict[str, Any], only: str | None = None) -> dict[str, Any]:
+def prediction_settings(model: dict[str, Any], only: str | None = None) -> dict[str, Any]:
     """A stored model with this version's blocking rules and the columns explain_pair needs.
 
     `only`, a condition on l and r, narrows every blocking rule (incremental runs score only pairs
@@ -147,9 +147,9 @@ def estimate_prior(linker: Linker) -> float:
 
 
 def make_linker(con: duckdb.DuckDBPyConnection, model: dict[str, Any], only: str | None = None) -> Linker:
-    """A linker over this run's representatives with a trained model (`only`: see _prediction_settings)."""
+    """A linker over this run's representatives with a trained model (`only`: see prediction_settings)."""
     sdf = DuckDBAPI(connection=con).register(REPS)
-    return Linker(sdf, _prediction_settings(model, only), log_level=None)
+    return Linker(sdf, prediction_settings(model, only), log_level=None)
 
 
 def level_labels(model: dict[str, Any]) -> dict[str, dict[int, str]]:

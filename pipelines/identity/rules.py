@@ -49,11 +49,17 @@ IDENTIFIER_COLUMNS: dict[str, str] = {
 # missing first name without two agreeing dobs (could be anyone at the address); first names that
 # differ (not a nickname, typo or first/last swap) unless the dobs are equal. The price: a junior
 # who shares his father's full name and address, and twins whose names were both mistyped.
-MACROS = """
+# id_dob_near's body, also the dob comparison's level in comparisons.py (which Splink transpiles
+# for Spark, where no DuckDB macro exists): one text, so the rules and the model agree. {dl}: the
+# backend's Damerau-Levenshtein function.
+DOB_NEAR_SQL = (
+    "abs(datediff('day', {a}, {b})) <= 1"
+    " OR {dl}(CAST({a} AS VARCHAR), CAST({b} AS VARCHAR)) <= 1"
+    " OR (year({a}) = year({b}) AND month({a}) = day({b}) AND day({a}) = month({b}))"
+)
+MACROS = f"""
 CREATE OR REPLACE TEMP MACRO id_dob_near(a, b) AS
-    abs(datediff('day', a, b)) <= 1
-    OR damerau_levenshtein(CAST(a AS VARCHAR), CAST(b AS VARCHAR)) <= 1
-    OR (year(a) = year(b) AND month(a) = day(b) AND day(a) = month(b));
+    {DOB_NEAR_SQL.format(a="a", b="b", dl="damerau_levenshtein")};
 CREATE OR REPLACE TEMP MACRO id_dob_ok(a, b) AS a IS NULL OR b IS NULL OR id_dob_near(a, b);
 CREATE OR REPLACE TEMP MACRO id_first_ok(fa, fb, ca, cb) AS
     fa IS NULL OR fb IS NULL OR ca = cb OR jaro_winkler_similarity(fa, fb) >= 0.88;

@@ -39,13 +39,19 @@ def session_conf(folder: Path, settings: SparkSettings | None = None) -> dict[st
     }
 
 
-def local_session(folder: Path, settings: SparkSettings | None = None) -> SparkSession:
-    """A Hive-enabled session on `folder`'s metastore (the one dbt's `spark` target opens)."""
+def local_session(
+    folder: Path, settings: SparkSettings | None = None, extra_conf: dict[str, str] | None = None
+) -> SparkSession:
+    """A Hive-enabled session on `folder`'s metastore (the one dbt's `spark` target opens).
+
+    `extra_conf` adds settings that only this session needs (Splink's UDF jar in `spark.jars`);
+    session_conf, which dbt's profile mirrors, stays as it is.
+    """
     from pyspark.sql import SparkSession
 
     folder.mkdir(parents=True, exist_ok=True)
     builder = SparkSession.builder.appName("crm360").enableHiveSupport()
-    for key, value in session_conf(folder, settings).items():
+    for key, value in {**session_conf(folder, settings), **(extra_conf or {})}.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
 
