@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -14,6 +15,8 @@ from pipelines.bench.stages import stage_of
 from pipelines.config import load_settings
 from pipelines.defs.assets.spark import SPARK_KEY
 from pipelines.defs.definitions import all_assets, build_definitions
+from pipelines.defs.resources import IdentityResource
+from pipelines.spark.identity_predict import predict_command
 from pipelines.spark.leg import SparkBuild, step_command
 from pipelines.spark.session import add_session_options, session_args, settings_of
 from pipelines.spark.settings import SparkSettings
@@ -103,3 +106,20 @@ def test_the_benchmark_times_the_spark_step_and_reads_its_figures() -> None:
     )
     assert materialized_figures([record], SPARK_KEY) == figures
     assert materialized_figures([record], dg.AssetKey(["other"])) is None
+
+
+def test_identity_scores_on_spark_only_with_the_spark_engine(tmp_path: Path) -> None:
+    duck = IdentityResource.from_settings(load_settings(tmp_path, env={}))
+    assert duck.spark_json == "" and duck.predictor() is None
+    spark = IdentityResource.from_settings(load_settings(tmp_path, env={"CRM360_ENGINE": "spark"}))
+    assert json.loads(spark.spark_json)["work"] == str(tmp_path / "spark" / "identity")
+    assert callable(spark.predictor())
+    assert spark.settings() == duck.settings()  # the engine changes where, not how, pairs are scored
+
+
+def test_the_prediction_step_gets_the_threshold_and_every_column(tmp_path: Path) -> None:
+    command = predict_command(tmp_path, SparkSettings(master="local[2]"), 0.05)
+    assert command[1:3] == ["-m", "pipelines.spark.identity"]
+    assert command[command.index("--threshold") + 1] == "0.05" and "--all-columns" in command
+    assert command[command.index("--master") + 1] == "local[2]"
+    assert command[command.index("--spark-dir") + 1] == str(tmp_path / "session")

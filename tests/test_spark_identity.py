@@ -17,12 +17,15 @@ import duckdb
 import pytest
 
 from pipelines.identity import model as fs
+from pipelines.identity import resolve_identities
 from pipelines.identity.graph import connected_components, guard_conflicts
 from pipelines.identity.representatives import build_representatives
 from pipelines.identity.rules import build_rule_edges, create_macros
 from pipelines.identity.settings import IdentitySettings
 from pipelines.identity.stage import INPUT_TABLE, stage_records
+from pipelines.spark.identity_predict import spark_predictor
 from pipelines.spark.java_home import java_home
+from pipelines.spark.settings import SparkSettings
 from tests.identity_fixtures import make_population
 from tests.identity_warehouse import write_records
 
@@ -97,3 +100,29 @@ def test_spark_match_weights_equal_duckdb(scored: dict) -> None:
         and (abs(duck[pair][0] - spark[pair][0]) > 1e-6 or abs(duck[pair][1] - spark[pair][1]) > 1e-6)
     }
     assert not off, f"{len(off)} pairs differ, e.g. {list(off.items())[:3]}"
+
+
+def _partition(db) -> set[frozenset]:
+    """The records of each customer: the identity map as a partition, whatever the keys are called."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(
+            "SELECT list(source_system || ':' || source_record_id) FROM core.customer_identity_map "
+            "GROUP BY customer_key"
+        ).fetchall()
+    return {frozenset(records) for (records,) in rows}
+
+
+def test_a_resolution_scoring_on_spark_partitions_records_as_on_duckdb(tmp_path, monkeypatch) -> None:
+    """resolve_identities with the Spark predictor (CRM360_ENGINE=spark) against Splink on DuckDB."""
+    monkeypatch.setenv("JAVA_HOME", os.environ.get("JAVA_HOME") or java_home() or "")
+    records = make_population(400, seed=11)[1]
+    summaries = {}
+    for engine in ("duckdb", "spark"):
+        write_records(tmp_path / f"{engine}.duckdb", records)
+        predictor = spark_predictor(tmp_path / "work", SparkSettings()) if engine == "spark" else None
+        with duckdb.connect(str(tmp_path / f"{engine}.duckdb")) as con:
+            summaries[engine] = resolve_identities(con, IdentitySettings(), predictor=predictor)
+    assert summaries["spark"]["splink_engine"] == "spark" and summaries["duckdb"]["splink_engine"] == "duckdb"
+    assert summaries["spark"]["splink_links"] == summaries["duckdb"]["splink_links"] > 0
+    duck, spark = _partition(tmp_path / "duckdb.duckdb"), _partition(tmp_path / "spark.duckdb")
+    assert len(duck) < len(records) and spark == duck

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -23,12 +24,14 @@ from pipelines.defs.instance import open_instance
 from pipelines.spark.compare import compare_table
 from pipelines.spark.dbt import model_tables
 from pipelines.spark.session import spark_dir
+from tests.privacy_helpers import person_in_several_feeds
 
 # The module fixture runs the whole pipeline on DuckDB and then dbt on Spark: more than the per-test limit.
 pytestmark = [pytest.mark.spark, pytest.mark.integration, pytest.mark.timeout(2400)]
 
 POPULATION = ["--customers", "300", "--days", "120", "--seed", "5"]
 CLI = [sys.executable, "-m", "pipelines.cli"]
+IDENTITY_KEY = dg.AssetKey(["core", "customer_identity_map"])
 
 
 def _python(module: str, *args: str) -> subprocess.CompletedProcess:
@@ -60,6 +63,13 @@ def test_the_run_built_on_spark(built) -> None:
     metadata = event.asset_materialization.metadata
     assert metadata["models_built"].value == len(built["models"])
     assert metadata["raw_rows_copied"].value == sum(rows for _, rows in _ledger(built).values())
+
+
+def test_identity_scored_its_pairs_on_spark(built) -> None:
+    with open_instance(built["settings"].data_dir) as instance:
+        event = instance.get_latest_materialization_event(IDENTITY_KEY)
+    metadata = event.asset_materialization.metadata
+    assert metadata["splink_engine"].value == "spark" and metadata["splink_links"].value > 0
 
 
 def test_every_model_equals_duckdb(built) -> None:
@@ -131,3 +141,34 @@ def test_raw_sync_repairs_a_load_a_crash_left_half_written(built) -> None:
     repaired = _sync(built)
     assert (repaired["pos"]["loads_copied"], repaired["web"]["loads_copied"]) == (1, 0)
     assert any(partition.glob("*.parquet"))
+
+
+def _spark_raw_holding(built, needles: list[str]) -> int:
+    """Rows of Spark's raw Parquet files whose text holds one of `needles` (case-insensitive)."""
+    raw = built["folder"] / "warehouse" / "raw.db"
+    cond = " OR ".join("contains(lower(t::varchar), ?)" for _ in needles)
+    with duckdb.connect() as con:
+        return sum(
+            con.execute(
+                f"select count(*) from read_parquet('{table}/*/*.parquet') t where {cond}",
+                [n.lower() for n in needles],
+            ).fetchone()[0]
+            for table in raw.iterdir()
+            if any(table.glob("*/*.parquet"))
+        )
+
+
+def test_an_erasure_reaches_sparks_raw_tables_at_the_next_sync(built) -> None:
+    """crm360 erase clears the person's raw rows in place (same counts); the sync copies those loads
+    again, so Spark's raw files no longer hold them. Last: it changes the module's data."""
+    settings = built["settings"]
+    _, email, emails, phones = person_in_several_feeds(settings.warehouse_path)
+    needles = [*emails, *phones]
+    assert _spark_raw_holding(built, needles) > 0
+    command = [*CLI, "erase", "--email", email, "--data-dir", str(settings.data_dir)]
+    erased = subprocess.run(command, capture_output=True, text=True)
+    assert erased.returncode == 0, erased.stderr[-3000:]
+    again = _sync(built)
+    assert sum(r["loads_copied"] for r in again.values()) > 0
+    assert _spark_raw_holding(built, needles) == 0
+    assert all(r["loads_copied"] == 0 for r in _sync(built).values())  # and only once

@@ -17,7 +17,10 @@ from dagster_dbt import DbtCliResource
 from pipelines.config import Settings, from_environ
 from pipelines.customer_refs import ref_patterns_dbt_vars
 from pipelines.feeds import rules_json
+from pipelines.identity.model import Predictor
 from pipelines.identity.settings import IdentitySettings
+from pipelines.spark.session import spark_dir
+from pipelines.spark.settings import SparkSettings
 from sources.connectors.web_api import PAGE_SIZE
 from sources.contracts import Plausibility
 from sources.ingest.file_days import FileDays
@@ -141,13 +144,28 @@ class IdentityResource(dg.ConfigurableResource):
     """IdentitySettings (CRM360_IDENTITY_*) for the identity asset, as JSON of the dataclass's fields."""
 
     settings_json: str = "{}"  # "{}" = IdentitySettings' defaults
+    # CRM360_ENGINE=spark: {"work": folder, "spark": SparkSettings' fields}; "" = Splink on DuckDB
+    spark_json: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> IdentityResource:
-        return cls(settings_json=json.dumps(asdict(settings.identity), sort_keys=True))
+        spark = ""
+        if settings.engine == "spark":
+            work = spark_dir(settings.data_dir) / "identity"
+            spark = json.dumps({"work": str(work), "spark": asdict(settings.spark)}, sort_keys=True)
+        return cls(settings_json=json.dumps(asdict(settings.identity), sort_keys=True), spark_json=spark)
 
     def settings(self) -> IdentitySettings:
         return IdentitySettings(**json.loads(self.settings_json or "{}"))
+
+    def predictor(self) -> Predictor | None:
+        """Where a full resolution's Splink prediction runs: None on DuckDB, else on Spark."""
+        if not self.spark_json:
+            return None
+        from pipelines.spark.identity_predict import spark_predictor
+
+        given = json.loads(self.spark_json)
+        return spark_predictor(Path(given["work"]), SparkSettings(**given["spark"]))
 
 
 class ServingResource(dg.ConfigurableResource):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
@@ -14,6 +15,9 @@ from pipelines.identity.representatives import BLOCK_KEYS
 from pipelines.identity.settings import IdentitySettings
 
 REPS = "id_reps"
+# Scores REPS on another engine: (connection, model with this run's prior, threshold) -> the name of
+# a table in the connection holding Splink's prediction columns; None: Splink on DuckDB.
+Predictor = Callable[[duckdb.DuckDBPyConnection, dict[str, Any], float], str]
 # Pairs inside one deterministic cluster are already linked: every rule excludes them.
 _OTHER_CLUSTER = "l.cluster_id <> r.cluster_id"
 # Blocking: one equi-join per key of representatives.BLOCK_KEYS, chosen so that a true match missed
@@ -182,7 +186,9 @@ def _details_sql(model: dict[str, Any], tf_columns: set[str]) -> str:
     return f"json_object({', '.join(parts)})"
 
 
-def score_edges(con: duckdb.DuckDBPyConnection, linker: Linker, s: IdentitySettings) -> int:
+def score_edges(
+    con: duckdb.DuckDBPyConnection, linker: Linker, s: IdentitySettings, predictor: Predictor | None = None
+) -> int:
     """Predict, keep the best pair per cluster pair, gate households; create table splink_edges.
 
     status: 'kept' (>= match_threshold and the household gate passes), 'household_gate' (scored
@@ -191,10 +197,16 @@ def score_edges(con: duckdb.DuckDBPyConnection, linker: Linker, s: IdentitySetti
     independence, and a nameless record at a family's address could be any of them), or
     'below_threshold' (between review_threshold and match_threshold; audit only). The guard orders
     by `score`, the weight rounded (rescore.WEIGHT_DECIMALS): last-bit noise must not reorder it.
+    `predictor` scores on another engine (CRM360_ENGINE=spark) with the same model.
     """
-    pred = linker.inference.predict(threshold_match_probability=s.review_threshold, warning_mode="never")
     model = linker.misc.save_model_to_json()
-    columns = {d[0] for d in con.execute(f"SELECT * FROM {pred.physical_name} LIMIT 0").description}
+    if predictor is None:
+        pred = linker.inference.predict(threshold_match_probability=s.review_threshold, warning_mode="never")
+        table, drop = pred.physical_name, pred.drop_table_from_database_and_remove_from_cache
+    else:
+        table = predictor(con, model, s.review_threshold)
+        drop = lambda: con.execute(f"DROP TABLE {table}")  # noqa: E731
+    columns = {d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description}
     con.execute(f"""
         CREATE OR REPLACE TABLE splink_edges AS
         WITH scored AS (
@@ -205,7 +217,7 @@ def score_edges(con: duckdb.DuckDBPyConnection, linker: Linker, s: IdentitySetti
                         WHEN id_household_safe(l.fn, r.fn, l.fn_canon, r.fn_canon, l.ln, r.ln, l.dob, r.dob,
                                              l.postcode, r.postcode, l.address_line1, r.address_line1)
                         THEN 'kept' ELSE 'household_gate' END AS status
-            FROM {pred.physical_name} p
+            FROM {table} p
             JOIN {REPS} l ON l.unique_id = p.unique_id_l JOIN {REPS} r ON r.unique_id = p.unique_id_r
         )
         SELECT a, b, 'splink' AS rule, 0 AS tier, round(match_weight, 8) AS score, match_weight,
@@ -214,5 +226,5 @@ def score_edges(con: duckdb.DuckDBPyConnection, linker: Linker, s: IdentitySetti
         QUALIFY row_number() OVER (PARTITION BY cl_a, cl_b
                                    ORDER BY status = 'kept' DESC, match_weight DESC, a, b) = 1
     """)
-    pred.drop_table_from_database_and_remove_from_cache()
+    drop()
     return con.execute("SELECT count(*) FROM splink_edges WHERE status = 'kept'").fetchone()[0]

@@ -59,7 +59,12 @@ def _stored_model(con: duckdb.DuckDBPyConnection, db: str) -> dict[str, Any] | N
 
 
 def _probabilistic(
-    con: duckdb.DuckDBPyConnection, db: str, s: IdentitySettings, n_records: int, n_reps: int
+    con: duckdb.DuckDBPyConnection,
+    db: str,
+    s: IdentitySettings,
+    n_records: int,
+    n_reps: int,
+    predictor: fs.Predictor | None,
 ) -> tuple[str | None, dict[str, Any]]:
     """Score representatives with Splink into splink_edges.
 
@@ -94,9 +99,10 @@ def _probabilistic(
         return skip(f"EM training found no pairs: {str(exc).splitlines()[0]}")
     linker = fs.make_linker(con, model)
     prior = fs.estimate_prior(linker)
-    fs.score_edges(con, linker, s)
+    fs.score_edges(con, linker, s, predictor)
     info = {
         "splink": f"trained ({why})" if stored is None else "stored model",
+        "splink_engine": "duckdb" if predictor is None else "spark",
         "splink_prior": prior,
         "population_profile": profile,
     }
@@ -140,6 +146,7 @@ def resolve_identities(
     settings: IdentitySettings | None = None,
     run_id: str | None = None,
     source: str = INPUT_TABLE,
+    predictor: fs.Predictor | None = None,
 ) -> dict[str, Any]:
     """Resolve intermediate.int_contact_records into stable customer keys; return a run summary.
 
@@ -149,6 +156,7 @@ def resolve_identities(
     `source` is schema.table in the connection's current database (or catalog.schema.table).
     With a previous run's state, only what new and changed records reach is resolved again
     (incremental.py); the summary's `path` and `path_reason` say which path ran and why.
+    `predictor` runs a full resolution's Splink prediction on another engine (model.Predictor).
     """
     s = settings or IdentitySettings()
     run_id = run_id or uuid.uuid4().hex
@@ -180,7 +188,7 @@ def resolve_identities(
                 log.info("identity run %s (incremental): %s", run_id, summary)
                 return summary
             why = outcome
-        summary = _resolve_full(con, db, s, run_id, n_records, lap)
+        summary = _resolve_full(con, db, s, run_id, n_records, lap, predictor)
         summary.update(path="full", path_reason=why)
         summary["timings_s"] = timings
         publish(con, f'"{db}"', run_id, summary.pop("_model_json"), json.dumps(summary))
@@ -197,6 +205,7 @@ def _resolve_full(
     run_id: str,
     n_records: int,
     lap: Callable[[str], None],
+    predictor: fs.Predictor | None = None,
 ) -> dict[str, Any]:
     """Every record: rules, representatives, Splink, guarded clustering, keys (scratch tables)."""
     n_rule_edges = build_rule_edges(con, s)
@@ -205,7 +214,7 @@ def _resolve_full(
     lap("rules")
     n_reps = build_representatives(con, "det_labels", s)
     lap("representatives")
-    model_json, splink_info = _probabilistic(con, db, s, n_records, n_reps)
+    model_json, splink_info = _probabilistic(con, db, s, n_records, n_reps, predictor)
     lap("splink")
     con.execute("""
         CREATE OR REPLACE TABLE all_edges AS

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pipelines.identity.comparisons import settings_creator
 from pipelines.identity.model import prediction_settings
 from pipelines.identity.profile import PROFILE_KEY
-from pipelines.spark.session import local_session
+from pipelines.spark.session import add_session_options, local_session, settings_of
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -98,12 +98,14 @@ def predict_pairs(
     out: str,
     threshold: float | None = None,
     only: str | None = None,
+    columns: tuple[str, ...] | None = PAIR_COLUMNS,
 ) -> DataFrame:
     """Score the representatives `reps` (id_reps' columns; a DataFrame or a table name) on Spark.
 
     Same blocking rules and settings as model.make_linker (model.prediction_settings; `only` as
     there). The pairs (PAIR_COLUMNS) are written as Parquet to `out` (a path or URI, replaced) and
-    returned as a DataFrame over those files: nothing is collected to the driver. Splink's
+    returned as a DataFrame over those files: nothing is collected to the driver. columns=None
+    writes every column Splink predicts (gamma_*, mw_*: what score_edges' details read). Splink's
     intermediate tables go to the session's checkpoint directory as Parquet (SparkAPI's default on
     a cluster too), so one must be set (spark.sparkContext.setCheckpointDir).
     """
@@ -114,7 +116,8 @@ def predict_pairs(
         _spark_api(spark).register(frame), prediction_settings(spark_model(model), only), log_level=None
     )
     pred = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
-    pred.as_spark_dataframe().select(*PAIR_COLUMNS).write.mode("overwrite").parquet(out)
+    frame = pred.as_spark_dataframe()
+    (frame.select(*columns) if columns else frame).write.mode("overwrite").parquet(out)
     pred.drop_table_from_database_and_remove_from_cache()
     return spark.read.parquet(out)
 
@@ -127,16 +130,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--spark-dir", type=Path, required=True, help="metastore, warehouse, checkpoints")
     parser.add_argument("--out", required=True, help="where the pairs' Parquet files go")
     parser.add_argument("--threshold", type=float, default=None, help="keep pairs from this probability")
+    parser.add_argument("--all-columns", action="store_true", help="every prediction column, not the pair's")
+    add_session_options(parser)
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    spark = local_session(args.spark_dir, extra_conf=splink_conf())
+    spark = local_session(args.spark_dir, settings_of(args), extra_conf=splink_conf())
     spark.sparkContext.setCheckpointDir(str(args.spark_dir / "checkpoints"))
     session_s = time.perf_counter() - started
     try:
         started = time.perf_counter()
-        pairs = predict_pairs(
-            spark, spark.read.parquet(args.reps), json.loads(args.model.read_text()), args.out, args.threshold
-        )
+        model, columns = json.loads(args.model.read_text()), None if args.all_columns else PAIR_COLUMNS
+        reps = spark.read.parquet(args.reps)
+        pairs = predict_pairs(spark, reps, model, args.out, args.threshold, columns=columns)
         predict_s = time.perf_counter() - started
         print(json.dumps({"pairs": pairs.count(), "session_s": session_s, "predict_s": predict_s}))
     finally:

@@ -52,7 +52,7 @@ def customer_identity_map(
     # Splink logs every untrained comparison level as a warning; the summary says what matters.
     logging.getLogger("splink").setLevel(logging.ERROR)
     with warehouse.connect(memory_limit=settings.duckdb_memory_limit) as con:
-        summary = resolve_identities(con, settings, run_id=context.run.run_id)
+        summary = resolve_identities(con, settings, run_id=context.run.run_id, predictor=identity.predictor())
     context.log.info(f"identity resolution: {summary}")
     metadata = {
         k: v for k, v in summary.items() if isinstance(v, int | float | str) and not isinstance(v, bool)
