@@ -16,7 +16,7 @@ from pipelines.config import load_settings
 from pipelines.defs.assets.spark import SPARK_KEY
 from pipelines.defs.definitions import all_assets, build_definitions
 from pipelines.defs.resources import IdentityResource
-from pipelines.spark.identity_predict import predict_command
+from pipelines.spark.identity_predict import clear_work, predict_command
 from pipelines.spark.leg import SparkBuild, step_command
 from pipelines.spark.session import add_session_options, session_args, settings_of
 from pipelines.spark.settings import SparkSettings
@@ -123,3 +123,13 @@ def test_the_prediction_step_gets_the_threshold_and_every_column(tmp_path: Path)
     assert command[command.index("--threshold") + 1] == "0.05" and "--all-columns" in command
     assert command[command.index("--master") + 1] == "local[2]"
     assert command[command.index("--spark-dir") + 1] == str(tmp_path / "session")
+
+
+def test_the_prediction_steps_files_of_personal_data_are_cleared(tmp_path: Path) -> None:
+    for name in ("reps.parquet", "model.json", "pairs/part-0.parquet", "session/checkpoints/x/y"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("Jane Doe 1980-02-03")
+    (tmp_path / "session" / "metastore_db").mkdir()
+    clear_work(tmp_path)
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    assert left == ["session", "session/metastore_db"]

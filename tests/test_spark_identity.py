@@ -126,3 +126,5 @@ def test_a_resolution_scoring_on_spark_partitions_records_as_on_duckdb(tmp_path,
     assert summaries["spark"]["splink_links"] == summaries["duckdb"]["splink_links"] > 0
     duck, spark = _partition(tmp_path / "duckdb.duckdb"), _partition(tmp_path / "spark.duckdb")
     assert len(duck) < len(records) and spark == duck
+    # the step's copies of personal data are gone once the pairs are read back
+    assert not any((tmp_path / "work").glob("*.parquet")) and not (tmp_path / "work" / "pairs").exists()
