@@ -109,7 +109,7 @@ def run(
     from pipelines.defs.partitions import DaysError
     from pipelines.defs.run_lock import RunLocked
     from pipelines.defs.run_summary import print_summary
-    from pipelines.defs.runner import SelectionError, run_pipeline
+    from pipelines.defs.runner import EngineUnavailable, SelectionError, run_pipeline
     from pipelines.feeds import LandingMissing
     from pipelines.run_report import EXIT_REFUSED
 
@@ -118,7 +118,7 @@ def run(
         summary = run_pipeline(
             settings, selection=selection, force=force, full_refresh=full_refresh, days=days, wait=wait
         )
-    except (LandingMissing, SelectionError, DaysError, RunLocked) as exc:
+    except (LandingMissing, SelectionError, DaysError, RunLocked, EngineUnavailable) as exc:
         click.echo(f"crm360 run: {exc}", err=True)
         sys.exit(EXIT_REFUSED)
     print_summary(summary)

@@ -133,3 +133,26 @@ def test_the_prediction_steps_files_of_personal_data_are_cleared(tmp_path: Path)
     clear_work(tmp_path)
     left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
     assert left == ["session", "session/metastore_db"]
+
+
+def test_the_spark_engine_names_what_this_machine_lacks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelines.spark import java_home
+
+    monkeypatch.setattr(java_home.shutil, "which", lambda name: None)
+    monkeypatch.setattr(java_home, "_absent", lambda module: False)
+    assert java_home.spark_missing() == java_home.MISSING
+    monkeypatch.setattr(java_home, "_absent", lambda module: module == "pyspark")
+    assert "needs pyspark, which are not installed: pip install '.[spark]'" in java_home.spark_missing()
+
+
+def test_a_spark_run_on_a_machine_without_spark_is_refused_before_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.defs import runner
+
+    (tmp_path / "landing").mkdir()
+    monkeypatch.setattr(runner, "spark_missing", lambda: "no Java here")
+    settings = load_settings(tmp_path, env={"CRM360_ENGINE": "spark"})
+    with pytest.raises(runner.EngineUnavailable, match="no Java here"):
+        runner.run_pipeline(settings)
+    assert not (tmp_path / "dagster").exists() and not settings.warehouse_path.exists()

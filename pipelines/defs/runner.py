@@ -41,6 +41,7 @@ from pipelines.run_report import (
     run_log_path,
 )
 from pipelines.serving.publish import SERVING_FILE
+from pipelines.spark.java_home import spark_missing
 from sources.ingest.files import landing_snapshot
 
 console = Console(stderr=True)
@@ -48,6 +49,10 @@ console = Console(stderr=True)
 
 class SelectionError(ValueError):
     """An asset selection that names an unknown key or matches nothing."""
+
+
+class EngineUnavailable(RuntimeError):
+    """CRM360_ENGINE names an engine this machine cannot run (the message says what to install)."""
 
 
 def _progress_logger(skipped: list[str]) -> dg.LoggerDefinition:
@@ -182,10 +187,12 @@ def run_pipeline(
     the warehouse pool like runs launched from the UI or the schedule. Pass an instance to use another
     (the caller then owns it). `days` ("2025-03-01:2025-03-07"): a backfill of those days of the event
     feeds and everything downstream, in one run (plan_run). Raises LandingMissing (pipelines.feeds),
-    SelectionError or DaysError before anything runs, and RunLocked while another run holds the data
-    directory (`wait`: wait for it instead).
+    SelectionError, DaysError or EngineUnavailable before anything runs, and RunLocked while another
+    run holds the data directory (`wait`: wait for it instead).
     """
     check_landing_dir(settings.landing_dir)  # before Dagster loads: a wrong --data-dir fails in a second
+    if settings.engine == "spark" and (missing := spark_missing()):
+        raise EngineUnavailable(missing)  # not after an hour of DuckDB steps
     with run_lock(settings.data_dir, wait=wait, on_wait=_tell_waiting):
         return _run_locked(settings, selection, instance, log_name, force, full_refresh, days)
 
