@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -84,6 +85,7 @@ def test_the_nightly_schedule_builds_what_changed(settings) -> None:
         completed_build,
         nightly_request,
         nightly_schedule,
+        planned_at,
     )
 
     defs = build_definitions(settings)
@@ -98,9 +100,16 @@ def test_the_nightly_schedule_builds_what_changed(settings) -> None:
     assert set(first.asset_selection) == set(whole_keys(graph))
     assert first.partition_key_range == dg.PartitionKeyRange(*[today_utc().isoformat()] * 2)
     assert first.tags[TAG_LANDING] == build.inputs().landing and TAG_NOTHING_NEW not in first.tags
-    # the run succeeds; the run-status sensor records what it built from
-    run = dg.DagsterRun(job_name="crm360_full_build", run_id="run-1", tags=first.tags)
-    build.record(completed_build(run), run.run_id)
+    # an erasure while the run runs: its success records nothing (it may have missed the change)
+    run = dg.DagsterRun(job_name="crm360_full_build", run_id="run-0", tags=first.tags)
+    build_state.forget_build(settings.data_dir)
+    build.record(completed_build(run), run.run_id, planned_at(run))
+    assert TAG_NOTHING_NEW not in nightly_request(build, landing, graph).tags
+    # a run planned after it succeeds; the run-status sensor records what it built from
+    run = dg.DagsterRun(
+        job_name="crm360_full_build", run_id="run-1", tags=nightly_request(build, landing, graph).tags
+    )
+    build.record(completed_build(run), run.run_id, planned_at(run))
     quiet = nightly_request(build, landing, graph)
     assert quiet.tags[TAG_NOTHING_NEW] == "run-1"
     assert quiet.asset_selection == []  # no asset: only every feed's freshness check
@@ -160,3 +169,31 @@ def test_a_run_with_nothing_new_checks_freshness_and_stops(tmp_path: Path) -> No
     assert "marts.customer_360" in rebuilt.materialized
     commands = [ln for ln in rebuilt.log_path.read_text().splitlines() if "Running dbt command" in ln]
     assert len(commands) == 3 and all("--full-refresh" in ln for ln in commands)
+
+
+def test_a_forgotten_build_is_never_nothing_new(settings) -> None:
+    """A change outside a run (an erasure) forgets the last build: the next run builds again."""
+    inputs = build_inputs(settings)
+    write_state(settings.data_dir, inputs, "run-1")
+    build_state.forget_build(settings.data_dir)
+    assert read_state(settings.data_dir) is None
+    assert unchanged_since(settings, inputs) is None
+    build_state.forget_build(settings.data_dir)  # nothing recorded: nothing to forget, no error
+
+
+def test_a_build_that_started_before_an_erasure_is_not_recorded(settings) -> None:
+    """A scheduled run the erasure did not wait for finishes after it: its record would hide the change."""
+    inputs = build_inputs(settings)
+    build_state.forget_build(settings.data_dir)
+    stamp = json.loads((settings.data_dir / build_state.CHANGED_FILE).read_text())["at"]
+    write_state(settings.data_dir, inputs, "run-before", started_at=stamp - 1)
+    assert read_state(settings.data_dir) is None
+    write_state(settings.data_dir, inputs, "run-after", started_at=stamp + 1)
+    assert read_state(settings.data_dir) == (inputs, "run-after")
+    changed = settings.data_dir / build_state.CHANGED_FILE
+    changed.write_text("{not json")  # unreadable: dated by the file's time
+    os.utime(changed, (stamp + 10, stamp + 10))
+    write_state(settings.data_dir, inputs, "run-stale", started_at=stamp + 5)
+    assert read_state(settings.data_dir) == (inputs, "run-after")
+    write_state(settings.data_dir, inputs, "run-later", started_at=stamp + 20)
+    assert read_state(settings.data_dir) == (inputs, "run-later")

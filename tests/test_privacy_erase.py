@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipelines.config import load_settings
+from pipelines.defs.build_state import read_state
 from tests.privacy_helpers import holding, person_in_several_feeds
 
 pytestmark = pytest.mark.integration
@@ -41,14 +42,17 @@ def erased(small, tmp_path_factory):
         "bytes": email.encode() in settings.warehouse_path.read_bytes(),
         "revenue": _revenue(settings.warehouse_path),
     }
+    built = read_state(data)
     result = CliRunner().invoke(
         main, ["erase", "--email", email.upper(), "--data-dir", str(data)], env=env, catch_exceptions=False
     )
+    state_after_erase = read_state(data)
     after_erase = {
         "tables": holding(settings.warehouse_path, needles),
         "served": holding(settings.serving_dir / "crm360.duckdb", needles),
         "bytes": email.encode() in settings.warehouse_path.read_bytes(),
         "revenue": _revenue(settings.warehouse_path),
+        "sourceless": _keyless_with_source(settings.warehouse_path),
     }
     redelivered = _redeliver(data / "landing", email)
     _add_legacy_contact_column(settings.warehouse_path)
@@ -68,6 +72,7 @@ def erased(small, tmp_path_factory):
         "cli": result,
         "before": before,
         "after_erase": after_erase,
+        "state": (built, state_after_erase),
         "redelivered": redelivered,
         "second": second,
         "by_phone": (by_phone, key2, [*emails2, *phones2]),
@@ -90,6 +95,15 @@ def _revenue(path: Path) -> float:
         return float(con.execute("SELECT sum(amount) FROM core.fct_order_lines").fetchone()[0])
     finally:
         con.close()
+
+
+def _keyless_with_source(path: Path) -> int:
+    """Web events that lost their customer but still say where the customer came from."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(
+            "SELECT count(*) FROM core.fct_web_events "
+            "WHERE customer_key IS NULL AND customer_key_source IS NOT NULL"
+        ).fetchone()[0]
 
 
 def _redeliver(landing: Path, email: str) -> str:
@@ -152,8 +166,22 @@ def test_the_customer_is_gone_and_their_key_retired(erased):
         con.close()
 
 
+def test_an_event_that_lost_its_customer_loses_the_customers_source(erased):
+    """customer_key_source names where the key came from: with the key gone it goes too, as a rebuild of
+    the erased raw rows gives (and as the Spark engine's rebuild gives)."""
+    assert erased["after_erase"]["sourceless"] == 0
+
+
 def test_sales_stay_as_anonymous_sales(erased):
     assert erased["after_erase"]["revenue"] == pytest.approx(erased["before"]["revenue"])
+
+
+def test_the_erasure_forgets_the_last_build(erased):
+    """The warehouse changed outside a run: the next run builds (and a Spark copy syncs the erased loads)
+    even when no new file has landed."""
+    built, after = erased["state"]
+    assert built is not None and built[1]
+    assert after is None
 
 
 def test_a_redelivered_file_does_not_bring_the_person_back(erased):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -20,6 +21,8 @@ STATE_FILE = Path("state") / "last_build.json"  # under the data directory
 # by its landing fingerprint, until the run-status sensor records the build.
 LANDING_FILE = Path("state") / "last_build_landing.json"
 PENDING_DIR = Path("state") / "landing_pending"
+# When the warehouse last changed outside a run (an erasure): a build that started before it is stale.
+CHANGED_FILE = Path("state") / "changed_outside_run.json"
 # What a build depends on besides the landing and the settings: the pipeline's code and the dbt project.
 CODE_DIRS = ("pipelines", "sources", "quality")
 DBT_DIRS = ("models", "macros", "tests", "seeds", "snapshots")
@@ -81,13 +84,40 @@ def read_state(data_dir: Path) -> tuple[BuildInputs, str] | None:
         return None
 
 
-def write_state(data_dir: Path, inputs: BuildInputs, run_id: str) -> None:
-    """Record a complete, successful build of `inputs` (atomic: a crash leaves the old state)."""
+def write_state(data_dir: Path, inputs: BuildInputs, run_id: str, started_at: float | None = None) -> None:
+    """Record a complete, successful build of `inputs` that started at `started_at` (epoch seconds; now
+    when None). Atomic: a crash leaves the old state. A build that started before the warehouse changed
+    outside a run is not recorded: it missed that change."""
+    started_at = time.time() if started_at is None else started_at
+    if changed_since(data_dir, started_at):
+        return
     path = data_dir / STATE_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps({**asdict(inputs), "run_id": run_id}, sort_keys=True))
     os.replace(tmp, path)
+    if changed_since(data_dir, started_at):  # an erasure between the check and the write
+        path.unlink(missing_ok=True)
+
+
+def forget_build(data_dir: Path) -> None:
+    """The warehouse changed outside a run (an erasure): no build is recorded any more, so the next run
+    builds even with nothing new landed, and a copy built from the warehouse (Spark's) catches up."""
+    _write_json(data_dir / CHANGED_FILE, {"at": time.time()})
+    (data_dir / STATE_FILE).unlink(missing_ok=True)
+
+
+def changed_since(data_dir: Path, started_at: float) -> bool:
+    """Whether the warehouse changed outside a run at or after `started_at`. An unreadable record is
+    dated by its file's time, which the erasure wrote too."""
+    path = data_dir / CHANGED_FILE
+    try:
+        at = float(json.loads(path.read_text())["at"])
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError, KeyError, TypeError):
+        at = path.stat().st_mtime
+    return at >= started_at
 
 
 def _write_json(path: Path, value: object) -> None:
@@ -172,6 +202,6 @@ class BuildResource(dg.ConfigurableResource):
     def unchanged_since(self, inputs: BuildInputs) -> str | None:
         return _unchanged(Path(self.data_dir), inputs, self.pulls_api)
 
-    def record(self, inputs: BuildInputs, run_id: str) -> None:
-        write_state(Path(self.data_dir), inputs, run_id)
+    def record(self, inputs: BuildInputs, run_id: str, started_at: float) -> None:
+        write_state(Path(self.data_dir), inputs, run_id, started_at)
         promote_landing(Path(self.data_dir), inputs.landing)

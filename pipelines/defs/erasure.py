@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import Settings
+from pipelines.defs.build_state import forget_build
 from pipelines.defs.dbt_project import ensure_manifest
 from pipelines.defs.run_lock import Holder, run_lock
 from pipelines.privacy.compact import copy_out, swap_in
@@ -136,6 +137,7 @@ def erase(
             con, settings.warehouse_path, key, kind, value, erasure_id
         )
         after = settings.warehouse_path.stat().st_size
+        forget_build(settings.data_dir)
         contained, _ = needles(subject)
         files = redact_files(
             [settings.data_dir / f for f in REDACTED_FOLDERS if (settings.data_dir / f).is_dir()], contained

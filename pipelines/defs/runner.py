@@ -215,6 +215,7 @@ def _run_locked(
     # A whole run with no new landing file and the same settings and code only loads and checks the
     # feeds (freshness keeps ageing); `force` builds everything anyway.
     whole = selection is None and days is None
+    planned_at = time.time()
     files = landing_snapshot(settings.landing_dir)
     inputs = build_inputs(settings, files) if whole else None
     nothing_new = unchanged_since(settings, inputs) if inputs and not (force or full_refresh) else None
@@ -289,6 +290,6 @@ def _run_locked(
     locate(settings, summary)
     summary.nothing_new_since = nothing_new
     if inputs is not None and not nothing_new and summary.exit_code in (0, 3):
-        write_state(settings.data_dir, inputs, summary.run_id)
+        write_state(settings.data_dir, inputs, summary.run_id, planned_at)
         write_landing(settings.data_dir, files)  # the next whole run loads the days of files not in it
     return summary

@@ -1,5 +1,7 @@
 """Schedules: the nightly build of what changed, and the record of every complete build."""
 
+import time
+
 import dagster as dg
 
 from pipelines.defs.build_state import BuildInputs, BuildResource
@@ -21,6 +23,7 @@ TAG_LANDING = "crm360/landing_fingerprint"
 TAG_CONFIG = "crm360/config_fingerprint"
 TAG_NOTHING_NEW = "crm360/nothing_new_since"
 TAG_WHOLE = "crm360/whole_build"  # every asset but the event feeds without new files
+TAG_PLANNED_AT = "crm360/planned_at"  # epoch seconds: a change outside runs after it is not in the build
 
 all_assets_job = dg.define_asset_job(
     FULL_BUILD_JOB,
@@ -35,7 +38,7 @@ def nightly_request(build: BuildResource, landing: LandingResource, graph) -> dg
     feeds' freshness checks only (ages keep growing), tagged with what it was decided on."""
     files = build.landing_files()
     inputs = build.inputs(files)
-    tags = {TAG_LANDING: inputs.landing, TAG_CONFIG: inputs.config}
+    tags = {TAG_LANDING: inputs.landing, TAG_CONFIG: inputs.config, TAG_PLANNED_AT: f"{time.time():.6f}"}
     since = build.unchanged_since(inputs)
     if since:
         return dg.RunRequest(
@@ -75,6 +78,12 @@ def completed_build(run: dg.DagsterRun) -> BuildInputs | None:
     return BuildInputs(tags[TAG_LANDING], tags.get(TAG_CONFIG, ""))
 
 
+def planned_at(run: dg.DagsterRun) -> float:
+    """When the run was planned (epoch seconds); 0 for a run planned before the tag existed, so any
+    change outside runs since then makes its build stale."""
+    return float(run.tags.get(TAG_PLANNED_AT, 0))
+
+
 @dg.run_status_sensor(
     run_status=dg.DagsterRunStatus.SUCCESS,
     monitored_jobs=[all_assets_job],
@@ -85,4 +94,4 @@ def completed_build(run: dg.DagsterRun) -> BuildInputs | None:
 def record_build(context: dg.RunStatusSensorContext, build: BuildResource) -> None:
     inputs = completed_build(context.dagster_run)
     if inputs is not None:
-        build.record(inputs, context.dagster_run.run_id)
+        build.record(inputs, context.dagster_run.run_id, planned_at(context.dagster_run))

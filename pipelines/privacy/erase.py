@@ -151,7 +151,9 @@ def _customer_rows(
         f" OR other_key IN {_in(keys)}" if "other_key" in columns else ""
     )
     if table.startswith("fct_") and columns["customer_key"]:
-        gone = {"customer_key": None, "customer_sk": None, **tags.personal.get((schema, table), {})}
+        # customer_key_source says where the key came from: no key, no source (as a rebuild gives)
+        gone = {"customer_key": None, "customer_sk": None, "customer_key_source": None}
+        gone |= tags.personal.get((schema, table), {})
         return _clear(con, name, gone, where, columns, salt)
     return con.execute(f"DELETE FROM {name} WHERE {where}").fetchone()[0]
 

@@ -57,8 +57,10 @@ def _normal(column: str, data_type: str) -> str:
     return f"cast({quoted} as varchar)"
 
 
-def compare_table(warehouse: Path, table: str, parquet_dir: Path) -> TableDiff:
-    """DuckDB's `table` against the Spark export `<parquet_dir>/<table>`."""
+def compare_table(
+    warehouse: Path, table: str, parquet_dir: Path, ignore: frozenset[str] = frozenset()
+) -> TableDiff:
+    """DuckDB's `table` against the Spark export `<parquet_dir>/<table>`, without the `ignore` columns."""
     schema, name = table.split(".")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         con.execute("set TimeZone = 'UTC'")
@@ -66,7 +68,8 @@ def compare_table(warehouse: Path, table: str, parquet_dir: Path) -> TableDiff:
         files = f"'{parquet_dir / table}/*.parquet'"
         described = con.execute(f"describe select * from read_parquet({files})").fetchall()
         spark_columns = {row[0] for row in described}
-        shared = [(c, t) for c, t, _ in columns if c in spark_columns and c not in BUILD_TIME_COLUMNS]
+        left_out = BUILD_TIME_COLUMNS | ignore
+        shared = [(c, t) for c, t, _ in columns if c in spark_columns and c not in left_out]
         missing = tuple(c for c, _, _ in columns if c not in spark_columns)
         select = ", ".join(_normal(c, t) for c, t in shared)
         left = f'select {select} from "{schema}"."{name}"'

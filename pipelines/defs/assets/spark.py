@@ -32,6 +32,7 @@ def build_spark_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
         return dg.MaterializeResult(
             metadata={
                 "models_built": figures["models_built"],
+                "raw_loads_copied": figures["raw_loads_copied"],
                 "raw_rows_copied": figures["raw_rows_copied"],
                 "seconds": figures["total_seconds"],
                 "figures": dg.MetadataValue.json(figures),
