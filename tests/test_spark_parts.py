@@ -15,6 +15,7 @@ from pipelines.spark.dbt import SparkDbt, dbt_vars, model_tables, source_tables
 from pipelines.spark.raw_sync import loads_to_copy
 from pipelines.spark.session import session_conf, spark_dir
 from pipelines.spark.settings import SPARK_DIR_ENV
+from pipelines.spark.unit_tests import INCREMENTAL_TAG, unit_test_args
 from sources.ingest.revisions import load_revisions, record_revisions
 
 ENV_VAR = re.compile(r"\{\{\s*env_var\('([A-Z0-9_]+)'(?:,\s*'([^']*)')?\)\s*\}\}")
@@ -187,3 +188,22 @@ def test_compare_leaves_out_the_build_time_only(tmp_path: Path) -> None:
         warehouse, tmp_path / "y", "select id, 'z' as code, amount, seen_at, _built_at from core.t"
     )
     assert not compare_table(warehouse, "core.t", tmp_path / "y").equal
+
+
+def test_spark_unit_tests_leave_out_only_the_incremental_branch(tmp_path: Path) -> None:
+    args = unit_test_args(_spark_dbt(load_settings(tmp_path, env={})), tmp_path / "t")
+    assert args[:3] == ["test", "--target", "spark"] and "--exclude-resource-type" not in args
+    assert args[args.index("--select") + 1] == "test_type:unit"
+    assert args[-2:] == ["--exclude", f"tag:{INCREMENTAL_TAG}"]
+
+
+def test_the_incremental_branch_tag_marks_exactly_the_incremental_unit_tests() -> None:
+    """A unit test left out on Spark must be one of the incremental branch (is_incremental: true)."""
+    tagged, incremental = set(), set()
+    for path in (DBT_PROJECT_DIR / "models").rglob("*.yml"):
+        for test in yaml.safe_load(path.read_text()).get("unit_tests") or []:
+            if INCREMENTAL_TAG in test.get("config", {}).get("tags", []):
+                tagged.add(test["name"])
+            if test.get("overrides", {}).get("macros", {}).get("is_incremental") is True:
+                incremental.add(test["name"])
+    assert tagged == incremental and len(tagged) >= 5

@@ -46,7 +46,7 @@ class SparkDbt:
         """`dbt <verb>` on the Spark target with the run's vars, its own target and log folders.
 
         A build leaves the unit tests out, as production runs on DuckDB do (Settings.dbt_unit_tests):
-        their fixtures are DuckDB's."""
+        they check logic on fixed rows; pipelines/spark/unit_tests.py runs them on Spark."""
         project = str(self.project_dir)
         command = [
             DBT, verb, "--target", TARGET, "--project-dir", project, "--profiles-dir", project,
@@ -56,6 +56,14 @@ class SparkDbt:
         if verb == "build":
             command += ["--exclude-resource-type", "unit_test"]
         return command + (["--select", *select] if select else [])
+
+    def invoke(self, args: list[str]) -> bool:
+        """dbt in this process (its Python API), with the environment the `spark` target reads: for a
+        step that opens the Spark session dbt then uses (pipelines/spark/unit_tests.py)."""
+        from dbt.cli.main import dbtRunner
+
+        os.environ.update(self.environ())
+        return bool(dbtRunner().invoke(args).success)
 
     def run(self, verb: str, target_path: Path, select: list[str] | None = None) -> None:
         """Run dbt on Spark; a failing model raises with dbt's output."""

@@ -10,6 +10,7 @@ select
     {{ kpi_safe_ratio('sum(monetary)', 'sum(sum(monetary)) over ()') }} as revenue_share,
     avg(recency_days) as avg_recency_days,
     avg(frequency) as avg_frequency,
-    cast(avg(monetary) as double) as avg_monetary
+    -- the mean of doubles: Spark's avg of a decimal keeps 6 decimals, DuckDB's is a double
+    avg(cast(monetary as double)) as avg_monetary
 from {{ ref('customer_rfm') }}
 group by segment
