@@ -5,8 +5,9 @@
 -- browser logged in as most recently before the event, or of its first login when the event
 -- came before any (intermediate.int_web_anonymous_links). Null for browsers that never logged in.
 -- Session: per browser (anonymous_id), a gap of more than 30 minutes between consecutive events
--- starts a new session; exactly 30 minutes does not. session_id is derived from the browser and
--- the session's first event time, so it stays the same while that first event does.
+-- starts a new session; exactly 30 minutes does not. session_id is derived from the session's
+-- first event (its event_id), so it stays the same while that first event does, and holds nothing
+-- of the browser's cookie (an erasure replaces the cookie and leaves the id as a rebuild makes it).
 --
 -- Incremental by browser (macros/core/incremental.sql): a run re-derives every event of each
 -- browser (anonymous_id) with an event loaded since the last build (a late event can merge or
@@ -127,7 +128,9 @@ sessionized as (
     select
         *,
         sum(cast(is_session_start as integer)) over browser_history as session_number,
-        max(case when is_session_start then occurred_at end) over browser_history as session_started_at
+        {{ arg_max_of(
+            'case when is_session_start then event_id end', 'case when is_session_start then occurred_at end'
+        ) }} over browser_history as session_first_event_id
     from session_starts
     window browser_history as (
         partition by anonymous_id order by occurred_at nulls last, event_id
@@ -144,7 +147,7 @@ select
     account_id,
     customer_key,
     customer_key_source,
-    {{ surrogate_key(['anonymous_id', 'session_started_at']) }} as session_id,
+    {{ surrogate_key(['session_first_event_id']) }} as session_id,
     cast(session_number as integer) as session_number,
     event_type,
     url,
