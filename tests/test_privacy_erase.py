@@ -53,6 +53,7 @@ def erased(small, tmp_path_factory):
         "bytes": email.encode() in settings.warehouse_path.read_bytes(),
         "revenue": _revenue(settings.warehouse_path),
         "sourceless": _keyless_with_source(settings.warehouse_path),
+        "sessions": _erased_sessions(settings.warehouse_path),
     }
     redelivered = _redeliver(data / "landing", email)
     _add_legacy_contact_column(settings.warehouse_path)
@@ -65,6 +66,7 @@ def erased(small, tmp_path_factory):
     rebuilt = run_pipeline(settings, full_refresh=True)
     return {
         "rebuilt": rebuilt,
+        "sessions_rebuilt": _erased_sessions(settings.warehouse_path),
         "settings": settings,
         "key": key,
         "email": email,
@@ -104,6 +106,16 @@ def _keyless_with_source(path: Path) -> int:
             "SELECT count(*) FROM core.fct_web_events "
             "WHERE customer_key IS NULL AND customer_key_source IS NOT NULL"
         ).fetchone()[0]
+
+
+def _erased_sessions(path: Path) -> dict[str, str]:
+    """event_id -> session_id of the web events whose browser cookie an erasure replaced."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        return dict(
+            con.execute(
+                "SELECT event_id, session_id FROM core.fct_web_events WHERE anonymous_id LIKE 'erased-%'"
+            ).fetchall()
+        )
 
 
 def _redeliver(landing: Path, email: str) -> str:
@@ -170,6 +182,15 @@ def test_an_event_that_lost_its_customer_loses_the_customers_source(erased):
     """customer_key_source names where the key came from: with the key gone it goes too, as a rebuild of
     the erased raw rows gives (and as the Spark engine's rebuild gives)."""
     assert erased["after_erase"]["sourceless"] == 0
+
+
+def test_a_rebuild_gives_the_erased_sessions_the_same_ids(erased):
+    """Session ids come from the session's first event id, not from the cookie the erasure replaced: a
+    full rebuild from the erased raw rows (or Spark's rebuild) gives them the same ids."""
+    kept = erased["after_erase"]["sessions"]
+    assert kept, "the erased person had no web events"
+    rebuilt = erased["sessions_rebuilt"]
+    assert {e: rebuilt.get(e) for e in kept} == kept
 
 
 def test_sales_stay_as_anonymous_sales(erased):
