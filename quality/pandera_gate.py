@@ -1,4 +1,4 @@
-"""Run a pandera table spec inside DuckDB: one CheckResult per rule, counting failures in SQL.
+"""Run a pandera table spec inside the engine (DuckDB, or Spark through ibis): one CheckResult per rule.
 
 Types, not-null and unique keys are not checked here: dbt's contracts and tests hold them.
 """
@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 import ibis
 import ibis.expr.types as ir
+from ibis.backends import BaseBackend
 
 from quality.pandera_rules import Rule, TableSpec
 from quality.pandera_schemas import SPECS
@@ -54,8 +55,12 @@ def validate_table(
     A rule that cannot run (a missing column, say) fails with
     failing_rows NULL and the error in the sample, so a broken check never passes silently.
     """
-    spec = schema or SPECS[table]
-    backend = ibis.duckdb.from_connection(con)
+    return validate_in(ibis.duckdb.from_connection(con), schema or SPECS[table])
+
+
+def validate_in(backend: BaseBackend, spec: TableSpec) -> list[CheckResult]:
+    """validate_table on any ibis backend: the rules are ibis expressions, so the engine that holds the
+    table counts the failing rows (pipelines/spark/gates.py passes ibis's pyspark backend)."""
     try:
         t = backend.table(spec.table, database=spec.schema)
     except Exception as exc:  # noqa: BLE001 - any lookup failure means the table is not there

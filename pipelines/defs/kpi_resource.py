@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
-from datetime import date
+from dataclasses import fields
 
 import dagster as dg
 
@@ -49,11 +48,7 @@ class KpiResource(dg.ConfigurableResource):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> KpiResource:
-        values = asdict(settings.kpi)
-        end = values.pop("clv_calibration_end")
-        return cls(clv_calibration_end=end.isoformat() if end else None, **values)
+        return cls(**settings.kpi.plain())
 
     def settings(self) -> KpiSettings:
-        values = {f.name: getattr(self, f.name) for f in fields(KpiSettings)}
-        end = values.pop("clv_calibration_end")
-        return KpiSettings(clv_calibration_end=date.fromisoformat(end) if end else None, **values)
+        return KpiSettings.from_plain({f.name: getattr(self, f.name) for f in fields(KpiSettings)})

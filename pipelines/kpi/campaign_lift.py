@@ -9,7 +9,8 @@ pooled rate is at least campaign_min_expected_responders; significant = conclusi
 Incremental revenue = (treatment revenue per customer - control revenue per customer) x
 treatment customers, within the conversion window; roi = (incremental revenue - campaign_cost) /
 campaign_cost where the cost is known (a revenue ROI: before the cost of goods).
-The inputs are a few numbers per campaign; only they are read into Python.
+The inputs are a few numbers per campaign; only they are read into Python, from DuckDB or from Spark
+(pipelines/spark/kpi_marts.py).
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ INPUT_SQL = """
         campaign_id, campaign_name, campaign_channel, launched_at, conversion_window_closed,
         treatment_customers, control_customers, treatment_responders, control_responders,
         treatment_converters, control_converters,
-        treatment_revenue::double as treatment_revenue, control_revenue::double as control_revenue,
-        campaign_cost::double as campaign_cost
+        cast(treatment_revenue as double) as treatment_revenue,
+        cast(control_revenue as double) as control_revenue,
+        cast(campaign_cost as double) as campaign_cost
     from marts.kpi_campaign_performance
     order by launched_at, campaign_id
 """
@@ -106,11 +108,28 @@ def lift_row(campaign: dict[str, Any], settings: KpiSettings) -> dict[str, Any]:
     return row
 
 
+def lift_rows(campaigns: list[dict[str, Any]], settings: KpiSettings) -> list[dict[str, Any]]:
+    """The kpi_campaign_lift rows of INPUT_SQL's rows, on whichever engine ran it."""
+    return [lift_row(campaign, settings) for campaign in campaigns]
+
+
+def lift_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts for the materialization metadata."""
+    return {
+        "campaigns": len(rows),
+        "control_too_small": sum(row["control_too_small"] for row in rows),
+        "response_conclusive": sum(row["response_conclusive"] for row in rows),
+        "response_significant": sum(row["response_significant"] for row in rows),
+        "conversion_significant": sum(row["conversion_significant"] for row in rows),
+        "with_roi": sum(row["roi"] is not None for row in rows),
+    }
+
+
 def build_campaign_lift(con: duckdb.DuckDBPyConnection, settings: KpiSettings) -> dict[str, Any]:
     """Replace marts.kpi_campaign_lift; returns a summary for the materialization metadata."""
     cursor = con.execute(INPUT_SQL)
     names = [d[0] for d in cursor.description]
-    rows = [lift_row(dict(zip(names, values, strict=True)), settings) for values in cursor.fetchall()]
+    rows = lift_rows([dict(zip(names, values, strict=True)) for values in cursor.fetchall()], settings)
     con.begin()
     try:
         con.execute(f"create or replace table marts.kpi_campaign_lift {DDL}")
@@ -124,11 +143,4 @@ def build_campaign_lift(con: duckdb.DuckDBPyConnection, settings: KpiSettings) -
     except Exception:
         con.rollback()
         raise
-    return {
-        "campaigns": len(rows),
-        "control_too_small": sum(row["control_too_small"] for row in rows),
-        "response_conclusive": sum(row["response_conclusive"] for row in rows),
-        "response_significant": sum(row["response_significant"] for row in rows),
-        "conversion_significant": sum(row["conversion_significant"] for row in rows),
-        "with_roi": sum(row["roi"] is not None for row in rows),
-    }
+    return lift_summary(rows)

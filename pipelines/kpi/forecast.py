@@ -2,9 +2,10 @@
 
 Input: net sales of sale lines, core.fct_order_lines.amount (after discounts, before returns: returns
 are separate transactions in core.fct_returns and are not subtracted), summed per channel and ISO
-week (Monday start, UTC) inside DuckDB. Only full weeks count: the week holding the last sale day
-is dropped unless that day is a Sunday, and a channel's first week is dropped unless its first sale
-fell on a Monday, because a partial week would read as a collapse in demand.
+week (Monday start, UTC) inside the engine: DuckDB, or Spark (pipelines/spark/kpi_marts.py). Only
+full weeks count: the week holding the last sale day is dropped unless that day is a Sunday, and a
+channel's first week is dropped unless its first sale fell on a Monday, because a partial week would
+read as a collapse in demand.
 
 Method per channel, decided on the weeks the backtest trains on (so the backtest measures exactly
 the method that makes the forecast), in the ETS taxonomy of Hyndman & Athanasopoulos, FPP3 ch. 8:
@@ -258,12 +259,8 @@ def write_forecast(con: duckdb.DuckDBPyConnection, forecast: pd.DataFrame, accur
         raise
 
 
-def run_forecast(
-    con: duckdb.DuckDBPyConnection, horizon: int, backtest_weeks: int, season_length: int = SEASON_WEEKS
-) -> dict[str, Any]:
-    """Aggregate, forecast, backtest and write; returns a summary per channel for the asset metadata."""
-    forecast, accuracy = forecast_frames(weekly_revenue(con), horizon, backtest_weeks, season_length)
-    write_forecast(con, forecast, accuracy)
+def forecast_summary(forecast: pd.DataFrame, accuracy: pd.DataFrame) -> dict[str, Any]:
+    """A summary per channel for the asset metadata."""
     actual = forecast[forecast["kind"] == "actual"]
     return {
         "channels": len(accuracy),
@@ -273,3 +270,12 @@ def run_forecast(
             {k: (None if pd.isna(v) else v) for k, v in rec.items()} for rec in accuracy.to_dict("records")
         ],
     }
+
+
+def run_forecast(
+    con: duckdb.DuckDBPyConnection, horizon: int, backtest_weeks: int, season_length: int = SEASON_WEEKS
+) -> dict[str, Any]:
+    """Aggregate, forecast, backtest and write; returns a summary per channel for the asset metadata."""
+    forecast, accuracy = forecast_frames(weekly_revenue(con), horizon, backtest_weeks, season_length)
+    write_forecast(con, forecast, accuracy)
+    return forecast_summary(forecast, accuracy)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
@@ -93,3 +93,16 @@ class KpiSettings:
             "churn_risk_experience_days": self.churn_risk_experience_days,
             "followup_max_age_days": self.followup_max_age_days,
         }
+
+    def plain(self) -> dict[str, Any]:
+        """Every setting as a JSON value (the calibration end as an ISO date): for a resource's config or a
+        step's command line (pipelines/spark/kpi_marts.py)."""
+        values = asdict(self)
+        end = values["clv_calibration_end"]
+        return {**values, "clv_calibration_end": end.isoformat() if end else None}
+
+    @classmethod
+    def from_plain(cls, values: dict[str, Any]) -> KpiSettings:
+        """The inverse of plain()."""
+        end = values.get("clv_calibration_end")
+        return cls(**{**values, "clv_calibration_end": date.fromisoformat(end) if end else None})
