@@ -23,8 +23,11 @@ from pipelines.defs.assets.spark import SPARK_KEY
 from pipelines.defs.instance import open_instance
 from pipelines.spark.compare import compare_table
 from pipelines.spark.dbt import model_tables
+from pipelines.spark.kpi_marts import COMPUTED
 from pipelines.spark.session import spark_dir
 from pipelines.spark.unit_tests import INCREMENTAL_TAG
+from quality.pandera_gate import validate_table
+from quality.pandera_schemas import SPECS
 from tests.privacy_helpers import person_in_several_feeds
 
 # The module fixture runs the whole pipeline on DuckDB and then dbt on Spark: more than the per-test limit.
@@ -55,7 +58,7 @@ def built(tmp_path_factory) -> dict:
     folder = spark_dir(data)
     models = model_tables(folder / "dbt-target")
     warehouse = str(settings.warehouse_path)
-    compare = ["--warehouse", warehouse, "--spark-dir", str(folder), *models]
+    compare = ["--warehouse", warehouse, "--spark-dir", str(folder), *models, *COMPUTED]
     compared = _python("pipelines.spark.compare", *compare)
     with open_instance(data) as instance:
         event = instance.get_latest_materialization_event(SPARK_KEY)
@@ -92,8 +95,33 @@ def test_every_model_equals_duckdb(built) -> None:
     assert compared.returncode == 0, (
         "\n".join(line for line in lines if line.startswith("DIFFER")) or compared.stderr[-4000:]
     )
-    # one line per model, each equal: no model left out of the comparison
-    assert len(lines) == len(built["models"]) and all(line.startswith("equal ") for line in lines)
+    # one line per model and Python mart computed on Spark, each equal: none left out of the comparison
+    assert len(lines) == len(built["models"]) + len(COMPUTED)
+    assert all(line.startswith("equal ") for line in lines)
+
+
+def _figures(built) -> dict:
+    with open_instance(built["settings"].data_dir) as instance:
+        event = instance.get_latest_materialization_event(SPARK_KEY)
+    return event.asset_materialization.metadata["figures"].value
+
+
+def test_the_pandera_rules_ran_on_spark_with_duckdbs_results(built) -> None:
+    """Spark's build ran every pandera rule on its own tables (the gate before its marts), and each
+    counted as many failing rows as the same rule on DuckDB."""
+    with duckdb.connect(str(built["settings"].warehouse_path), read_only=True) as con:
+        duck = {r.check_name: r.failing_rows for t in SPECS for r in validate_table(con, t)}
+    assert _figures(built)["check_failing_rows"] == duck and len(duck) >= 14
+    assert all(rows is not None for rows in duck.values())
+
+
+def test_campaign_lift_and_forecast_were_computed_on_spark(built) -> None:
+    """The Python marts that read small aggregates ran on Spark's tables, not copied from DuckDB
+    (their equality is test_every_model_equals_duckdb's); CLV was copied."""
+    figures = _figures(built)
+    assert figures["computed_on_spark"] == sorted(COMPUTED)
+    assert not set(COMPUTED) & set(figures["copied"]) and "marts.customer_clv" in figures["copied"]
+    assert {"dbt_core", "checks_core", "dbt_marts", "python_marts", "checks_marts"} <= set(figures["seconds"])
 
 
 def test_the_comparison_saw_data(built) -> None:
@@ -219,7 +247,7 @@ def test_an_erasure_reaches_spark_at_the_next_run(built) -> None:
     assert _spark_raw_holding(built, needles) == 0
     assert _spark_tables_holding(built, needles) == 0
     compare = ["--warehouse", str(settings.warehouse_path), "--spark-dir", str(built["folder"])]
-    compared = _python("pipelines.spark.compare", *compare, *built["models"])
+    compared = _python("pipelines.spark.compare", *compare, *built["models"], *COMPUTED)
     differ = {line.split()[1] for line in compared.stdout.splitlines() if line.startswith("DIFFER")}
     assert compared.returncode in (0, 1) and differ <= set(KEPT_IN_PLACE), compared.stdout[-4000:]
     for table, columns in KEPT_IN_PLACE.items():

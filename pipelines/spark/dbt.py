@@ -42,7 +42,9 @@ class SparkDbt:
         env = dict(os.environ if base is None else base)
         return {**env, **self.spark.environ(), SPARK_DIR_ENV: str(spark_dir(self.data_dir))}
 
-    def command(self, verb: str, target_path: Path, select: list[str] | None = None) -> list[str]:
+    def command(
+        self, verb: str, target_path: Path, select: list[str] | None = None, extra: tuple[str, ...] = ()
+    ) -> list[str]:
         """`dbt <verb>` on the Spark target with the run's vars, its own target and log folders.
 
         A build leaves the unit tests out, as production runs on DuckDB do (Settings.dbt_unit_tests):
@@ -55,7 +57,7 @@ class SparkDbt:
         ]  # fmt: skip
         if verb == "build":
             command += ["--exclude-resource-type", "unit_test"]
-        return command + (["--select", *select] if select else [])
+        return command + (["--select", *select] if select else []) + list(extra)
 
     def invoke(self, args: list[str]) -> bool:
         """dbt in this process (its Python API), with the environment the `spark` target reads: for a
@@ -65,9 +67,11 @@ class SparkDbt:
         os.environ.update(self.environ())
         return bool(dbtRunner().invoke(args).success)
 
-    def run(self, verb: str, target_path: Path, select: list[str] | None = None) -> None:
+    def run(
+        self, verb: str, target_path: Path, select: list[str] | None = None, extra: tuple[str, ...] = ()
+    ) -> None:
         """Run dbt on Spark; a failing model raises with dbt's output."""
-        command = self.command(verb, target_path, select)
+        command = self.command(verb, target_path, select, extra)
         done = subprocess.run(command, env=self.environ(), capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"dbt {verb} on Spark failed ({done.returncode}):\n{done.stdout[-6000:]}")

@@ -1,4 +1,4 @@
-"""The Spark build of one data directory: raw loads synced, the other inputs copied, dbt on Spark.
+"""The Spark build of one data directory: raw loads synced, inputs copied, dbt, gate and marts on Spark.
 
 Each Spark step runs in a process of its own: the embedded Derby metastore admits one JVM at a
 time, and a step that fails or is killed leaves nothing open for the next. The DuckDB file is only
@@ -11,27 +11,49 @@ import json
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipelines.kpi.settings import KpiSettings
 from pipelines.spark.dbt import SparkDbt, model_tables, source_tables
+from pipelines.spark.kpi_marts import COMPUTED
 from pipelines.spark.session import session_args, spark_dir
 from pipelines.spark.settings import SparkSettings
+from quality.calibration import DistributionSettings
+from quality.results import ERROR
+
+# dbt's phases around the gate: every model up to core, then the marts. A test of a core model that
+# also reads a mart waits for the marts (cautious selection leaves it out of the first phase).
+CORE_SELECT = ["path:models/staging", "path:models/intermediate", "path:models/core"]
+CORE_EXTRA = ("--indirect-selection", "cautious")
+MARTS_SELECT = ["path:models/marts", "path:models/restricted"]
 
 
 class SparkStepFailed(RuntimeError):
     """A Spark step exited non-zero; the message carries its name and the end of its output."""
 
 
+class SparkChecksFailed(RuntimeError):
+    """An error-severity pandera rule failed on Spark's tables: on core, the marts were not built."""
+
+    def __init__(self, stage: str, failed: list[dict[str, Any]]) -> None:
+        self.stage, self.failed = stage, failed
+        shown = "\n".join(f"  {c['check_name']} ({c['asset']}): {c['failing_rows']} rows" for c in failed)
+        then = "quality gate closed on Spark, marts not built" if stage == "core" else "marts checks failed"
+        super().__init__(f"{then}:\n{shown}")
+
+
 @dataclass
 class SparkBuild:
-    """What one Spark build did: seconds per step, the raw loads copied, the models built."""
+    """What one Spark build did: seconds per step, raw loads copied, models built, checks, marts."""
 
     seconds: dict[str, float] = field(default_factory=dict)
     raw: list[dict[str, Any]] = field(default_factory=list)
     copied: list[str] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
+    checks: list[dict[str, Any]] = field(default_factory=list)  # pandera results on Spark
+    marts: dict[str, Any] = field(default_factory=dict)  # the Python marts computed on Spark
     differ: list[str] | None = None  # tables unequal to DuckDB's, when compared
 
     @property
@@ -46,7 +68,12 @@ class SparkBuild:
             "raw_loads_copied": sum(r["loads_copied"] for r in self.raw),
             "raw_rows_copied": self.raw_rows_copied,
             "tables_copied": len(self.copied),
+            "copied": self.copied,
             "models_built": len(self.models),
+            "checks_run": len(self.checks),
+            "checks_failed": [c["check_name"] for c in self.checks if not c["passed"]],
+            "check_failing_rows": {c["check_name"]: c["failing_rows"] for c in self.checks},
+            "computed_on_spark": sorted(COMPUTED) if self.marts else [],
             **({"tables_differ": self.differ} if self.differ is not None else {}),
         }
 
@@ -59,6 +86,19 @@ def step_command(module: str, warehouse: Path, folder: Path, spark: SparkSetting
     ]  # fmt: skip
 
 
+def spark_step_command(module: str, folder: Path, spark: SparkSettings, *args: str) -> list[str]:
+    """The command line of a step that reads Spark only (gates, kpi_marts)."""
+    return [
+        sys.executable,
+        "-m",
+        f"pipelines.spark.{module}",
+        "--spark-dir",
+        str(folder),
+        *session_args(spark),
+        *args,
+    ]
+
+
 def _step(command: list[str], name: str, allowed: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode not in allowed:
@@ -66,14 +106,40 @@ def _step(command: list[str], name: str, allowed: tuple[int, ...] = (0,)) -> sub
     return done
 
 
-def build_on_spark(dbt: SparkDbt, warehouse: Path, compare: bool = False) -> SparkBuild:
-    """Sync raw, copy what dbt reads but does not build, `dbt build` on Spark; compare if asked.
+def json_lines(stdout: str) -> list[dict[str, Any]]:
+    """The JSON objects a step printed, one per line; Spark's own chatter is skipped."""
+    return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
 
-    compare=True also checks every model's rows against the DuckDB build (pipelines/spark/compare.py)
+
+def failed_errors(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The error-severity results that did not pass (a rule that could not run has passed=false)."""
+    return [c for c in checks if not c["passed"] and c["severity"] == ERROR]
+
+
+def copied_inputs(sources: list[str]) -> list[str]:
+    """The dbt sources DuckDB hands Spark: neither raw (synced) nor computed on Spark."""
+    return [t for t in sources if not t.startswith("raw.") and t not in COMPUTED]
+
+
+def build_on_spark(
+    dbt: SparkDbt,
+    warehouse: Path,
+    kpi: KpiSettings | None = None,
+    distribution: DistributionSettings | None = None,
+    compare: bool = False,
+) -> SparkBuild:
+    """Sync raw, copy DuckDB's other inputs, build to core, gate, build the marts, compute the Python
+    marts, check the marts; compare if asked.
+
+    The pandera rules on core run on Spark before any mart: an error-severity failure raises
+    SparkChecksFailed and the marts are not built, as the quality gate stops them on DuckDB.
+    compare=True also checks every table's rows against the DuckDB build (pipelines/spark/compare.py)
     and lists the tables that differ; it does not raise for them.
     """
     out, folder = SparkBuild(), spark_dir(dbt.data_dir)
-    target = folder / "dbt-target"
+    target, spark = folder / "dbt-target", dbt.spark
+    kpi_json = json.dumps((kpi or KpiSettings()).plain())
+    dist_json = json.dumps(asdict(distribution or DistributionSettings()))
 
     def timed(name: str, fn, *args):
         start = time.monotonic()
@@ -81,17 +147,27 @@ def build_on_spark(dbt: SparkDbt, warehouse: Path, compare: bool = False) -> Spa
         out.seconds[name] = round(time.monotonic() - start, 1)
         return result
 
+    def checks(stage: str) -> None:
+        command = spark_step_command("gates", folder, spark, "--stage", stage, "--distribution", dist_json)
+        results = json_lines(timed(f"checks_{stage}", _step, command, f"gates {stage}").stdout)
+        out.checks += results
+        if failed := failed_errors(results):
+            raise SparkChecksFailed(stage, failed)
+
     timed("parse", dbt.run, "parse", target)
-    synced = timed("raw_sync", _step, step_command("raw_sync", warehouse, folder, dbt.spark), "raw_sync")
-    out.raw = [json.loads(line) for line in synced.stdout.splitlines() if line.startswith("{")]
-    others = [t for t in source_tables(target) if not t.startswith("raw.")]
-    command = step_command("mirror", warehouse, folder, dbt.spark, *others)
-    mirrored = timed("copy_inputs", _step, command, "mirror")
-    out.copied = mirrored.stdout.split()
-    timed("dbt_build", dbt.run, "build", target)
+    synced = timed("raw_sync", _step, step_command("raw_sync", warehouse, folder, spark), "raw_sync")
+    out.raw = json_lines(synced.stdout)
+    command = step_command("mirror", warehouse, folder, spark, *copied_inputs(source_tables(target)))
+    out.copied = timed("copy_inputs", _step, command, "mirror").stdout.split()
+    timed("dbt_core", dbt.run, "build", target, CORE_SELECT, CORE_EXTRA)
+    checks("core")
+    timed("dbt_marts", dbt.run, "build", target, MARTS_SELECT)
+    command = spark_step_command("kpi_marts", folder, spark, "--kpi", kpi_json)
+    out.marts = json_lines(timed("python_marts", _step, command, "kpi_marts").stdout)[0]
     out.models = model_tables(target)
+    checks("marts")
     if compare:
-        command = step_command("compare", warehouse, folder, dbt.spark, *out.models)
+        command = step_command("compare", warehouse, folder, spark, *out.models, *COMPUTED)
         compared = timed("compare", _step, command, "compare", (0, 1))
         out.differ = [line.split()[1] for line in compared.stdout.splitlines() if line.startswith("DIFFER")]
     return out

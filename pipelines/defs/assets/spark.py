@@ -6,6 +6,7 @@ import dagster as dg
 
 from pipelines.defs.resources import WAREHOUSE_POOL
 from pipelines.defs.spark_resource import SparkResource
+from pipelines.spark.leg import SparkChecksFailed
 
 SPARK_KEY = dg.AssetKey(["spark", "warehouse"])
 
@@ -22,12 +23,20 @@ def build_spark_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
         pool=WAREHOUSE_POOL,
         description=(
             "Spark's copy of the warehouse: the ledger's raw loads synced exactly once, identity map and "
-            "Python marts copied, then `dbt build` (models and data tests) on dbt's `spark` target "
+            "CLV copied; `dbt build` (models and data tests) on dbt's `spark` target up to core; the "
+            "pandera rules on Spark's core tables as its quality gate; then the marts, campaign lift and "
+            "the sales forecast computed from Spark's tables, and the marts' pandera rules "
             "(pipelines/spark/leg.py, docs/scale-out.md)."
         ),
     )
     def spark_warehouse(context: dg.AssetExecutionContext, spark: SparkResource) -> dg.MaterializeResult:
-        figures = spark.build().figures()
+        try:
+            figures = spark.build().figures()
+        except SparkChecksFailed as failed:
+            raise dg.Failure(
+                description=str(failed),
+                metadata={"failed_checks": dg.MetadataValue.json([c["check_name"] for c in failed.failed])},
+            ) from failed
         context.log.info(f"Spark build: {figures}")
         return dg.MaterializeResult(
             metadata={
@@ -35,6 +44,8 @@ def build_spark_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
                 "raw_loads_copied": figures["raw_loads_copied"],
                 "raw_rows_copied": figures["raw_rows_copied"],
                 "seconds": figures["total_seconds"],
+                "checks_run": figures["checks_run"],
+                "checks_failed": dg.MetadataValue.json(figures["checks_failed"]),
                 "figures": dg.MetadataValue.json(figures),
             }
         )
