@@ -71,6 +71,7 @@ def recorder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Recorder:
     monkeypatch.setattr(leg, "_step", rec.step)
     monkeypatch.setattr(leg, "source_tables", lambda target: SOURCES)
     monkeypatch.setattr(leg, "model_tables", lambda target: ["core.fct_returns", "marts.customer_360"])
+    monkeypatch.setattr(leg, "tests_run", lambda target: {"pass": len(rec.calls)})
     return rec
 
 
@@ -103,6 +104,7 @@ def test_the_gate_runs_on_spark_between_core_and_the_marts(recorder: Recorder) -
     ]
     assert figures["computed_on_spark"] == sorted(COMPUTED) and figures["tables_copied"] == 2
     assert build.marts == recorder.answers["kpi_marts"][0]
+    assert figures["dbt_tests"] == {"core": {"pass": 4}, "marts": {"pass": 6}}  # read after each phase
 
 
 def test_an_error_rule_failing_on_sparks_core_leaves_the_marts_unbuilt(recorder: Recorder) -> None:

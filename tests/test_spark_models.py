@@ -22,7 +22,7 @@ from pipelines.config import DBT_PROJECT_DIR, load_settings
 from pipelines.defs.assets.spark import SPARK_KEY
 from pipelines.defs.instance import open_instance
 from pipelines.spark.compare import compare_table
-from pipelines.spark.dbt import model_tables
+from pipelines.spark.dbt import data_tests, model_tables
 from pipelines.spark.kpi_marts import COMPUTED
 from pipelines.spark.session import spark_dir
 from pipelines.spark.unit_tests import INCREMENTAL_TAG
@@ -122,6 +122,16 @@ def test_campaign_lift_and_forecast_were_computed_on_spark(built) -> None:
     assert figures["computed_on_spark"] == sorted(COMPUTED)
     assert not set(COMPUTED) & set(figures["copied"]) and "marts.customer_clv" in figures["copied"]
     assert {"dbt_core", "checks_core", "dbt_marts", "python_marts", "checks_marts"} <= set(figures["seconds"])
+
+
+def test_the_two_dbt_phases_ran_every_data_test_once(built) -> None:
+    """dbt's build is split around the gate (core, then marts): together the phases ran each data test of
+    the manifest once, and none failed."""
+    phases = _figures(built)["dbt_tests"]
+    ran = sum(sum(counts.values()) for counts in phases.values())
+    assert set(phases) == {"core", "marts"} and all(phases.values())
+    assert ran == len(data_tests(built["folder"] / "dbt-target"))
+    assert not {"fail", "error", "skipped"} & {status for counts in phases.values() for status in counts}
 
 
 def test_the_comparison_saw_data(built) -> None:

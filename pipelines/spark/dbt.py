@@ -95,3 +95,19 @@ def model_tables(target_path: Path) -> list[str]:
         for n in nodes
         if n["resource_type"] == "model" and n["config"].get("enabled", True)
     )
+
+
+def tests_run(target_path: Path) -> dict[str, int]:
+    """The data tests of the last dbt invocation in this target folder, by status (pass, warn, ...)."""
+    results = json.loads((target_path / "run_results.json").read_text())["results"]
+    counts: dict[str, int] = {}
+    for result in results:
+        if result["unique_id"].startswith("test."):
+            counts[result["status"]] = counts.get(result["status"], 0) + 1
+    return counts
+
+
+def data_tests(target_path: Path) -> list[str]:
+    """unique_id of every enabled data test in the manifest: what the build's phases must run."""
+    nodes = _manifest(target_path)["nodes"].values()
+    return sorted(n["unique_id"] for n in nodes if n["resource_type"] == "test")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.kpi.settings import KpiSettings
-from pipelines.spark.dbt import SparkDbt, model_tables, source_tables
+from pipelines.spark.dbt import SparkDbt, model_tables, source_tables, tests_run
 from pipelines.spark.kpi_marts import COMPUTED
 from pipelines.spark.session import session_args, spark_dir
 from pipelines.spark.settings import SparkSettings
@@ -53,6 +53,7 @@ class SparkBuild:
     copied: list[str] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
     checks: list[dict[str, Any]] = field(default_factory=list)  # pandera results on Spark
+    dbt_tests: dict[str, dict[str, int]] = field(default_factory=dict)  # phase -> tests by status
     marts: dict[str, Any] = field(default_factory=dict)  # the Python marts computed on Spark
     differ: list[str] | None = None  # tables unequal to DuckDB's, when compared
 
@@ -73,6 +74,7 @@ class SparkBuild:
             "checks_run": len(self.checks),
             "checks_failed": [c["check_name"] for c in self.checks if not c["passed"]],
             "check_failing_rows": {c["check_name"]: c["failing_rows"] for c in self.checks},
+            "dbt_tests": self.dbt_tests,
             "computed_on_spark": sorted(COMPUTED) if self.marts else [],
             **({"tables_differ": self.differ} if self.differ is not None else {}),
         }
@@ -160,8 +162,10 @@ def build_on_spark(
     command = step_command("mirror", warehouse, folder, spark, *copied_inputs(source_tables(target)))
     out.copied = timed("copy_inputs", _step, command, "mirror").stdout.split()
     timed("dbt_core", dbt.run, "build", target, CORE_SELECT, CORE_EXTRA)
+    out.dbt_tests["core"] = tests_run(target)
     checks("core")
     timed("dbt_marts", dbt.run, "build", target, MARTS_SELECT)
+    out.dbt_tests["marts"] = tests_run(target)
     command = spark_step_command("kpi_marts", folder, spark, "--kpi", kpi_json)
     out.marts = json_lines(timed("python_marts", _step, command, "kpi_marts").stdout)[0]
     out.models = model_tables(target)
