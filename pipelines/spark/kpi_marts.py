@@ -24,7 +24,7 @@ from pipelines.kpi.forecast import (
     forecast_summary,
 )
 from pipelines.kpi.settings import KpiSettings
-from pipelines.spark.session import add_session_options, local_session, settings_of
+from pipelines.spark.session import add_session_options, clear_leftover_location, local_session, settings_of
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -63,7 +63,9 @@ def write_table(spark: SparkSession, table: str, columns: list[tuple[str, str]],
     """Replace `schema.table` with these rows (a few per campaign or channel-week)."""
     data = [tuple(plain_value(row[name], kind) for name, kind in columns) for row in rows]
     frame = spark.createDataFrame(data, schema=spark_ddl(columns))
-    spark.sql(f"create database if not exists `{table.split('.')[0]}`")
+    schema, name = table.split(".")
+    spark.sql(f"create database if not exists `{schema}`")
+    clear_leftover_location(spark, schema, name)
     frame.write.mode("overwrite").format("parquet").saveAsTable(table)
 
 

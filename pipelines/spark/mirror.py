@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from pipelines.spark.session import add_session_options, local_session, settings_of
+from pipelines.spark.session import add_session_options, clear_leftover_location, local_session, settings_of
 from sources.lib.duck import list_tables
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ def register_tables(spark: SparkSession, files: Iterable[Path]) -> list[str]:
         schema, table = path.name.removesuffix(".parquet").split(".")
         spark.sql(f"create database if not exists `{schema}`")
         spark.sql(f"drop table if exists `{schema}`.`{table}`")
+        clear_leftover_location(spark, schema, table)
         spark.read.parquet(str(path)).write.format("parquet").saveAsTable(f"`{schema}`.`{table}`")
         names.append(f"{schema}.{table}")
     return names

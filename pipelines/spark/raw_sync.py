@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from pipelines.spark.session import add_session_options, local_session, settings_of
+from pipelines.spark.session import add_session_options, clear_leftover_location, local_session, settings_of
 from sources.feeds import FEEDS
 from sources.ingest.revisions import load_revisions
 from sources.lib.duck import table_exists
@@ -98,6 +98,7 @@ def _write(spark: SparkSession, feed: str, path: Path) -> None:
     batch = spark.read.parquet(str(path))
     table = f"raw.`{feed}`"
     if not spark.catalog.tableExists(f"raw.{feed}"):
+        clear_leftover_location(spark, "raw", feed)  # a partition left there is copied again below
         batch.limit(0).write.format("parquet").partitionBy(PARTITION).saveAsTable(table)
     known = {field.name for field in spark.table(table).schema.fields}
     added = [f for f in batch.schema.fields if f.name not in known]

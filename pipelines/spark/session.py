@@ -75,3 +75,18 @@ def add_session_options(parser: argparse.ArgumentParser) -> None:
 def settings_of(args: argparse.Namespace) -> SparkSettings:
     """The SparkSettings a step's parsed options give (see add_session_options)."""
     return SparkSettings(args.master, args.driver_memory, args.shuffle_partitions)
+
+
+def clear_leftover_location(spark: SparkSession, schema: str, table: str) -> bool:
+    """Remove the folder of a managed table the catalog does not hold; True when there was one.
+
+    A step killed between dropping a table and registering its replacement leaves files where the
+    table was, and Spark refuses to create a managed table over them (LOCATION_ALREADY_EXISTS).
+    Through Hadoop's file system API, so it works where the warehouse is not a local folder.
+    """
+    if spark.catalog.tableExists(f"{schema}.{table}") or not spark.catalog.databaseExists(schema):
+        return False
+    base = spark.catalog.getDatabase(schema).locationUri.rstrip("/")
+    path = spark._jvm.org.apache.hadoop.fs.Path(f"{base}/{table.lower()}")
+    fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    return bool(fs.exists(path) and fs.delete(path, True))
