@@ -65,7 +65,7 @@ def recorder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Recorder:
     rec = Recorder(tmp_path)
     rec.answers = {
         "raw_sync": [{"feed": "pos", "loads_copied": 1, "rows_copied": 9}],
-        "mirror": "core.customer_identity_map\nmarts.customer_clv\n",
+        "mirror": "cleared marts.customer_360\ncore.customer_identity_map\nmarts.customer_clv\n",
         "kpi_marts": [{"kpi_campaign_lift": {"campaigns": 2}, "sales_forecast": {"channels": 2}}],
     }
     monkeypatch.setattr(leg, "_step", rec.step)
@@ -91,7 +91,10 @@ def test_the_gate_runs_on_spark_between_core_and_the_marts(recorder: Recorder) -
         "dbt parse", "raw_sync", "mirror", core, "gates core", marts, "kpi_marts", "gates marts",
     ]  # fmt: skip
     steps = {call[1]: call[2] for call in recorder.calls if call[0] == "step"}
-    assert steps["mirror"][-2:] == ("core.customer_identity_map", "marts.customer_clv")
+    assert steps["mirror"][-6:] == (
+        "core.customer_identity_map", "marts.customer_clv",
+        "--clear-leftover", "core.fct_returns", "--clear-leftover", "marts.customer_360",
+    )  # fmt: skip
     kpi_arg = steps["kpi_marts"][steps["kpi_marts"].index("--kpi") + 1]
     assert KpiSettings.from_plain(json.loads(kpi_arg)) == kpi
     gate = steps["gates core"]
@@ -103,6 +106,7 @@ def test_the_gate_runs_on_spark_between_core_and_the_marts(recorder: Recorder) -
         "pandera:customer_360:counts_non_negative"
     ]
     assert figures["computed_on_spark"] == sorted(COMPUTED) and figures["tables_copied"] == 2
+    assert figures["leftovers_cleared"] == ["marts.customer_360"]
     assert build.marts == recorder.answers["kpi_marts"][0]
     assert figures["dbt_tests"] == {"core": {"pass": 4}, "marts": {"pass": 6}}  # read after each phase
 

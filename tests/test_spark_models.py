@@ -21,6 +21,7 @@ import pytest
 from pipelines.config import DBT_PROJECT_DIR, load_settings
 from pipelines.defs.assets.spark import SPARK_KEY
 from pipelines.defs.instance import open_instance
+from pipelines.defs.spark_resource import SparkResource
 from pipelines.spark.compare import compare_table
 from pipelines.spark.dbt import data_tests, model_tables
 from pipelines.spark.kpi_marts import COMPUTED
@@ -232,6 +233,36 @@ def _holding(raw: Path, needles: list[str]) -> int:
             for table in raw.iterdir()
             if any(table.glob("**/*.parquet"))
         )
+
+
+KILLED_MID_BUILD = ["core.dim_customer", "marts.customer_360"]
+DROP_LEAVING_FILES = """
+import sys
+from pathlib import Path
+from pipelines.spark.session import local_session
+spark = local_session(Path(sys.argv[1]))
+for name in sys.argv[2:]:
+    spark.sql(f"drop table {name}")
+spark.stop()
+"""
+
+
+def test_a_dbt_build_killed_mid_table_does_not_stop_the_next(built) -> None:
+    """dbt-spark replaces a Parquet table by dropping it and creating it again; a build killed between
+    the two leaves the table's files without the table. The next Spark build replaces them (Spark
+    alone refuses: LOCATION_ALREADY_EXISTS) and the tables equal DuckDB's again."""
+    folder, settings = built["folder"], built["settings"]
+    drop = [sys.executable, "-c", DROP_LEAVING_FILES, str(folder), *KILLED_MID_BUILD]
+    assert subprocess.run(drop, capture_output=True, text=True).returncode == 0
+    for name in KILLED_MID_BUILD:
+        left = folder / "warehouse" / "{}.db".format(*name.split(".")) / name.split(".")[1]
+        left.mkdir(parents=True)
+        (left / "part-00000-killed.snappy.parquet").write_bytes(b"PAR1 half written")
+    build = SparkResource.from_settings(settings).build()
+    assert sorted(build.cleared) == sorted(KILLED_MID_BUILD)
+    compare = ["--warehouse", str(settings.warehouse_path), "--spark-dir", str(folder), *KILLED_MID_BUILD]
+    compared = _python("pipelines.spark.compare", *compare)
+    assert compared.returncode == 0, compared.stdout[-3000:] + compared.stderr[-3000:]
 
 
 def test_an_erasure_reaches_spark_at_the_next_run(built) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from pipelines.kpi.settings import KpiSettings
 from pipelines.spark.dbt import SparkDbt, model_tables, source_tables, tests_run
 from pipelines.spark.kpi_marts import COMPUTED
+from pipelines.spark.mirror import CLEARED
 from pipelines.spark.session import session_args, spark_dir
 from pipelines.spark.settings import SparkSettings
 from quality.calibration import DistributionSettings
@@ -51,6 +52,7 @@ class SparkBuild:
     seconds: dict[str, float] = field(default_factory=dict)
     raw: list[dict[str, Any]] = field(default_factory=list)
     copied: list[str] = field(default_factory=list)
+    cleared: list[str] = field(default_factory=list)  # leftover table folders removed (a killed build's)
     models: list[str] = field(default_factory=list)
     checks: list[dict[str, Any]] = field(default_factory=list)  # pandera results on Spark
     dbt_tests: dict[str, dict[str, int]] = field(default_factory=dict)  # phase -> tests by status
@@ -70,6 +72,7 @@ class SparkBuild:
             "raw_rows_copied": self.raw_rows_copied,
             "tables_copied": len(self.copied),
             "copied": self.copied,
+            "leftovers_cleared": self.cleared,
             "models_built": len(self.models),
             "checks_run": len(self.checks),
             "checks_failed": [c["check_name"] for c in self.checks if not c["passed"]],
@@ -159,8 +162,13 @@ def build_on_spark(
     timed("parse", dbt.run, "parse", target)
     synced = timed("raw_sync", _step, step_command("raw_sync", warehouse, folder, spark), "raw_sync")
     out.raw = json_lines(synced.stdout)
-    command = step_command("mirror", warehouse, folder, spark, *copied_inputs(source_tables(target)))
-    out.copied = timed("copy_inputs", _step, command, "mirror").stdout.split()
+    # the models' folders a killed build left are cleared first: dbt-spark drops a table, then creates it
+    leftovers = [arg for table in model_tables(target) for arg in ("--clear-leftover", table)]
+    inputs = copied_inputs(source_tables(target))
+    command = step_command("mirror", warehouse, folder, spark, *inputs, *leftovers)
+    lines = [line.split() for line in timed("copy_inputs", _step, command, "mirror").stdout.splitlines()]
+    out.copied = [words[0] for words in lines if len(words) == 1]
+    out.cleared = [words[1] for words in lines if len(words) == 2 and words[0] == CLEARED]
     timed("dbt_core", dbt.run, "build", target, CORE_SELECT, CORE_EXTRA)
     out.dbt_tests["core"] = tests_run(target)
     checks("core")

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 
+CLEARED = "cleared"  # the stdout line of a leftover folder removed; every other line names a table copied
+
+
 def schema_tables(warehouse: Path, schemas: list[str]) -> list[str]:
     """Every `schema.table` of those schemas in the DuckDB file."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -59,12 +62,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--spark-dir", type=Path, required=True, help="metastore and warehouse folder")
     parser.add_argument("--schema", action="append", default=[], help="copy every table of this schema")
     parser.add_argument("tables", nargs="*", help="schema.table names")
+    parser.add_argument(
+        "--clear-leftover", action="append", default=[], metavar="SCHEMA.TABLE",
+        help="remove this table's folder when the catalog lacks the table (what a killed build left)",
+    )  # fmt: skip
     add_session_options(parser)
     args = parser.parse_args(argv)
     tables = [*schema_tables(args.warehouse, args.schema), *args.tables]
     files = export_parquet(args.warehouse, tables, args.spark_dir / "parquet")
     spark = local_session(args.spark_dir, settings_of(args))
     try:
+        for name in args.clear_leftover:
+            if clear_leftover_location(spark, *name.split(".")):
+                print(f"{CLEARED} {name}")
         for name in register_tables(spark, files):
             print(name)
     finally:
