@@ -21,6 +21,7 @@ from pipelines.kpi.settings import KpiSettings
 from pipelines.spark.compare import compare_table
 from pipelines.spark.kpi_marts import COMPUTED
 from quality.pandera_gate import validate_table
+from tests.spark_helpers import leave_killed_writes
 
 pytestmark = [pytest.mark.spark, pytest.mark.integration, pytest.mark.timeout(900)]
 
@@ -116,30 +117,13 @@ def test_campaign_lift_and_forecast_on_spark_equal_duckdbs(spark_tables) -> None
         assert diff.equal and diff.duckdb_rows > 0, diff
 
 
-DROP = """
-import sys
-from pathlib import Path
-from pipelines.spark.session import local_session
-spark = local_session(Path(sys.argv[1]))
-for name in sys.argv[2:]:
-    spark.sql(f"drop table if exists {name}")
-spark.stop()
-"""
-
-
 def test_a_folder_a_killed_write_left_does_not_stop_the_next_write(spark_tables) -> None:
     """A step killed after Spark dropped a table and before the new one reached the metastore leaves
     files where the table was. The next run's mirror and kpi_marts steps replace them (Spark alone
     refuses to create a managed table over an existing folder) and the tables hold the right rows."""
     folder, warehouse = spark_tables["folder"], spark_tables["warehouse"]
     tables = ["core.fct_returns", "marts.kpi_campaign_lift"]
-    done = subprocess.run([sys.executable, "-c", DROP, str(folder), *tables], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-3000:]
-    for name in tables:
-        schema, table = name.split(".")
-        left = folder / "warehouse" / f"{schema}.db" / table
-        left.mkdir(parents=True)
-        (left / "part-00000-killed.snappy.parquet").write_bytes(b"PAR1 half written")
+    leave_killed_writes(folder, tables)
     _step("pipelines.spark.mirror", "--warehouse", str(warehouse), "--spark-dir", str(folder), tables[0])
     _step("pipelines.spark.kpi_marts", "--spark-dir", str(folder), "--kpi", json.dumps(SETTINGS.plain()))
     compare = ["--warehouse", str(warehouse), "--spark-dir", str(folder), *tables]

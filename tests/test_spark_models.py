@@ -30,6 +30,7 @@ from pipelines.spark.unit_tests import INCREMENTAL_TAG
 from quality.pandera_gate import validate_table
 from quality.pandera_schemas import SPECS
 from tests.privacy_helpers import person_in_several_feeds
+from tests.spark_helpers import leave_killed_writes
 
 # The module fixture runs the whole pipeline on DuckDB and then dbt on Spark: more than the per-test limit.
 pytestmark = [pytest.mark.spark, pytest.mark.integration, pytest.mark.timeout(2400)]
@@ -236,15 +237,6 @@ def _holding(raw: Path, needles: list[str]) -> int:
 
 
 KILLED_MID_BUILD = ["core.dim_customer", "marts.customer_360"]
-DROP_LEAVING_FILES = """
-import sys
-from pathlib import Path
-from pipelines.spark.session import local_session
-spark = local_session(Path(sys.argv[1]))
-for name in sys.argv[2:]:
-    spark.sql(f"drop table {name}")
-spark.stop()
-"""
 
 
 def test_a_dbt_build_killed_mid_table_does_not_stop_the_next(built) -> None:
@@ -252,12 +244,7 @@ def test_a_dbt_build_killed_mid_table_does_not_stop_the_next(built) -> None:
     the two leaves the table's files without the table. The next Spark build replaces them (Spark
     alone refuses: LOCATION_ALREADY_EXISTS) and the tables equal DuckDB's again."""
     folder, settings = built["folder"], built["settings"]
-    drop = [sys.executable, "-c", DROP_LEAVING_FILES, str(folder), *KILLED_MID_BUILD]
-    assert subprocess.run(drop, capture_output=True, text=True).returncode == 0
-    for name in KILLED_MID_BUILD:
-        left = folder / "warehouse" / "{}.db".format(*name.split(".")) / name.split(".")[1]
-        left.mkdir(parents=True)
-        (left / "part-00000-killed.snappy.parquet").write_bytes(b"PAR1 half written")
+    leave_killed_writes(folder, KILLED_MID_BUILD)
     build = SparkResource.from_settings(settings).build()
     assert sorted(build.cleared) == sorted(KILLED_MID_BUILD)
     compare = ["--warehouse", str(settings.warehouse_path), "--spark-dir", str(folder), *KILLED_MID_BUILD]

@@ -1,0 +1,29 @@
+"""Test helpers for the Spark engine: the state a write killed mid-table leaves in Spark's catalog."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+_DROP = """
+import sys
+from pathlib import Path
+from pipelines.spark.session import local_session
+spark = local_session(Path(sys.argv[1]))
+for name in sys.argv[2:]:
+    spark.sql(f"drop table if exists {name}")
+spark.stop()
+"""
+
+
+def leave_killed_writes(folder: Path, tables: list[str]) -> None:
+    """What a write killed after dropping each `schema.table` leaves: the catalog without the table,
+    and half-written files in the table's folder. Spark runs in its own process (one JVM per metastore)."""
+    done = subprocess.run([sys.executable, "-c", _DROP, str(folder), *tables], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for name in tables:
+        schema, table = name.split(".")
+        left = folder / "warehouse" / f"{schema}.db" / table
+        left.mkdir(parents=True)
+        (left / "part-00000-killed.snappy.parquet").write_bytes(b"PAR1 half written")
