@@ -13,7 +13,7 @@ import numpy as np
 from scipy.linalg import eigh_tridiagonal
 from scipy.special import betaln, expit, gammaln, hyp2f1
 
-from pipelines.kpi.mle import MleFit, maximise
+from pipelines.kpi.mle import MleFit, distinct_rows, maximise
 
 # The conditional expectation has a removable singularity at a = 1 ((a - 1) in a denominator and
 # a vanishing bracket); evaluating at 1 + 1e-7 changes the result by O(1e-7).
@@ -62,34 +62,33 @@ def total_log_likelihood(params: BgNbdParams, x: object, t_x: object, T: object)
     return float(np.sum(log_likelihood(params, x, t_x, T)))
 
 
-def fit(x: object, t_x: object, T: object) -> MleFit:
+def fit(x: object, t_x: object, T: object, counts: object | None = None) -> MleFit:
     """Maximum-likelihood estimate of (r, alpha, a, b), log(a+b) lightly penalised (PENALTY).
 
-    Needs at least one repeat transaction.
+    One row per customer, or with `counts`, rows that stand for that many customers each (an engine's
+    group by (x, t_x, T)): the estimate is the same. Needs at least one repeat transaction.
     """
     x, t_x, T = _arrays(x, t_x, T)
     if not np.any(x > 0):
         raise ValueError("BG/NBD needs at least one repeat transaction to be identified")
     if np.any(t_x > T) or np.any(t_x < 0) or np.any((x == 0) & (t_x != 0)):
         raise ValueError("need 0 <= t_x <= T, and t_x = 0 when x = 0")
-    # NBD without dropout: E[x] = r T / alpha, so alpha = r mean(T) / mean(x) puts the purchase
-    # rate in the right range whatever the time unit.
-    alpha0 = max(float(np.mean(T)) / float(np.mean(x)), 1e-3)
-    starts = [(1.0, alpha0, 1.0, 1.0), (0.5, alpha0 / 2, 0.5, 2.0), (2.0, 2 * alpha0, 2.0, 5.0)]
-
     # Customers with the same (x, t_x, T) contribute the same term: with times in whole days
     # most do (1M customers: a few hundred thousand distinct rows), so the optimiser's hundreds
     # of evaluations run on the distinct rows, weighted by their counts.
-    rows, counts = np.unique(np.stack([x, t_x, T], axis=1), axis=0, return_counts=True)
-    ux, ut_x, uT = rows.T
+    (ux, ut_x, uT), weights = distinct_rows(counts, x, t_x, T)
+    # NBD without dropout: E[x] = r T / alpha, so alpha = r mean(T) / mean(x) puts the purchase
+    # rate in the right range whatever the time unit.
+    alpha0 = max(float(np.dot(weights, uT)) / float(np.dot(weights, ux)), 1e-3)
+    starts = [(1.0, alpha0, 1.0, 1.0), (0.5, alpha0 / 2, 0.5, 2.0), (2.0, 2 * alpha0, 2.0, 5.0)]
 
     def loglik(p: np.ndarray) -> float:
-        return float(np.dot(counts, log_likelihood(BgNbdParams(*p), ux, ut_x, uT)))
+        return float(np.dot(weights, log_likelihood(BgNbdParams(*p), ux, ut_x, uT)))
 
     def penalty(p: np.ndarray) -> float:
         return PENALTY * float(np.log(p[2] + p[3])) ** 2
 
-    return maximise(loglik, starts, BgNbdParams._fields, n=int(x.size), penalty=penalty)
+    return maximise(loglik, starts, BgNbdParams._fields, n=int(round(weights.sum())), penalty=penalty)
 
 
 def p_alive(params: BgNbdParams, x: object, t_x: object, T: object) -> np.ndarray:

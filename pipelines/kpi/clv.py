@@ -15,23 +15,23 @@ d = (1 + annual rate)^(days per unit / 365.25) - 1 (details in pipelines/kpi/clv
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from pipelines.kpi import bgnbd, gamma_gamma
 from pipelines.kpi.bgnbd import BgNbdParams
-from pipelines.kpi.clv_fallback import price_customers
+from pipelines.kpi.clv_fallback import Pricing, score
+from pipelines.kpi.clv_fit import ClvStats, ClvSummary, close_summary, fit_models, holdout_frame
 from pipelines.kpi.clv_math import holdout_prediction, unit_days
 from pipelines.kpi.clv_profit import PROFIT_COLUMNS, apply_net_profit
-from pipelines.kpi.mle import MleFit
 from pipelines.kpi.settings import KpiSettings
 
+__all__ = ["ClvSummary", "build_clv"]
+
 DAILY_SQL = """
-    select customer_key, cast(transaction_at as date) as purchase_date, sum(amount)::double as amount
+    select customer_key, cast(transaction_at as date) as purchase_date, sum(amount) as amount
     from core.fct_order_lines
     where customer_key is not null
     group by all
@@ -46,8 +46,9 @@ SUMMARY_SQL = f"""
         count(*) - 1 as frequency,
         date_diff('day', min(purchase_date), max(purchase_date)) / $unit_days as recency,
         date_diff('day', min(purchase_date), $calibration_end) / $unit_days as T,
-        -- mean over repeat days only: the first purchase is what made the customer, not a repeat
-        coalesce((sum(amount) - arg_min(amount, purchase_date)) / nullif(count(*) - 1, 0), 0)
+        -- mean over repeat days only: the first purchase is what made the customer, not a repeat;
+        -- summed as decimals, so the value does not depend on an engine's order of addition
+        coalesce(cast(sum(amount) - arg_min(amount, purchase_date) as double) / nullif(count(*) - 1, 0), 0)
             as monetary_value
     from daily
     where purchase_date <= $calibration_end
@@ -78,39 +79,6 @@ DDL = {
     "clv_holdout": """(period_index INTEGER, period_start DATE, predicted_repeat_transactions DOUBLE,
         actual_repeat_transactions INTEGER, cumulative_predicted DOUBLE, cumulative_actual INTEGER)""",
 }
-
-
-@dataclass
-class ClvSummary:
-    """What build_clv fitted and wrote; becomes the Dagster materialization metadata."""
-
-    calibration_end: date | None
-    time_unit: str
-    horizon: int
-    n_customers: int = 0
-    n_repeat_customers: int = 0
-    bgnbd: dict[str, float] = field(default_factory=dict)
-    bgnbd_log_likelihood: float | None = None
-    bgnbd_std_errors: dict[str, float] = field(default_factory=dict)
-    gamma_gamma: dict[str, float] = field(default_factory=dict)
-    gamma_gamma_log_likelihood: float | None = None
-    gamma_gamma_std_errors: dict[str, float] = field(default_factory=dict)
-    spend_frequency_corr: float | None = None  # Gamma-Gamma assumes ~0
-    total_clv: float = 0.0
-    total_clv_net_profit: float | None = None  # after margin, returns and cost to serve (clv_profit.py)
-    clv_models: dict[str, int] = field(default_factory=dict)  # customers per clv_model
-    fallback_reasons: list[str] = field(default_factory=list)  # why BG/NBD did not price everyone
-    holdout_periods: int = 0
-    holdout_predicted: float = 0.0
-    holdout_conditional_predicted: float = 0.0
-    holdout_actual: int = 0
-    seconds: float = 0.0
-    warnings: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, object]:
-        out = asdict(self)
-        out["calibration_end"] = self.calibration_end.isoformat() if self.calibration_end else None
-        return out
 
 
 def last_order_day(con: duckdb.DuckDBPyConnection) -> date | None:
@@ -152,79 +120,23 @@ def build_clv(con: duckdb.DuckDBPyConnection, settings: KpiSettings) -> ClvSumma
 
     t_x, T = frame["recency"].to_numpy(float), frame["T"].to_numpy(float)
     zbar = frame["monetary_value"].to_numpy(float)
-    bg_fit = bgnbd.fit(x, t_x, T)
-    repeat = x > 0
-    gg_fit = gamma_gamma.fit(x[repeat], zbar[repeat]) if repeat.sum() >= 2 else None
-    if gg_fit is not None and not gg_fit.converged:
-        summary.warnings.append("gamma_gamma optimiser did not report convergence")
-    bg = BgNbdParams(*bg_fit.values)
-    priced = price_customers(bg_fit, gg_fit, x, t_x, T, zbar, settings)
-    summary.warnings += priced.warnings
-    summary.fallback_reasons, summary.clv_models = priced.reasons, priced.model_counts()
-    customers = frame.assign(**priced.values).assign(
+    stats = ClvStats.from_customers(x, t_x, T, zbar)
+    bg_fit, plan, params = fit_models(stats, settings, summary)
+    values = score(plan, x, t_x, T, zbar)
+    customers = frame.assign(**values).assign(
         calibration_end=cal_end, time_unit=settings.clv_time_unit, horizon=settings.clv_horizon
     )
+    close_summary(summary, plan, Pricing(values).model_counts())
     span = (last_day - cal_end).days / days if last_day else 0.0
-    holdout = _holdout_frame(con, bg, x, t_x, T, cal_end, days, span, summary)
-
-    summary.n_customers, summary.n_repeat_customers = len(frame), int(repeat.sum())
-    summary.bgnbd, summary.bgnbd_log_likelihood = bg_fit.as_dict(), bg_fit.log_likelihood
-    summary.bgnbd_std_errors = dict(zip(bg_fit.names, bg_fit.std_errors, strict=True))
-    if gg_fit is not None:
-        summary.gamma_gamma, summary.gamma_gamma_log_likelihood = gg_fit.as_dict(), gg_fit.log_likelihood
-        summary.gamma_gamma_std_errors = dict(zip(gg_fit.names, gg_fit.std_errors, strict=True))
-    if repeat.sum() >= 3:
-        summary.spend_frequency_corr = float(np.corrcoef(x[repeat], zbar[repeat])[0, 1])
+    prediction = holdout_prediction(BgNbdParams(*bg_fit.values), *stats.triples.T, span, stats.triple_counts)
+    holdout = holdout_frame(prediction, holdout_actuals(con, cal_end, days), cal_end, days, summary)
     summary.total_clv = float(customers["clv"].sum())
-    _write(con, _param_rows(bg_fit, gg_fit, cal_end, settings.clv_time_unit), customers, holdout, settings)
+    _write(con, params, customers, holdout, settings)
     summary.total_clv_net_profit = con.execute(
         "select sum(clv_net_profit) from marts.customer_clv"
     ).fetchone()[0]
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-def _holdout_frame(
-    con: duckdb.DuckDBPyConnection,
-    bg: BgNbdParams,
-    x: np.ndarray,
-    t_x: np.ndarray,
-    T: np.ndarray,
-    cal_end: date,
-    days: int,
-    span: float,
-    summary: ClvSummary,
-) -> pd.DataFrame:
-    prediction = holdout_prediction(bg, x, t_x, T, span)
-    periods = len(prediction.unconditional)
-    if periods == 0:
-        return pd.DataFrame()
-    actual_by_period = holdout_actuals(con, cal_end, days)
-    index = np.arange(1, periods + 1)
-    actual = np.array([actual_by_period.get(int(k), 0) for k in index])
-    summary.holdout_periods = periods
-    summary.holdout_predicted = float(prediction.unconditional.sum())
-    summary.holdout_conditional_predicted = prediction.conditional_total
-    summary.holdout_actual = int(actual.sum())
-    return pd.DataFrame(
-        {
-            "period_index": index,
-            "period_start": [cal_end + timedelta(days=int((k - 1) * days + 1)) for k in index],
-            "predicted_repeat_transactions": prediction.unconditional,
-            "actual_repeat_transactions": actual,
-            "cumulative_predicted": np.cumsum(prediction.unconditional),
-            "cumulative_actual": np.cumsum(actual),
-        }
-    )
-
-
-def _param_rows(bg: MleFit, gg: MleFit | None, cal_end: date, time_unit: str) -> list[tuple]:
-    return [
-        (model, name, value, fit.log_likelihood, fit.n, cal_end, time_unit)
-        for model, fit in (("bgnbd", bg), ("gamma_gamma", gg))
-        if fit is not None
-        for name, value in fit.as_dict().items()
-    ]
 
 
 def _write(

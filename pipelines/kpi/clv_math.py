@@ -19,6 +19,7 @@ import numpy as np
 
 from pipelines.kpi import bgnbd
 from pipelines.kpi.bgnbd import BgNbdParams
+from pipelines.kpi.mle import distinct_rows
 
 DAYS_PER_UNIT = {"weeks": 7, "days": 1}
 DAYS_PER_YEAR = 365.25
@@ -39,7 +40,9 @@ def discounted_value(increments: np.ndarray, spend: np.ndarray, period_rate: flo
     """sum_k increments[:, k-1] * spend / (1 + d)^k: expected transactions in period k times spend."""
     increments = np.atleast_2d(np.asarray(increments, dtype=float))
     factors = (1.0 + period_rate) ** -np.arange(1, increments.shape[1] + 1)
-    return (increments @ factors) * np.asarray(spend, dtype=float)
+    # a sum per row, not a matrix product: BLAS rounds a row differently by the rows beside it, and a
+    # customer's value must not depend on which customers share its batch (Spark's partitions)
+    return (increments * factors).sum(axis=1) * np.asarray(spend, dtype=float)
 
 
 def _unique_rows(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -88,19 +91,26 @@ class HoldoutPrediction:
 
 
 def holdout_prediction(
-    params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, span: float
+    params: BgNbdParams,
+    x: np.ndarray,
+    t_x: np.ndarray,
+    T: np.ndarray,
+    span: float,
+    counts: np.ndarray | None = None,
 ) -> HoldoutPrediction:
     """Predictions for a holdout of `span` time units after the calibration end (last period may be partial).
 
+    Rows are customers, or with `counts`, (x, t_x, T) rows standing for that many customers each.
     The per-period series uses the unconditional E[X(t)] at each customer's age, as FHL's
     tracking plot does: it tests the fitted population model, not each customer's history.
     """
     periods = int(np.ceil(span)) if span > 0 else 0
     if periods == 0 or len(T) == 0:
         return HoldoutPrediction(np.zeros(periods), 0.0)
-    ages, counts = np.unique(np.asarray(T, dtype=float), return_counts=True)
+    (ages,), age_counts = distinct_rows(counts, T)
+    (ux, ut_x, uT), weights = distinct_rows(counts, x, t_x, T)
     edges = np.minimum(np.arange(periods + 1, dtype=float), span)
     cumulative = bgnbd.expected_transactions(params, ages[:, None] + edges[None, :])
-    per_period = counts @ np.diff(cumulative, axis=1)
-    conditional = bgnbd.conditional_expected_transactions(params, span, x, t_x, T)
-    return HoldoutPrediction(per_period, float(np.sum(conditional)))
+    per_period = age_counts @ np.diff(cumulative, axis=1)
+    conditional = bgnbd.conditional_expected_transactions(params, span, ux, ut_x, uT)
+    return HoldoutPrediction(per_period, float(np.dot(weights, conditional)))

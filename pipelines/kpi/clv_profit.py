@@ -23,6 +23,7 @@ no known cost.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import duckdb
@@ -36,7 +37,7 @@ PROFIT_COLUMNS = """discounted_transactions DOUBLE, margin_rate DOUBLE, margin_r
 COSTED = "sum({column}) filter (where cost_amount is not null)::double"
 _EMPTY = "select null::varchar as customer_key, 0::double as value where false"
 
-UPDATE_SQL = """
+RATES_SQL = """
     with sales as (
         select
             customer_key,
@@ -75,24 +76,38 @@ UPDATE_SQL = """
                 else population.return_rate
             end as return_rate,
             coalesce(contacts.value, 0) / (clv.frequency + 1) as service_contacts_per_transaction
-        from marts.customer_clv as clv
+        from {clv} as clv
         cross join population
         left join sales on sales.customer_key = clv.customer_key
         left join refunds on refunds.customer_key = clv.customer_key
         left join contacts on contacts.customer_key = clv.customer_key
     )
+"""
+
+NET_PROFIT = """clv.clv * (1 - rates.return_rate) * rates.margin_rate
+            - $cost_per_contact * rates.service_contacts_per_transaction * rates.discounted_transactions"""
+RATE_COLUMNS = (
+    "discounted_transactions",
+    "margin_rate",
+    "margin_rate_source",
+    "return_rate",
+    "service_contacts_per_transaction",
+)
+
+UPDATE_SQL = f"""{{rates}}
     update marts.customer_clv as clv
-    set
-        discounted_transactions = rates.discounted_transactions,
-        margin_rate = rates.margin_rate,
-        margin_rate_source = rates.margin_rate_source,
-        return_rate = rates.return_rate,
-        service_contacts_per_transaction = rates.service_contacts_per_transaction,
-        clv_net_profit = clv.clv * (1 - rates.return_rate) * rates.margin_rate
-            - $cost_per_contact * rates.service_contacts_per_transaction * rates.discounted_transactions
+    set {", ".join(f"{c} = rates.{c}" for c in RATE_COLUMNS)}, clv_net_profit = {NET_PROFIT}
     from rates
     where rates.customer_key = clv.customer_key
 """
+
+# For an engine without UPDATE (Spark): the scored customers in {clv} with the profit columns added.
+SELECT_SQL = f"""{{rates}}
+    select clv.*, {", ".join(f"rates.{c}" for c in RATE_COLUMNS)}, {NET_PROFIT} as clv_net_profit
+    from {{clv}} as clv
+    inner join rates on rates.customer_key = clv.customer_key
+"""
+
 
 REFUNDS_SQL = """
     select customer_key, sum(refund_amount)::double as value
@@ -105,7 +120,7 @@ REFUNDS_SQL = """
 CONTACTS_SQL = """
     select interactions.customer_key, count(*)::double as value
     from core.fct_interactions as interactions
-    inner join marts.customer_clv as clv on clv.customer_key = interactions.customer_key
+    inner join {clv} as clv on clv.customer_key = interactions.customer_key
     where interactions.direction = 'inbound'
         and interactions.started_at >= clv.first_purchase_date
         and interactions.started_at < $cal_end + interval 1 day
@@ -113,28 +128,39 @@ CONTACTS_SQL = """
 """
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    return {name for name, _, _ in table_columns(con, "core", table)}
-
-
-def update_sql(con: duckdb.DuckDBPyConnection) -> str:
-    """The UPDATE statement for this warehouse: absent tables or cost columns become empty inputs."""
-    costed = {"cost_amount", "margin"} <= _columns(con, "fct_order_lines")
-    with_returns = {"customer_key", "refund_amount"} <= _columns(con, "fct_returns")
-    with_contacts = {"customer_key", "direction"} <= _columns(con, "fct_interactions")
-    return UPDATE_SQL.format(
+def rates_sql(columns: Callable[[str], set[str]], clv: str = "marts.customer_clv") -> str:
+    """The rates CTEs over the scored customers in `clv`; `columns(table)` names a core table's
+    columns (empty when it is absent), and absent tables or cost columns become empty inputs."""
+    costed = {"cost_amount", "margin"} <= columns("fct_order_lines")
+    with_returns = {"customer_key", "refund_amount"} <= columns("fct_returns")
+    with_contacts = {"customer_key", "direction"} <= columns("fct_interactions")
+    return RATES_SQL.format(
         costed_sales=COSTED.format(column="amount") if costed else "null::double",
         costed_margin=COSTED.format(column="margin") if costed else "null::double",
         refunds=REFUNDS_SQL if with_returns else _EMPTY,
         contacts=CONTACTS_SQL if with_contacts else _EMPTY,
-    )
+        clv="{clv}",
+    ).replace("{clv}", clv)
 
 
-def apply_net_profit(con: duckdb.DuckDBPyConnection, settings: KpiSettings, cal_end: date) -> None:
-    """Fill the net-profit columns of marts.customer_clv (inside the caller's transaction)."""
-    params = {
+def update_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """The UPDATE statement for this warehouse."""
+
+    def columns(table: str) -> set[str]:
+        return {name for name, _, _ in table_columns(con, "core", table)}
+
+    return UPDATE_SQL.format(rates=rates_sql(columns))
+
+
+def profit_params(settings: KpiSettings, cal_end: date) -> dict[str, object]:
+    """The statement's parameters."""
+    return {
         "cal_end": cal_end,
         "default_margin_rate": settings.clv_default_margin_rate,
         "cost_per_contact": settings.cost_per_service_contact,
     }
-    con.execute(update_sql(con), params)
+
+
+def apply_net_profit(con: duckdb.DuckDBPyConnection, settings: KpiSettings, cal_end: date) -> None:
+    """Fill the net-profit columns of marts.customer_clv (inside the caller's transaction)."""
+    con.execute(update_sql(con), profit_params(settings, cal_end))

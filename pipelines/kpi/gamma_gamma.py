@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import gammaln
 
-from pipelines.kpi.mle import MleFit, maximise
+from pipelines.kpi.mle import MleFit, distinct_rows, maximise
 
 
 class GammaGammaParams(NamedTuple):
@@ -48,19 +48,21 @@ def total_log_likelihood(params: GammaGammaParams, x: object, zbar: object) -> f
     return float(np.sum(log_likelihood(params, x, zbar)))
 
 
-def fit(x: object, zbar: object) -> MleFit:
-    """Maximum-likelihood estimate of (p, q, gamma) from customers with x >= 1 and zbar > 0."""
+def fit(x: object, zbar: object, counts: object | None = None) -> MleFit:
+    """Maximum-likelihood estimate of (p, q, gamma) from customers with x >= 1 and zbar > 0
+    (with `counts`: rows standing for that many customers each)."""
     x, zbar = _arrays(x, zbar)
     if x.size == 0 or np.any(x < 1) or np.any(zbar <= 0):
         raise ValueError("Gamma-Gamma needs customers with x >= 1 and mean spend zbar > 0")
+    (ux, uz), weights = distinct_rows(counts, x, zbar)
     # E[zbar] = p gamma / (q - 1): each start puts the population mean spend where the data has it.
-    mean = float(np.mean(zbar))
+    mean = float(np.dot(weights, uz)) / float(weights.sum())
     starts = [(p0, q0, mean * (q0 - 1) / p0) for p0, q0 in ((1.0, 2.0), (5.0, 5.0), (0.5, 10.0))]
 
     def loglik(v: np.ndarray) -> float:
-        return total_log_likelihood(GammaGammaParams(*v), x, zbar)
+        return float(np.dot(weights, log_likelihood(GammaGammaParams(*v), ux, uz)))
 
-    return maximise(loglik, starts, GammaGammaParams._fields, n=int(x.size))
+    return maximise(loglik, starts, GammaGammaParams._fields, n=int(round(weights.sum())))
 
 
 def conditional_expected_spend(params: GammaGammaParams, x: object, zbar: object) -> np.ndarray:

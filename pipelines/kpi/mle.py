@@ -34,6 +34,18 @@ class MleFit:
         return self.values[self.names.index(name)]
 
 
+def distinct_rows(counts: object | None, *columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """The distinct rows of the columns, sorted, and how many observations each stands for.
+
+    `counts` weighs each input row (None: one each). The result depends only on the multiset of
+    rows, not their order or grouping: a fit on an engine's group-by equals the fit per customer.
+    """
+    stacked = np.column_stack([np.asarray(c, dtype=float) for c in columns])
+    weights = np.ones(len(stacked)) if counts is None else np.asarray(counts, dtype=float).reshape(-1)
+    unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    return list(unique.T), np.bincount(inverse.reshape(-1), weights=weights, minlength=len(unique))
+
+
 def maximise(
     loglik: Callable[[np.ndarray], float],
     starts: Sequence[Sequence[float]],
