@@ -27,3 +27,24 @@ def leave_killed_writes(folder: Path, tables: list[str]) -> None:
         left = folder / "warehouse" / f"{schema}.db" / table
         left.mkdir(parents=True)
         (left / "part-00000-killed.snappy.parquet").write_bytes(b"PAR1 half written")
+
+
+def run_step(module: str, *args: str, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
+    """A Spark step in its own process, as the Spark build runs it; fails the test on another exit."""
+    done = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True)
+    assert done.returncode in ok, done.stderr[-4000:]
+    return done
+
+
+def tables_in_spark(root: Path, statements: list[str], tables: list[str]) -> dict[str, Path]:
+    """A DuckDB file made by `statements` (schemas core and marts exist) and a fresh Spark catalog
+    with `tables` copied into it by the mirror step."""
+    import duckdb
+
+    warehouse, folder = root / "w.duckdb", root / "spark"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("set TimeZone = 'UTC'; create schema core; create schema marts")
+        for sql in statements:
+            con.execute(sql)
+    run_step("pipelines.spark.mirror", "--warehouse", str(warehouse), "--spark-dir", str(folder), *tables)
+    return {"warehouse": warehouse, "folder": folder}

@@ -212,12 +212,14 @@ def test_importing_does_no_work(tmp_path: Path) -> None:
 
 
 # Who may touch os.environ: config reads the settings; the others hand an environment to a process
-# they start (dbt, dagster dev, the benchmark's references) or switch off GX's analytics.
+# they start (dbt, dagster dev, the benchmark's references, Spark's Python workers) or switch off GX's
+# analytics.
 ENVIRON_ALLOWED = (
     "pipelines.config",
     "pipelines.cli",
     "pipelines.defs.assets.dbt",
     "pipelines.spark.dbt",
+    "pipelines.spark.session",
     "pipelines.defs.dbt_project",
     "pipelines.defs.dbt_worker",
     "quality.gx_context",

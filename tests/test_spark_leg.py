@@ -16,13 +16,19 @@ import pytest
 
 from pipelines.kpi.settings import KpiSettings
 from pipelines.spark import leg
-from pipelines.spark.kpi_marts import COMPUTED
-from pipelines.spark.leg import CORE_SELECT, MARTS_SELECT, SparkChecksFailed, build_on_spark, copied_inputs
+from pipelines.spark.leg import (
+    COMPUTED,
+    CORE_SELECT,
+    MARTS_SELECT,
+    SparkChecksFailed,
+    build_on_spark,
+    copied_inputs,
+)
 from pipelines.spark.settings import SparkSettings
 from quality.calibration import DistributionSettings
 from quality.results import ERROR, WARN
 
-SOURCES = ["core.customer_identity_map", "marts.customer_clv", *COMPUTED, "raw.pos", "raw.web"]
+SOURCES = ["core.customer_identity_map", "marts.rfm_segment_names", *COMPUTED, "raw.pos", "raw.web"]
 
 
 def _check(name: str, severity: str, passed: bool, rows: int | None = 0) -> dict:
@@ -65,7 +71,8 @@ def recorder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Recorder:
     rec = Recorder(tmp_path)
     rec.answers = {
         "raw_sync": [{"feed": "pos", "loads_copied": 1, "rows_copied": 9}],
-        "mirror": "cleared marts.customer_360\ncore.customer_identity_map\nmarts.customer_clv\n",
+        "mirror": "cleared marts.customer_360\ncore.customer_identity_map\nmarts.rfm_segment_names\n",
+        "clv": [{"n_customers": 9, "clv_models": {"bgnbd_gamma_gamma": 9}, "warnings": [], "seconds": 1.0}],
         "kpi_marts": [{"kpi_campaign_lift": {"campaigns": 2}, "sales_forecast": {"channels": 2}}],
     }
     monkeypatch.setattr(leg, "_step", rec.step)
@@ -76,7 +83,8 @@ def recorder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Recorder:
 
 
 def test_the_inputs_copied_are_neither_raw_nor_computed_on_spark() -> None:
-    assert copied_inputs(SOURCES) == ["core.customer_identity_map", "marts.customer_clv"]
+    assert copied_inputs(SOURCES) == ["core.customer_identity_map", "marts.rfm_segment_names"]
+    assert {"marts.customer_clv", "marts.clv_holdout", "marts.kpi_campaign_lift"} <= set(COMPUTED)
 
 
 def test_the_gate_runs_on_spark_between_core_and_the_marts(recorder: Recorder) -> None:
@@ -88,15 +96,16 @@ def test_the_gate_runs_on_spark_between_core_and_the_marts(recorder: Recorder) -
     )
     core, marts = f"dbt build {' '.join(CORE_SELECT)}", f"dbt build {' '.join(MARTS_SELECT)}"
     assert recorder.names() == [
-        "dbt parse", "raw_sync", "mirror", core, "gates core", marts, "kpi_marts", "gates marts",
+        "dbt parse", "raw_sync", "mirror", core, "gates core", "clv", marts, "kpi_marts", "gates marts",
     ]  # fmt: skip
     steps = {call[1]: call[2] for call in recorder.calls if call[0] == "step"}
     assert steps["mirror"][-6:] == (
-        "core.customer_identity_map", "marts.customer_clv",
+        "core.customer_identity_map", "marts.rfm_segment_names",
         "--clear-leftover", "core.fct_returns", "--clear-leftover", "marts.customer_360",
     )  # fmt: skip
-    kpi_arg = steps["kpi_marts"][steps["kpi_marts"].index("--kpi") + 1]
-    assert KpiSettings.from_plain(json.loads(kpi_arg)) == kpi
+    for step in ("clv", "kpi_marts"):  # CLV before the marts (customer_segments reads it)
+        kpi_arg = steps[step][steps[step].index("--kpi") + 1]
+        assert KpiSettings.from_plain(json.loads(kpi_arg)) == kpi
     gate = steps["gates core"]
     assert json.loads(gate[gate.index("--distribution") + 1])["severity"] == ERROR
     # a core test that also reads a mart waits for the marts' phase
@@ -108,7 +117,8 @@ def test_the_gate_runs_on_spark_between_core_and_the_marts(recorder: Recorder) -
     assert figures["computed_on_spark"] == sorted(COMPUTED) and figures["tables_copied"] == 2
     assert figures["leftovers_cleared"] == ["marts.customer_360"]
     assert build.marts == recorder.answers["kpi_marts"][0]
-    assert figures["dbt_tests"] == {"core": {"pass": 4}, "marts": {"pass": 6}}  # read after each phase
+    assert figures["clv"] == {"n_customers": 9, "clv_models": {"bgnbd_gamma_gamma": 9}, "warnings": []}
+    assert figures["dbt_tests"] == {"core": {"pass": 4}, "marts": {"pass": 7}}  # read after each phase
 
 
 def test_an_error_rule_failing_on_sparks_core_leaves_the_marts_unbuilt(recorder: Recorder) -> None:

@@ -8,8 +8,6 @@ checks and assets computing the same things from the same rows.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -21,7 +19,7 @@ from pipelines.kpi.settings import KpiSettings
 from pipelines.spark.compare import compare_table
 from pipelines.spark.kpi_marts import COMPUTED
 from quality.pandera_gate import validate_table
-from tests.spark_helpers import leave_killed_writes
+from tests.spark_helpers import leave_killed_writes, run_step, tables_in_spark
 
 pytestmark = [pytest.mark.spark, pytest.mark.integration, pytest.mark.timeout(900)]
 
@@ -57,32 +55,17 @@ CAMPAIGNS = """
 """
 
 
-def _step(module: str, *args: str, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
-    """A Spark step in its own process, as the Spark build runs it."""
-    done = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True)
-    assert done.returncode in ok, done.stderr[-4000:]
-    return done
-
-
 @pytest.fixture(scope="module")
 def spark_tables(tmp_path_factory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("spark_marts")
-    warehouse, folder = root / "w.duckdb", root / "spark"
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("set TimeZone = 'UTC'")
-        con.execute("create schema core; create schema marts")
-        for sql in (RETURNS, ORDER_LINES, CAMPAIGNS):
-            con.execute(sql)
     tables = ["core.fct_returns", "core.fct_order_lines", "marts.kpi_campaign_performance"]
-    _step("pipelines.spark.mirror", "--warehouse", str(warehouse), "--spark-dir", str(folder), *tables)
-    return {"warehouse": warehouse, "folder": folder}
+    return tables_in_spark(tmp_path_factory.mktemp("spark_marts"), [RETURNS, ORDER_LINES, CAMPAIGNS], tables)
 
 
 def test_the_pandera_rules_count_on_spark_what_they_count_on_duckdb(spark_tables) -> None:
     """A negative quantity and a negative refund fail on Spark with DuckDB's counts and sample keys;
     a NULL refund passes on both; a rule whose columns the table lacks fails as could-not-run."""
     folder = str(spark_tables["folder"])
-    done = _step("pipelines.spark.gates", "--spark-dir", folder, "--stage", "core")
+    done = run_step("pipelines.spark.gates", "--spark-dir", folder, "--stage", "core")
     spark = {r["check_name"]: r for r in map(json.loads, done.stdout.splitlines())}
     with duckdb.connect(str(spark_tables["warehouse"]), read_only=True) as con:
         duck = {r.check_name: r for r in validate_table(con, "core.fct_returns")}
@@ -102,7 +85,7 @@ def test_the_pandera_rules_count_on_spark_what_they_count_on_duckdb(spark_tables
 def test_campaign_lift_and_forecast_on_spark_equal_duckdbs(spark_tables) -> None:
     folder, warehouse = spark_tables["folder"], spark_tables["warehouse"]
     kpi = json.dumps(SETTINGS.plain())
-    done = _step("pipelines.spark.kpi_marts", "--spark-dir", str(folder), "--kpi", kpi)
+    done = run_step("pipelines.spark.kpi_marts", "--spark-dir", str(folder), "--kpi", kpi)
     summary = json.loads(done.stdout.splitlines()[-1])
     with duckdb.connect(str(warehouse)) as con:
         con.execute("set TimeZone = 'UTC'")
@@ -111,7 +94,7 @@ def test_campaign_lift_and_forecast_on_spark_equal_duckdbs(spark_tables) -> None
     assert summary["kpi_campaign_lift"] == lift and lift["campaigns"] == 2 and lift["with_roi"] == 1
     assert summary["sales_forecast"]["channels"] == forecast["channels"] == 2
     compare = ["--warehouse", str(warehouse), "--spark-dir", str(folder), *COMPUTED]
-    _step("pipelines.spark.compare", *compare, ok=(0, 1))  # the tables' differences are asserted below
+    run_step("pipelines.spark.compare", *compare, ok=(0, 1))  # the tables' differences are asserted below
     for table in COMPUTED:
         diff = compare_table(warehouse, table, folder / "compare")
         assert diff.equal and diff.duckdb_rows > 0, diff
@@ -124,10 +107,10 @@ def test_a_folder_a_killed_write_left_does_not_stop_the_next_write(spark_tables)
     folder, warehouse = spark_tables["folder"], spark_tables["warehouse"]
     tables = ["core.fct_returns", "marts.kpi_campaign_lift"]
     leave_killed_writes(folder, tables)
-    _step("pipelines.spark.mirror", "--warehouse", str(warehouse), "--spark-dir", str(folder), tables[0])
-    _step("pipelines.spark.kpi_marts", "--spark-dir", str(folder), "--kpi", json.dumps(SETTINGS.plain()))
+    run_step("pipelines.spark.mirror", "--warehouse", str(warehouse), "--spark-dir", str(folder), tables[0])
+    run_step("pipelines.spark.kpi_marts", "--spark-dir", str(folder), "--kpi", json.dumps(SETTINGS.plain()))
     compare = ["--warehouse", str(warehouse), "--spark-dir", str(folder), *tables]
-    _step("pipelines.spark.compare", *compare, ok=(0, 1))
+    run_step("pipelines.spark.compare", *compare, ok=(0, 1))
     for name in tables:
         diff = compare_table(warehouse, name, folder / "compare")
         assert diff.equal and diff.duckdb_rows > 0, diff

@@ -24,7 +24,7 @@ from pipelines.defs.instance import open_instance
 from pipelines.defs.spark_resource import SparkResource
 from pipelines.spark.compare import compare_table
 from pipelines.spark.dbt import data_tests, model_tables
-from pipelines.spark.kpi_marts import COMPUTED
+from pipelines.spark.leg import COMPUTED
 from pipelines.spark.session import spark_dir
 from pipelines.spark.unit_tests import INCREMENTAL_TAG
 from quality.pandera_gate import validate_table
@@ -117,13 +117,17 @@ def test_the_pandera_rules_ran_on_spark_with_duckdbs_results(built) -> None:
     assert all(rows is not None for rows in duck.values())
 
 
-def test_campaign_lift_and_forecast_were_computed_on_spark(built) -> None:
-    """The Python marts that read small aggregates ran on Spark's tables, not copied from DuckDB
-    (their equality is test_every_model_equals_duckdb's); CLV was copied."""
+def test_the_python_marts_were_computed_on_spark(built) -> None:
+    """CLV, campaign lift and the forecast ran on Spark's tables, none copied from DuckDB (their
+    equality is test_every_model_equals_duckdb's); CLV priced as many customers per model as DuckDB."""
     figures = _figures(built)
-    assert figures["computed_on_spark"] == sorted(COMPUTED)
-    assert not set(COMPUTED) & set(figures["copied"]) and "marts.customer_clv" in figures["copied"]
-    assert {"dbt_core", "checks_core", "dbt_marts", "python_marts", "checks_marts"} <= set(figures["seconds"])
+    assert figures["computed_on_spark"] == sorted(COMPUTED) and "marts.customer_clv" in COMPUTED
+    assert not set(COMPUTED) & set(figures["copied"])
+    with duckdb.connect(str(built["settings"].warehouse_path), read_only=True) as con:
+        models = dict(con.execute("select clv_model, count(*) from marts.customer_clv group by 1").fetchall())
+    assert figures["clv"]["clv_models"] == models and sum(models.values()) > 0
+    steps = {"dbt_core", "checks_core", "clv", "dbt_marts", "python_marts", "checks_marts"}
+    assert steps <= set(figures["seconds"])
 
 
 def test_the_two_dbt_phases_ran_every_data_test_once(built) -> None:

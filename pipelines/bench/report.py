@@ -198,6 +198,7 @@ def rows(report: dict[str, Any]) -> list[tuple[str, list[str], str]]:
         ("Spark: other inputs copied", lambda r: r["spark"]["seconds"]["copy_inputs"], secs, ""),
         ("Spark: dbt build (models + tests)", lambda r: _spark(r, "dbt_core", "dbt_marts"), secs, ""),
         ("Spark: pandera rules", lambda r: _spark(r, "checks_core", "checks_marts"), secs, ""),
+        ("Spark: CLV", lambda r: _spark(r, "clv"), secs, ""),
         ("Spark: Python marts", lambda r: _spark(r, "python_marts"), secs, ""),
         ("  of which dbt's own run time", lambda r: r["pipeline"]["dbt_inside_seconds"], secs, ""),
         ("Splink reference (documented recipe)", ref("splink"), secs, "reference:splink"),

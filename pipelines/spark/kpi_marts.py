@@ -2,8 +2,8 @@
 
 Their inputs are small aggregates Spark computes (a row per campaign, a row per channel and week);
 only those reach Python, and the results go back as managed Parquet tables. The input SQL is the
-DuckDB assets' own, transpiled by sqlglot, so one definition serves both engines. CLV is not here:
-its fit reads every customer's summary into one process, and Spark gets DuckDB's (docs/scale-out.md).
+DuckDB assets' own, transpiled by sqlglot, so one definition serves both engines. CLV has its
+own step (pipelines/spark/clv.py).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ from pipelines.spark.session import add_session_options, clear_leftover_location
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-# What this step writes: the Spark build copies every other non-raw source from DuckDB.
+# What this step writes (pipelines/spark/leg.py's COMPUTED adds CLV's).
 COMPUTED = ("marts.kpi_campaign_lift", "marts.sales_forecast", "marts.sales_forecast_accuracy")
 _SPARK_TYPES = {"VARCHAR": "STRING"}
 _CASTS = {"DOUBLE": float, "INTEGER": int, "BIGINT": int}
@@ -89,8 +90,9 @@ def sales_forecast(spark: SparkSession, settings: KpiSettings) -> dict[str, Any]
     return forecast_summary(forecast, accuracy)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run_step(doc: str, argv: list[str] | None, compute: Callable[[SparkSession, KpiSettings], dict]) -> None:
+    """A Python-mart step's command line: open the session, compute, print the summary as JSON."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--spark-dir", type=Path, required=True, help="metastore and warehouse folder")
     parser.add_argument("--kpi", required=True, help="KpiSettings.plain() as JSON")
     add_session_options(parser)
@@ -98,13 +100,21 @@ def main(argv: list[str] | None = None) -> None:
     settings = KpiSettings.from_plain(json.loads(args.kpi))
     spark = local_session(args.spark_dir, settings_of(args))
     try:
-        summary = {
-            "kpi_campaign_lift": campaign_lift(spark, settings),
-            "sales_forecast": sales_forecast(spark, settings),
-        }
+        summary = compute(spark, settings)
     finally:
         spark.stop()
     print(json.dumps(summary, default=str))
+
+
+def both_marts(spark: SparkSession, settings: KpiSettings) -> dict[str, Any]:
+    return {
+        "kpi_campaign_lift": campaign_lift(spark, settings),
+        "sales_forecast": sales_forecast(spark, settings),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    run_step(__doc__, argv, both_marts)
 
 
 if __name__ == "__main__":

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.kpi.settings import KpiSettings
+from pipelines.spark.clv import COMPUTED as CLV_COMPUTED
 from pipelines.spark.dbt import SparkDbt, model_tables, source_tables, tests_run
-from pipelines.spark.kpi_marts import COMPUTED
+from pipelines.spark.kpi_marts import COMPUTED as KPI_COMPUTED
 from pipelines.spark.mirror import CLEARED
 from pipelines.spark.session import session_args, spark_dir
 from pipelines.spark.settings import SparkSettings
@@ -29,6 +30,10 @@ from quality.results import ERROR
 CORE_SELECT = ["path:models/staging", "path:models/intermediate", "path:models/core"]
 CORE_EXTRA = ("--indirect-selection", "cautious")
 MARTS_SELECT = ["path:models/marts", "path:models/restricted"]
+# The Python marts Spark computes from its own tables; DuckDB copies it every other non-raw source.
+COMPUTED = (*CLV_COMPUTED, *KPI_COMPUTED)
+# What the asset's metadata keeps of the CLV step's summary.
+CLV_FIGURES = ("n_customers", "n_repeat_customers", "clv_models", "fallback_reasons", "total_clv", "warnings")
 
 
 class SparkStepFailed(RuntimeError):
@@ -56,6 +61,7 @@ class SparkBuild:
     models: list[str] = field(default_factory=list)
     checks: list[dict[str, Any]] = field(default_factory=list)  # pandera results on Spark
     dbt_tests: dict[str, dict[str, int]] = field(default_factory=dict)  # phase -> tests by status
+    clv: dict[str, Any] = field(default_factory=dict)  # the CLV step's summary (pipelines/kpi/clv_fit.py)
     marts: dict[str, Any] = field(default_factory=dict)  # the Python marts computed on Spark
     differ: list[str] | None = None  # tables unequal to DuckDB's, when compared
 
@@ -78,7 +84,10 @@ class SparkBuild:
             "checks_failed": [c["check_name"] for c in self.checks if not c["passed"]],
             "check_failing_rows": {c["check_name"]: c["failing_rows"] for c in self.checks},
             "dbt_tests": self.dbt_tests,
-            "computed_on_spark": sorted(COMPUTED) if self.marts else [],
+            "computed_on_spark": sorted(
+                [*(CLV_COMPUTED if self.clv else ()), *(KPI_COMPUTED if self.marts else ())]
+            ),
+            "clv": {k: self.clv[k] for k in CLV_FIGURES if k in self.clv},
             **({"tables_differ": self.differ} if self.differ is not None else {}),
         }
 
@@ -92,7 +101,7 @@ def step_command(module: str, warehouse: Path, folder: Path, spark: SparkSetting
 
 
 def spark_step_command(module: str, folder: Path, spark: SparkSettings, *args: str) -> list[str]:
-    """The command line of a step that reads Spark only (gates, kpi_marts)."""
+    """The command line of a step that reads Spark only (gates, clv, kpi_marts)."""
     return [
         sys.executable,
         "-m",
@@ -133,8 +142,8 @@ def build_on_spark(
     distribution: DistributionSettings | None = None,
     compare: bool = False,
 ) -> SparkBuild:
-    """Sync raw, copy DuckDB's other inputs, build to core, gate, build the marts, compute the Python
-    marts, check the marts; compare if asked.
+    """Sync raw, copy DuckDB's other inputs, build to core, gate, compute CLV, build the marts,
+    compute the other Python marts, check the marts; compare if asked.
 
     The pandera rules on core run on Spark before any mart: an error-severity failure raises
     SparkChecksFailed and the marts are not built, as the quality gate stops them on DuckDB.
@@ -172,6 +181,9 @@ def build_on_spark(
     timed("dbt_core", dbt.run, "build", target, CORE_SELECT, CORE_EXTRA)
     out.dbt_tests["core"] = tests_run(target)
     checks("core")
+    # CLV before the marts: customer_segments reads it
+    command = spark_step_command("clv", folder, spark, "--kpi", kpi_json)
+    out.clv = json_lines(timed("clv", _step, command, "clv").stdout)[0]
     timed("dbt_marts", dbt.run, "build", target, MARTS_SELECT)
     out.dbt_tests["marts"] = tests_run(target)
     command = spark_step_command("kpi_marts", folder, spark, "--kpi", kpi_json)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,6 +51,9 @@ def local_session(
     """
     from pyspark.sql import SparkSession
 
+    # Python workers (mapInPandas) run this interpreter, which has crm360 and its libraries;
+    # PySpark reads the variable alone, not a Spark setting, when it starts the context.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
     folder.mkdir(parents=True, exist_ok=True)
     builder = SparkSession.builder.appName("crm360").enableHiveSupport()
     for key, value in {**session_conf(folder, settings), **(extra_conf or {})}.items():

@@ -22,10 +22,11 @@ def build_spark_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
         # It reads the DuckDB file from other processes: no DuckDB step may write meanwhile.
         pool=WAREHOUSE_POOL,
         description=(
-            "Spark's copy of the warehouse: the ledger's raw loads synced exactly once, identity map and "
-            "CLV copied; `dbt build` (models and data tests) on dbt's `spark` target up to core; the "
-            "pandera rules on Spark's core tables as its quality gate; then the marts, campaign lift and "
-            "the sales forecast computed from Spark's tables, and the marts' pandera rules "
+            "Spark's copy of the warehouse: the ledger's raw loads synced exactly once, the identity map "
+            "copied; `dbt build` (models and data tests) on dbt's `spark` target up to core; the "
+            "pandera rules on Spark's core tables as its quality gate; CLV fitted and scored on Spark; "
+            "then the marts, campaign lift and the sales forecast computed from Spark's tables, and the "
+            "marts' pandera rules "
             "(pipelines/spark/leg.py, docs/scale-out.md)."
         ),
     )
