@@ -52,7 +52,7 @@ with events as (
         product_sku, utm_source, utm_medium, utm_campaign, device_type, locale
     from {{ ref('stg_web__events') }}
     where true
-    {% if buckets > 1 %}and hash(anonymous_id) % {{ buckets }} = {{ bucket }}{% endif %}
+    {% if buckets > 1 %}and {{ hash_bucket("anonymous_id", buckets) }} = {{ bucket }}{% endif %}
     {% if is_incremental() %}and anonymous_id in (select anonymous_id from changed_browsers){% endif %}
 
 ),
@@ -83,7 +83,7 @@ browser_logins as (
     from {{ ref('int_web_anonymous_links') }} as links
     inner join accounts on accounts.account_id = links.account_id
     where true
-    {% if buckets > 1 %}and hash(links.anonymous_id) % {{ buckets }} = {{ bucket }}{% endif %}
+    {% if buckets > 1 %}and {{ hash_bucket("links.anonymous_id", buckets) }} = {{ bucket }}{% endif %}
     {% if is_incremental() %}and links.anonymous_id in (select anonymous_id from changed_browsers){% endif %}
 
 ),
