@@ -258,15 +258,12 @@ def test_a_dbt_build_killed_mid_table_does_not_stop_the_next(built) -> None:
 
 
 def test_web_events_built_in_buckets_on_spark_keep_every_event(built) -> None:
-    """Past 5M web events fct_web_events is built per browser bucket (`hash % buckets`). Spark's hash()
-    is a signed int, so the remainder was negative for about half the browsers, which no bucket took:
-    at 300,000 customers Spark's table held 9.7M of 15.6M events. Forced to 7 buckets here, Spark's
-    table must still equal DuckDB's (built in one)."""
+    """Past 5M web events the model is built per browser bucket; Spark's signed hash() left half the
+    browsers in none (300k customers: 9.7M of 15.6M events). In 7 buckets it must equal DuckDB's."""
     dbt = SparkResource.from_settings(built["settings"]).dbt()
     bucketed = replace(dbt, vars={**dbt.vars, "web_event_buckets": 7})
     bucketed.run("run", built["folder"] / "dbt-target-buckets", ["fct_web_events"])
-    settings = built["settings"]
-    compare = ["--warehouse", str(settings.warehouse_path), "--spark-dir", str(built["folder"])]
+    compare = ["--warehouse", str(built["settings"].warehouse_path), "--spark-dir", str(built["folder"])]
     compared = _python("pipelines.spark.compare", *compare, "core.fct_web_events")
     assert compared.returncode == 0, compared.stdout[-3000:] + compared.stderr[-3000:]
 
