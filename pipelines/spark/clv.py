@@ -28,7 +28,7 @@ from pipelines.kpi.clv_fit import (
     holdout_frame,
 )
 from pipelines.kpi.clv_math import holdout_prediction, unit_days
-from pipelines.kpi.clv_profit import SELECT_SQL, profit_params, rates_sql
+from pipelines.kpi.clv_profit import PROFIT_COLUMNS, SELECT_SQL, profit_params, rates_sql
 from pipelines.kpi.settings import KpiSettings
 from pipelines.spark.kpi_marts import run_step, spark_sql, write_table
 from pipelines.spark.session import clear_leftover_location
@@ -128,7 +128,10 @@ def build_clv(spark: SparkSession, settings: KpiSettings) -> ClvSummary:
 
     bg_fit, plan, params = fit_models(stats, settings, summary)
     fixed = {"calibration_end": cal_end, "time_unit": settings.clv_time_unit, "horizon": settings.clv_horizon}
-    schema = ", ".join(f"`{n}` {k}" for n, k in ddl_columns(DDL["customer_clv"])[:14])
+    # the model's columns: customer_clv's but the net-profit ones, which write_customers adds
+    profit = {name for name, _ in ddl_columns(PROFIT_COLUMNS)}
+    model_columns = [(n, k) for n, k in ddl_columns(DDL["customer_clv"]) if n not in profit]
+    schema = ", ".join(f"`{n}` {k}" for n, k in model_columns)
     scored = frame.mapInPandas(scorer(plan, fixed), schema=schema.replace("VARCHAR", "STRING")).persist()
     counts = {
         r["clv_model"]: int(r["n"])
