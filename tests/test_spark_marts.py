@@ -54,6 +54,12 @@ CAMPAIGNS = """
         treatment_converters, control_converters, treatment_revenue, control_revenue, campaign_cost)
 """
 
+# New York's clocks fall back on 2025-11-02: 05:30 and 06:30 UTC are both 01:30 local time, which a
+# round trip through the Python process's local time cannot tell apart.
+FALL_BACK_CAMPAIGNS = CAMPAIGNS.replace("2025-03-01 08:00:00", "2025-11-02 05:30:00").replace(
+    "2025-04-01 09:30:00", "2025-11-02 06:30:00"
+)
+
 
 @pytest.fixture(scope="module")
 def spark_tables(tmp_path_factory) -> dict[str, Path]:
@@ -114,3 +120,22 @@ def test_a_folder_a_killed_write_left_does_not_stop_the_next_write(spark_tables)
     for name in tables:
         diff = compare_table(warehouse, name, folder / "compare")
         assert diff.equal and diff.duckdb_rows > 0, diff
+
+
+def test_campaign_lift_keeps_launch_times_on_a_machine_outside_utc(tmp_path, monkeypatch) -> None:
+    """The step run in New York's time zone writes each campaign's launched_at as DuckDB holds it,
+    the two that fall in the repeated hour included."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    tables = ["core.fct_order_lines", "marts.kpi_campaign_performance"]
+    made = tables_in_spark(tmp_path, [ORDER_LINES, FALL_BACK_CAMPAIGNS], tables)
+    folder, warehouse = made["folder"], made["warehouse"]
+    run_step("pipelines.spark.kpi_marts", "--spark-dir", str(folder), "--kpi", json.dumps(SETTINGS.plain()))
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("set TimeZone = 'UTC'")
+        build_campaign_lift(con, SETTINGS)
+    lift = "marts.kpi_campaign_lift"
+    run_step(
+        "pipelines.spark.compare", "--warehouse", str(warehouse), "--spark-dir", str(folder), lift, ok=(0, 1)
+    )
+    diff = compare_table(warehouse, lift, folder / "compare")
+    assert diff.equal and diff.duckdb_rows == 2, diff

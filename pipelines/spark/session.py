@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,6 +47,7 @@ def local_session(
 ) -> SparkSession:
     """A Hive-enabled session on `folder`'s metastore (the one dbt's `spark` target opens).
 
+    The process runs in UTC from here on, like the session (see the comment below).
     `extra_conf` adds settings that only this session needs (Splink's UDF jar in `spark.jars`);
     session_conf, which dbt's profile mirrors, stays as it is.
     """
@@ -54,6 +56,10 @@ def local_session(
     # Python workers (mapInPandas) run this interpreter, which has crm360 and its libraries;
     # PySpark reads the variable alone, not a Spark setting, when it starts the context.
     os.environ["PYSPARK_PYTHON"] = sys.executable
+    # PySpark turns a TIMESTAMP into a Python datetime, and back, in the process's local time, not the
+    # session's: outside UTC, campaign lift's launched_at came back shifted by the zone's offset.
+    os.environ["TZ"] = "UTC"
+    time.tzset()
     folder.mkdir(parents=True, exist_ok=True)
     builder = SparkSession.builder.appName("crm360").enableHiveSupport()
     for key, value in {**session_conf(folder, settings), **(extra_conf or {})}.items():
