@@ -9,12 +9,13 @@ import duckdb
 import pytest
 
 # Fixture modules: simulated populations (built once per session), the dbt core build, the serving copy
-# and the serving crash tests' data directories.
+# and the serving crash tests' data directories, the Spark engine's whole run.
 pytest_plugins = [
     "tests.simulator_fixtures",
     "tests.dbt_core_fixtures",
     "tests.serving_fixtures",
     "tests.serving_crash_fixtures",
+    "tests.spark_run_fixtures",
 ]
 
 

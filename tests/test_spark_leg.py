@@ -91,9 +91,8 @@ def test_the_gate_runs_on_spark_between_core_and_the_marts(recorder: Recorder) -
     recorder.answers["gates core"] = [_check("pandera:fct_returns:quantity_positive", ERROR, True)]
     recorder.answers["gates marts"] = [_check("pandera:customer_360:counts_non_negative", WARN, False, 3)]
     kpi = KpiSettings(forecast_weeks=5)
-    build = build_on_spark(
-        recorder, recorder.data_dir / "w.duckdb", kpi, DistributionSettings(severity=ERROR)
-    )
+    distribution = DistributionSettings(severity=ERROR)
+    build = build_on_spark(recorder, recorder.data_dir / "w.duckdb", kpi, distribution, run_id="run-7")
     core, marts = f"dbt build {' '.join(CORE_SELECT)}", f"dbt build {' '.join(MARTS_SELECT)}"
     assert recorder.names() == [
         "dbt parse", "raw_sync", "mirror", core, "gates core", "clv", marts, "kpi_marts", "gates marts",
@@ -108,6 +107,10 @@ def test_the_gate_runs_on_spark_between_core_and_the_marts(recorder: Recorder) -
         assert KpiSettings.from_plain(json.loads(kpi_arg)) == kpi
     gate = steps["gates core"]
     assert json.loads(gate[gate.index("--distribution") + 1])["severity"] == ERROR
+    # both stages record their checks, and the phase's dbt tests, under the run's id
+    for stage in ("gates core", "gates marts"):
+        assert _option(steps[stage], "--run-id") == "run-7" == build.figures()["run_id"]
+        assert _option(steps[stage], "--dbt-target") == str(recorder.data_dir / "spark" / "dbt-target")
     # a core test that also reads a mart waits for the marts' phase
     assert recorder.calls[3][3] == ("--indirect-selection", "cautious")
     figures = build.figures()
@@ -119,6 +122,17 @@ def test_the_gate_runs_on_spark_between_core_and_the_marts(recorder: Recorder) -
     assert build.marts == recorder.answers["kpi_marts"][0]
     assert figures["clv"] == {"n_customers": 9, "clv_models": {"bgnbd_gamma_gamma": 9}, "warnings": []}
     assert figures["dbt_tests"] == {"core": {"pass": 4}, "marts": {"pass": 7}}  # read after each phase
+
+
+def _option(command: tuple[str, ...], name: str) -> str:
+    return command[command.index(name) + 1]
+
+
+def test_a_build_without_a_run_id_records_its_checks_under_a_new_one(recorder: Recorder) -> None:
+    first, second = (build_on_spark(recorder, recorder.data_dir / "w.duckdb") for _ in range(2))
+    gates = [call[2] for call in recorder.calls if call[0] == "step" and call[1].startswith("gates")]
+    assert [_option(gate, "--run-id") for gate in gates] == [first.run_id] * 2 + [second.run_id] * 2
+    assert first.run_id and first.run_id != second.run_id
 
 
 def test_an_error_rule_failing_on_sparks_core_leaves_the_marts_unbuilt(recorder: Recorder) -> None:

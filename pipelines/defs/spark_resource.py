@@ -46,7 +46,8 @@ class SparkResource(dg.ConfigurableResource):
         spark = SparkSettings(self.master, self.driver_memory, self.shuffle_partitions)
         return SparkDbt(DBT_PROJECT_DIR, Path(self.data_dir), spark, json.loads(self.vars_json))
 
-    def build(self) -> SparkBuild:
+    def build(self, run_id: str | None = None) -> SparkBuild:
+        """The Spark build; its checks are recorded in Spark's audit.check_results under run_id."""
         kpi = KpiSettings.from_plain(json.loads(self.kpi_json))
         distribution = DistributionSettings(**json.loads(self.distribution_json))
-        return build_on_spark(self.dbt(), Path(self.warehouse), kpi, distribution)
+        return build_on_spark(self.dbt(), Path(self.warehouse), kpi, distribution, run_id=run_id)

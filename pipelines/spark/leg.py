@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,7 @@ class SparkChecksFailed(RuntimeError):
 class SparkBuild:
     """What one Spark build did: seconds per step, raw loads copied, models built, checks, marts."""
 
+    run_id: str = ""  # the checks' partition in Spark's audit.check_results (pipelines/spark/audit.py)
     seconds: dict[str, float] = field(default_factory=dict)
     raw: list[dict[str, Any]] = field(default_factory=list)
     copied: list[str] = field(default_factory=list)
@@ -72,6 +74,7 @@ class SparkBuild:
     def figures(self) -> dict[str, Any]:
         """A JSON-able summary for run metadata and the benchmark."""
         return {
+            "run_id": self.run_id,
             "seconds": self.seconds,
             "total_seconds": round(sum(self.seconds.values()), 1),
             "raw_loads_copied": sum(r["loads_copied"] for r in self.raw),
@@ -141,6 +144,7 @@ def build_on_spark(
     kpi: KpiSettings | None = None,
     distribution: DistributionSettings | None = None,
     compare: bool = False,
+    run_id: str | None = None,
 ) -> SparkBuild:
     """Sync raw, copy DuckDB's other inputs, build to core, gate, compute CLV, build the marts,
     compute the other Python marts, check the marts; compare if asked.
@@ -148,9 +152,10 @@ def build_on_spark(
     The pandera rules on core run on Spark before any mart: an error-severity failure raises
     SparkChecksFailed and the marts are not built, as the quality gate stops them on DuckDB.
     compare=True also checks every table's rows against the DuckDB build (pipelines/spark/compare.py)
-    and lists the tables that differ; it does not raise for them.
+    and lists the tables that differ; it does not raise for them. Each stage's pandera results and
+    dbt tests are recorded in Spark's audit.check_results under run_id (a new id when not given).
     """
-    out, folder = SparkBuild(), spark_dir(dbt.data_dir)
+    out, folder = SparkBuild(run_id=run_id or uuid.uuid4().hex), spark_dir(dbt.data_dir)
     target, spark = folder / "dbt-target", dbt.spark
     kpi_json = json.dumps((kpi or KpiSettings()).plain())
     dist_json = json.dumps(asdict(distribution or DistributionSettings()))
@@ -162,7 +167,10 @@ def build_on_spark(
         return result
 
     def checks(stage: str) -> None:
-        command = spark_step_command("gates", folder, spark, "--stage", stage, "--distribution", dist_json)
+        command = spark_step_command(
+            "gates", folder, spark, "--stage", stage, "--distribution", dist_json,
+            "--run-id", out.run_id, "--dbt-target", str(target),
+        )  # fmt: skip
         results = json_lines(timed(f"checks_{stage}", _step, command, f"gates {stage}").stdout)
         out.checks += results
         if failed := failed_errors(results):

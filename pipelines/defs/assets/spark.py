@@ -26,13 +26,13 @@ def build_spark_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
             "copied; `dbt build` (models and data tests) on dbt's `spark` target up to core; the "
             "pandera rules on Spark's core tables as its quality gate; CLV fitted and scored on Spark; "
             "then the marts, campaign lift and the sales forecast computed from Spark's tables, and the "
-            "marts' pandera rules "
+            "marts' pandera rules; every check recorded in Spark's audit.check_results "
             "(pipelines/spark/leg.py, docs/scale-out.md)."
         ),
     )
     def spark_warehouse(context: dg.AssetExecutionContext, spark: SparkResource) -> dg.MaterializeResult:
         try:
-            figures = spark.build().figures()
+            figures = spark.build(context.run.run_id).figures()
         except SparkChecksFailed as failed:
             raise dg.Failure(
                 description=str(failed),

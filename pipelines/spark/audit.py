@@ -1,0 +1,85 @@
+"""Spark's audit.check_results: the checks of each Spark build (pandera and dbt tests), in its catalog.
+
+DuckDB's runs record their checks in the DuckDB file's audit.check_results (quality/results.py);
+a Spark build reads that file and never writes it, so its own checks go to a table of the same
+columns in Spark's catalog, where a cluster's readers look. It is partitioned by (run_id, stage)
+and each stage's results overwrite only their own partition: a gate step run again in the same
+run replaces its rows instead of doubling them, and a killed write leaves the partition as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from quality.results import CheckResult, dbt_results_to_check_results, sample_json
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+TABLE = "audit.check_results"
+# DuckDB's columns (quality/results.py: CHECK_RESULTS_DDL), then the partition: Spark's build stage.
+COLUMNS = (
+    ("check_name", "string"),
+    ("asset", "string"),
+    ("severity", "string"),
+    ("passed", "boolean"),
+    ("failing_rows", "bigint"),
+    ("sample", "string"),
+    ("checked_at", "timestamp"),
+    ("run_id", "string"),
+    ("stage", "string"),
+)
+PARTITION = ("run_id", "stage")
+# Dagster's run ids (uuids) and the stage names: safe as partition values and in a SQL literal.
+_PARTITION_VALUE = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def dbt_checks(target: Path, run_id: str) -> list[CheckResult]:
+    """The data and unit tests of the dbt invocation whose artifacts are in `target`."""
+    results = target / "run_results.json"
+    if not results.exists():
+        return []
+    manifest = target / "manifest.json"
+    return dbt_results_to_check_results(
+        json.loads(results.read_text()),
+        run_id,
+        json.loads(manifest.read_text()) if manifest.exists() else None,
+    )
+
+
+def rows(results: Iterable[CheckResult]) -> list[tuple]:
+    """The non-partition columns but checked_at, which Spark stamps."""
+    return [
+        (r.check_name, r.asset, r.severity, bool(r.passed), r.failing_rows, sample_json(r.sample))
+        for r in results
+    ]
+
+
+def record_checks(spark: SparkSession, results: Iterable[CheckResult], run_id: str, stage: str) -> int:
+    """Replace the (run_id, stage) partition of audit.check_results with these results; their count."""
+    for value in (run_id, stage):
+        if not _PARTITION_VALUE.fullmatch(value):
+            raise ValueError(f"{TABLE}: {value!r} is not a run id or stage (letters, digits, '-', '_')")
+    from pyspark.sql import functions as F
+
+    spark.sql("create database if not exists audit")
+    columns, partition = ", ".join(f"{name} {kind}" for name, kind in COLUMNS), ", ".join(PARTITION)
+    spark.sql(f"create table if not exists {TABLE} ({columns}) using parquet partitioned by ({partition})")
+    spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
+    data = rows(results)
+    if not data:
+        spark.sql(f"alter table {TABLE} drop if exists partition (run_id = '{run_id}', stage = '{stage}')")
+        return 0
+    schema = ", ".join(f"{name} {kind}" for name, kind in COLUMNS[:6])
+    frame = spark.createDataFrame(data, schema).select(
+        "*",
+        F.current_timestamp().alias("checked_at"),
+        F.lit(run_id).alias("run_id"),
+        F.lit(stage).alias("stage"),
+    )
+    frame.write.insertInto(TABLE, overwrite=True)
+    return len(data)

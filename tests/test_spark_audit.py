@@ -1,0 +1,86 @@
+"""Spark's audit.check_results: each gate step records its pandera results and the phase's dbt tests.
+
+A small catalog (core.fct_returns with one wrong row; the other core tables missing) is checked by the
+gate step as the Spark build runs it; the recorded rows are then read from the table's Parquet files.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.spark.audit import COLUMNS
+from tests.spark_helpers import run_step, tables_in_spark
+
+pytestmark = [pytest.mark.spark, pytest.mark.integration, pytest.mark.timeout(900)]
+
+RETURNS = """
+    create table core.fct_returns as
+    select * from (values (1, 2, 10.0), (2, -1, 5.0), (3, 1, 0.0)) t(return_line_key, quantity_returned,
+    refund_amount)
+"""
+DBT_RESULTS = {
+    "metadata": {"invocation_id": "inv-1"},
+    "results": [
+        {"unique_id": "model.crm360.fct_returns", "status": "success"},
+        {
+            "unique_id": "test.crm360.not_null_fct_returns_return_line_key.ab12",
+            "status": "pass",
+            "failures": 0,
+        },
+        {"unique_id": "test.crm360.unique_fct_returns_return_line_key.cd34", "status": "fail", "failures": 2},
+    ],
+}
+
+
+def _gate(folder: Path, stage: str, run_id: str, target: Path | None = None) -> list[dict]:
+    args = ["--spark-dir", str(folder), "--stage", stage, "--run-id", run_id]
+    done = run_step("pipelines.spark.gates", *args, *(["--dbt-target", str(target)] if target else []))
+    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+
+def _recorded(folder: Path) -> list[dict]:
+    files = folder / "warehouse" / "audit.db" / "check_results" / "*" / "*" / "*.parquet"
+    with duckdb.connect() as con:
+        cursor = con.execute(f"select * from read_parquet('{files}', hive_partitioning = true) order by all")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def test_each_stage_of_each_run_is_recorded_once(tmp_path: Path) -> None:
+    folder = tables_in_spark(tmp_path, [RETURNS], ["core.fct_returns"])["folder"]
+    target = tmp_path / "dbt-target"
+    target.mkdir()
+    (target / "run_results.json").write_text(json.dumps(DBT_RESULTS))
+
+    core = _gate(folder, "core", "run-1", target)
+    recorded = _recorded(folder)
+    assert set(recorded[0]) == {name for name, _ in COLUMNS}
+    pandera = {r["check_name"]: r["failing_rows"] for r in core}
+    assert {r["check_name"]: r["failing_rows"] for r in recorded} == {
+        **pandera, "dbt:not_null_fct_returns_return_line_key": 0, "dbt:unique_fct_returns_return_line_key": 2,
+    }  # fmt: skip
+    assert pandera["pandera:fct_returns:quantity_positive"] == 1
+    assert pandera["pandera:fct_order_lines:exists"] is None  # a missing table is a failed check
+    failed = {r["check_name"] for r in recorded if not r["passed"]}
+    assert {"pandera:fct_returns:quantity_positive", "dbt:unique_fct_returns_return_line_key"} <= failed
+    assert {(r["run_id"], r["stage"]) for r in recorded} == {("run-1", "core")}
+    assert all(r["checked_at"] is not None and r["severity"] in ("error", "warn") for r in recorded)
+
+    # the stage run again in the same run replaces its rows (here without dbt's results)
+    _gate(folder, "core", "run-1")
+    assert sorted(r["check_name"] for r in _recorded(folder)) == sorted(pandera)
+    # another stage and another run are added beside it
+    marts = _gate(folder, "marts", "run-1")
+    _gate(folder, "core", "run-2")
+    counts: dict[tuple[str, str], int] = {}
+    for r in _recorded(folder):
+        counts[(r["run_id"], r["stage"])] = counts.get((r["run_id"], r["stage"]), 0) + 1
+    assert counts == {
+        ("run-1", "core"): len(core),
+        ("run-1", "marts"): len(marts),
+        ("run-2", "core"): len(core),
+    }
