@@ -66,9 +66,10 @@ def population(tmp_path_factory) -> dict[str, Path]:
     return tables_in_spark(tmp_path_factory.mktemp("spark_clv"), [ORDER_LINES, RETURNS, INTERACTIONS], tables)
 
 
-def _both(population: dict[str, Path], settings: KpiSettings) -> tuple[dict, dict]:
+def _both(population: dict[str, Path], settings: KpiSettings, *options: str) -> tuple[dict, dict]:
     folder, warehouse = population["folder"], population["warehouse"]
-    done = run_step("pipelines.spark.clv", "--spark-dir", str(folder), "--kpi", json.dumps(settings.plain()))
+    kpi = json.dumps(settings.plain())
+    done = run_step("pipelines.spark.clv", "--spark-dir", str(folder), "--kpi", kpi, *options)
     spark = json.loads(done.stdout.splitlines()[-1])
     with duckdb.connect(str(warehouse)) as con:
         con.execute("set TimeZone = 'UTC'")
@@ -95,6 +96,13 @@ def test_clv_on_spark_fits_and_prices_every_customer_as_duckdb_does(population) 
             con.execute("select margin_rate_source, count(*) from marts.customer_clv group by 1").fetchall()
         )
     assert set(sources) == {"customer", "population"}  # customers without costs take the population's rate
+
+
+def test_clv_scored_by_executors_in_processes_of_their_own_equals_duckdb(population) -> None:
+    """Spark's local-cluster master: two executor JVMs beside the driver, each starting its own Python
+    workers for the scoring, as a cluster's executors do. The tables still equal DuckDB's."""
+    spark, duck = _both(population, TRUSTED, "--master", "local-cluster[2,1,1024]")
+    assert spark["clv_models"] == duck["clv_models"] and spark["bgnbd"] == duck["bgnbd"]
 
 
 def test_an_untrusted_fit_falls_back_alike_on_spark(population) -> None:
