@@ -20,16 +20,25 @@ from pipelines.spark.dbt import model_tables
 from pipelines.spark.leg import COMPUTED
 from pipelines.spark.session import spark_dir
 from tests.spark_helpers import run_step
+from tests.test_incremental_equality import day_of, deliver
 
 POPULATION = ["--customers", "300", "--days", "120", "--seed", "5"]
 CLI = [sys.executable, "-m", "pipelines.cli"]
+# The run delivers all but the last days; those arrive later (test_spark_reruns.py), with a POS file
+# held back from a day before them.
+LATER_DAYS = 5
 
 
 @pytest.fixture(scope="session")
 def spark_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """A simulated population run with CRM360_ENGINE=spark, and its Spark tables compared with DuckDB's."""
-    data = tmp_path_factory.mktemp("spark") / "data"
-    subprocess.run([*CLI, "simulate", *POPULATION, "--out", str(data / "landing")], check=True)
+    root = tmp_path_factory.mktemp("spark")
+    data, source = root / "data", root / "simulated" / "landing"
+    subprocess.run([*CLI, "simulate", *POPULATION, "--out", str(source)], check=True)
+    files = sorted(path for path in source.rglob("*") if path.is_file())
+    days = sorted({day_of(f) for f in files if len(day_of(f)) == 10})
+    late = next(f for f in files if f.parent.name == "pos" and day_of(f) == days[-LATER_DAYS - 3])
+    assert deliver(files, source, data / "landing", days[-LATER_DAYS - 1], held=late) > 0
     env = {**os.environ, "CRM360_ENGINE": "spark"}
     run = subprocess.run([*CLI, "run", "--data-dir", str(data)], env=env, capture_output=True, text=True)
     assert run.returncode in (0, 3), run.stdout[-4000:] + run.stderr[-4000:]
@@ -48,6 +57,7 @@ def spark_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "folder": folder,
         "run": run,
         "spark_run": event.run_id if event else None,
+        "delivery": {"files": files, "source": source, "last_day": days[-1]},
     }
 
 

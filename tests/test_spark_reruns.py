@@ -23,6 +23,7 @@ from pipelines.spark.leg import COMPUTED
 from tests.privacy_helpers import person_in_several_feeds
 from tests.spark_helpers import leave_killed_writes, run_step
 from tests.spark_run_fixtures import CLI, ledger_loads
+from tests.test_incremental_equality import deliver
 
 pytestmark = [pytest.mark.spark, pytest.mark.integration, pytest.mark.timeout(2400)]
 
@@ -126,6 +127,33 @@ def test_web_events_built_in_buckets_on_spark_keep_every_event(built) -> None:
     assert compared.returncode == 0, compared.stdout[-3000:] + compared.stderr[-3000:]
 
 
+def _latest_spark_event(settings):
+    with open_instance(settings.data_dir) as instance:
+        return instance.get_latest_materialization_event(SPARK_KEY)
+
+
+def test_later_days_and_a_late_file_build_on_spark_as_duckdb_builds_them_incrementally(built) -> None:
+    """The last days' files arrive, with a POS file held back from a day before. DuckDB's incremental
+    models take only the new loads; Spark copies those loads and rebuilds every model from its raw
+    tables. Every table must still be equal."""
+    settings, delivery = built["settings"], built["delivery"]
+    before = sum(loads for loads, _ in ledger_loads(built).values())
+    assert deliver(delivery["files"], delivery["source"], settings.landing_dir, delivery["last_day"]) > 0
+    env = {**os.environ, "CRM360_ENGINE": "spark"}
+    run = subprocess.run(
+        [*CLI, "run", "--data-dir", str(settings.data_dir)], env=env, capture_output=True, text=True
+    )
+    assert run.returncode in (0, 3), run.stdout[-4000:] + run.stderr[-4000:]
+    event = _latest_spark_event(settings)
+    assert event.run_id != built["spark_run"], "the run with the later days did not build on Spark"
+    added = sum(loads for loads, _ in ledger_loads(built).values()) - before
+    assert event.asset_materialization.metadata["raw_loads_copied"].value == added > 0
+    compare = ["--warehouse", str(settings.warehouse_path), "--spark-dir", str(built["folder"])]
+    compared = run_step("pipelines.spark.compare", *compare, *built["models"], *COMPUTED, ok=(0, 1))
+    differ = [line for line in compared.stdout.splitlines() if line.startswith("DIFFER")]
+    assert compared.returncode == 0, "\n".join(differ) or compared.stderr[-4000:]
+
+
 def test_an_erasure_reaches_spark_at_the_next_run(built) -> None:
     """crm360 erase clears the person's raw rows in place (same counts) and forgets the last build, so the
     next run builds even though no file landed: its sync copies those loads again, and Spark's rebuild
@@ -142,8 +170,7 @@ def test_an_erasure_reaches_spark_at_the_next_run(built) -> None:
     run = [*CLI, "run", "--data-dir", str(settings.data_dir)]
     rerun = subprocess.run(run, env=env, capture_output=True, text=True)
     assert rerun.returncode in (0, 3), rerun.stdout[-4000:] + rerun.stderr[-4000:]
-    with open_instance(settings.data_dir) as instance:
-        event = instance.get_latest_materialization_event(SPARK_KEY)
+    event = _latest_spark_event(settings)
     assert event.run_id != built["spark_run"], "the run after the erasure did not build on Spark"
     assert event.asset_materialization.metadata["raw_loads_copied"].value > 0
     assert _spark_raw_holding(built, needles) == 0
