@@ -1,4 +1,4 @@
-"""CRM360_ENGINE=spark after its first run: syncs run again, a crash repaired, a killed build, an erasure.
+"""CRM360_ENGINE=spark after its first run: syncs again, crash repair, a killed build, later days, erasure.
 
 These change the session's Spark run (tests/spark_run_fixtures.py), so they run after
 tests/test_spark_models.py has checked what that run built.
