@@ -8,7 +8,7 @@ checks and assets computing the same things from the same rows.
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -62,9 +62,15 @@ FALL_BACK_CAMPAIGNS = CAMPAIGNS.replace("2025-03-01 08:00:00", "2025-11-02 05:30
 
 
 @pytest.fixture(scope="module")
-def spark_tables(tmp_path_factory) -> dict[str, Path]:
+def spark_tables(tmp_path_factory) -> dict[str, Any]:
+    """The tables in DuckDB and Spark, and DuckDB's campaign lift and forecast computed from them."""
     tables = ["core.fct_returns", "core.fct_order_lines", "marts.kpi_campaign_performance"]
-    return tables_in_spark(tmp_path_factory.mktemp("spark_marts"), [RETURNS, ORDER_LINES, CAMPAIGNS], tables)
+    made = tables_in_spark(tmp_path_factory.mktemp("spark_marts"), [RETURNS, ORDER_LINES, CAMPAIGNS], tables)
+    with duckdb.connect(str(made["warehouse"])) as con:
+        con.execute("set TimeZone = 'UTC'")
+        lift = build_campaign_lift(con, SETTINGS)
+        forecast = run_forecast(con, SETTINGS.forecast_weeks, SETTINGS.forecast_backtest_weeks)
+    return {**made, "lift": lift, "forecast": forecast}
 
 
 def test_the_pandera_rules_count_on_spark_what_they_count_on_duckdb(spark_tables) -> None:
@@ -93,10 +99,7 @@ def test_campaign_lift_and_forecast_on_spark_equal_duckdbs(spark_tables) -> None
     kpi = json.dumps(SETTINGS.plain())
     done = run_step("pipelines.spark.kpi_marts", "--spark-dir", str(folder), "--kpi", kpi)
     summary = json.loads(done.stdout.splitlines()[-1])
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("set TimeZone = 'UTC'")
-        lift = build_campaign_lift(con, SETTINGS)
-        forecast = run_forecast(con, SETTINGS.forecast_weeks, SETTINGS.forecast_backtest_weeks)
+    lift, forecast = spark_tables["lift"], spark_tables["forecast"]
     assert summary["kpi_campaign_lift"] == lift and lift["campaigns"] == 2 and lift["with_roi"] == 1
     assert summary["sales_forecast"]["channels"] == forecast["channels"] == 2
     compare = ["--warehouse", str(warehouse), "--spark-dir", str(folder), *COMPUTED]

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import pytest
 import yaml
 
 from pipelines.config import DBT_PROJECT_DIR, Settings, load_settings
@@ -145,6 +146,14 @@ def test_compare_finds_a_changed_row_a_lost_duplicate_and_a_missing_column(tmp_p
     _spark_like_export(warehouse, tmp_path / "y", "select id, code, seen_at from core.t")
     diff = compare_table(warehouse, "core.t", tmp_path / "y")
     assert not diff.equal and diff.missing_columns == ("amount",)
+
+
+def test_compare_names_a_table_the_duckdb_file_lacks(tmp_path: Path) -> None:
+    warehouse = _warehouse(tmp_path)
+    _spark_like_export(warehouse, tmp_path / "x", "select * from core.t")
+    (tmp_path / "x" / "core.t").rename(tmp_path / "x" / "core.gone")
+    with pytest.raises(ValueError, match=r"core\.gone is not in the DuckDB file .*w\.duckdb"):
+        compare_table(warehouse, "core.gone", tmp_path / "x")
 
 
 def test_raw_sync_copies_the_loads_spark_lacks_or_holds_wrongly() -> None:

@@ -65,6 +65,8 @@ def compare_table(
     with duckdb.connect(str(warehouse), read_only=True) as con:
         con.execute("set TimeZone = 'UTC'")
         columns = table_columns(con, schema, name)
+        if not columns:
+            raise ValueError(f"{table} is not in the DuckDB file {warehouse}: nothing to compare with")
         files = f"'{parquet_dir / table}/*.parquet'"
         described = con.execute(f"describe select * from read_parquet({files})").fetchall()
         spark_columns = {row[0] for row in described}
