@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
-_DROP = """
-import sys
+_SQL = """
+import json, sys
 from pathlib import Path
 from pipelines.spark.session import local_session
 spark = local_session(Path(sys.argv[1]))
-for name in sys.argv[2:]:
-    spark.sql(f"drop table if exists {name}")
+for statement in sys.argv[2:]:
+    rows = spark.sql(statement).collect()
+print(json.dumps([row.asDict() for row in rows], default=str))
 spark.stop()
 """
+
+
+def spark_sql(folder: Path, *statements: str) -> list[dict]:
+    """Run `statements` on the Spark catalog in `folder` (in a process of its own: one JVM per
+    metastore); the last one's rows."""
+    done = subprocess.run(
+        [sys.executable, "-c", _SQL, str(folder), *statements], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.splitlines()[-1])
 
 
 def leave_killed_writes(folder: Path, tables: list[str]) -> None:
     """What a write killed after dropping each `schema.table` leaves: the catalog without the table,
     and half-written files in the table's folder. Spark runs in its own process (one JVM per metastore)."""
-    done = subprocess.run([sys.executable, "-c", _DROP, str(folder), *tables], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-3000:]
+    spark_sql(folder, *(f"drop table if exists {name}" for name in tables))
     for name in tables:
         schema, table = name.split(".")
         left = folder / "warehouse" / f"{schema}.db" / table

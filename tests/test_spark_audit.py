@@ -7,13 +7,16 @@ gate step as the Spark build runs it; the recorded rows are then read from the t
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipelines.spark.audit import COLUMNS
-from tests.spark_helpers import run_step, tables_in_spark
+from tests.spark_helpers import run_step, spark_sql, tables_in_spark
 
 pytestmark = [pytest.mark.spark, pytest.mark.integration, pytest.mark.timeout(900)]
 
@@ -34,6 +37,15 @@ DBT_RESULTS = {
         {"unique_id": "test.crm360.unique_fct_returns_return_line_key.cd34", "status": "fail", "failures": 2},
     ],
 }
+
+
+_RECORD_NONE = """
+import sys
+from pathlib import Path
+from pipelines.spark.audit import record_checks
+from pipelines.spark.session import local_session
+record_checks(local_session(Path(sys.argv[1])), [], sys.argv[2], sys.argv[3])
+"""
 
 
 def _gate(folder: Path, stage: str, run_id: str, target: Path | None = None) -> list[dict]:
@@ -84,3 +96,31 @@ def test_each_stage_of_each_run_is_recorded_once(tmp_path: Path) -> None:
         ("run-1", "marts"): len(marts),
         ("run-2", "core"): len(core),
     }
+
+
+def test_checks_recorded_before_the_catalog_lost_the_table_are_kept(tmp_path: Path) -> None:
+    """A catalog without audit.check_results over a folder that holds it (a metastore rebuilt, or a first
+    creation killed after its folder was made): the next gate step records its checks and loses none."""
+    folder = tables_in_spark(tmp_path, [RETURNS], ["core.fct_returns"])["folder"]
+    core = _gate(folder, "core", "run-1")
+    table = folder / "warehouse" / "audit.db" / "check_results"
+    shutil.move(table, tmp_path / "aside")
+    spark_sql(folder, "drop table audit.check_results")
+    shutil.move(tmp_path / "aside", table)
+    (table / "part-00000-killed.snappy.parquet").write_bytes(b"PAR1 half written")
+
+    _gate(folder, "core", "run-2")
+    counts: dict[str, int] = {}
+    for r in _recorded(folder):
+        counts[r["run_id"]] = counts.get(r["run_id"], 0) + 1
+    assert counts == {"run-1": len(core), "run-2": len(core)}
+    # and Spark reads both runs from its catalog
+    read = spark_sql(folder, "select run_id, count(*) as n from audit.check_results group by run_id")
+    assert {row["run_id"]: row["n"] for row in read} == counts
+
+    # a stage recorded again with no results keeps no rows, in the catalog or in the folder
+    subprocess.run([sys.executable, "-c", _RECORD_NONE, str(folder), "run-1", "core"], check=True)
+    assert {r["run_id"] for r in _recorded(folder)} == {"run-2"}
+    assert spark_sql(
+        folder, "msck repair table audit.check_results", "show partitions audit.check_results"
+    ) == [{"partition": "run_id=run-2/stage=core"}]

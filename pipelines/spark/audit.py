@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipelines.spark.session import table_location
 from quality.results import CheckResult, dbt_results_to_check_results, sample_json
 
 if TYPE_CHECKING:
@@ -59,6 +60,25 @@ def rows(results: Iterable[CheckResult]) -> list[tuple]:
     ]
 
 
+def ensure_table(spark: SparkSession) -> None:
+    """Create audit.check_results where it is missing from the catalog, keeping what its folder holds.
+
+    The table is external, at the place a managed one would be: its files outlive its catalog entry
+    (a metastore rebuilt, a first creation killed after making its folder), where a managed table's
+    creation refuses such a folder and dropping it would lose the checks of earlier runs.
+    The partitions found there are registered again; files outside a partition folder are not read.
+    """
+    spark.sql("create database if not exists audit")
+    if spark.catalog.tableExists(TABLE):
+        return
+    columns, partition = ", ".join(f"{name} {kind}" for name, kind in COLUMNS), ", ".join(PARTITION)
+    location = table_location(spark, *TABLE.split(".")).replace("\\", "\\\\").replace("'", "\\'")
+    spark.sql(
+        f"create table {TABLE} ({columns}) using parquet partitioned by ({partition}) location '{location}'"
+    )
+    spark.sql(f"msck repair table {TABLE}")
+
+
 def record_checks(spark: SparkSession, results: Iterable[CheckResult], run_id: str, stage: str) -> int:
     """Replace the (run_id, stage) partition of audit.check_results with these results; their count."""
     for value in (run_id, stage):
@@ -66,13 +86,15 @@ def record_checks(spark: SparkSession, results: Iterable[CheckResult], run_id: s
             raise ValueError(f"{TABLE}: {value!r} is not a run id or stage (letters, digits, '-', '_')")
     from pyspark.sql import functions as F
 
-    spark.sql("create database if not exists audit")
-    columns, partition = ", ".join(f"{name} {kind}" for name, kind in COLUMNS), ", ".join(PARTITION)
-    spark.sql(f"create table if not exists {TABLE} ({columns}) using parquet partitioned by ({partition})")
+    ensure_table(spark)
     spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
     data = rows(results)
     if not data:
         spark.sql(f"alter table {TABLE} drop if exists partition (run_id = '{run_id}', stage = '{stage}')")
+        # an external table's dropped partition keeps its files, which a later repair would register again
+        folder = f"{table_location(spark, *TABLE.split('.'))}/run_id={run_id}/stage={stage}"
+        path = spark._jvm.org.apache.hadoop.fs.Path(folder)
+        path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).delete(path, True)
         return 0
     schema = ", ".join(f"{name} {kind}" for name, kind in COLUMNS[:6])
     frame = spark.createDataFrame(data, schema).select(

@@ -97,7 +97,11 @@ def clear_leftover_location(spark: SparkSession, schema: str, table: str) -> boo
     """
     if spark.catalog.tableExists(f"{schema}.{table}") or not spark.catalog.databaseExists(schema):
         return False
-    base = spark.catalog.getDatabase(schema).locationUri.rstrip("/")
-    path = spark._jvm.org.apache.hadoop.fs.Path(f"{base}/{table.lower()}")
+    path = spark._jvm.org.apache.hadoop.fs.Path(table_location(spark, schema, table))
     fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
     return bool(fs.exists(path) and fs.delete(path, True))
+
+
+def table_location(spark: SparkSession, schema: str, table: str) -> str:
+    """Where the managed table `schema.table` keeps its files: its database's folder and its name."""
+    return f"{spark.catalog.getDatabase(schema).locationUri.rstrip('/')}/{table.lower()}"
