@@ -124,3 +124,35 @@ def test_checks_recorded_before_the_catalog_lost_the_table_are_kept(tmp_path: Pa
     assert spark_sql(
         folder, "msck repair table audit.check_results", "show partitions audit.check_results"
     ) == [{"partition": "run_id=run-2/stage=core"}]
+
+
+def test_a_table_an_older_release_made_gets_the_new_columns_and_keeps_its_rows(tmp_path: Path) -> None:
+    """audit.check_results made before `sample` existed (a column added later goes after the others):
+    the gate step adds it and writes each value to its own column, by name, not by position."""
+    folder = tables_in_spark(tmp_path, [RETURNS], ["core.fct_returns"])["folder"]
+    older = [(n, k) for n, k in COLUMNS if n != "sample"]
+    spark_sql(
+        folder,
+        "create database audit",
+        f"create table audit.check_results ({', '.join(f'{n} {k}' for n, k in older)})"
+        " using parquet partitioned by (run_id, stage)",
+        "insert into audit.check_results values"
+        " ('pandera:old', 'core.fct_returns', 'error', true, 0, timestamp'2026-01-01', 'run-0', 'core')",
+    )
+    core = _gate(folder, "core", "run-1")
+    rows = spark_sql(folder, "select * from audit.check_results")
+    assert [name for name in rows[0]] == [n for n, _ in older[:-2]] + ["sample", "run_id", "stage"]
+    by_name = {r["check_name"]: r for r in rows}
+    assert by_name["pandera:old"]["sample"] is None and by_name["pandera:old"]["run_id"] == "run-0"
+    wrong = by_name["pandera:fct_returns:quantity_positive"]
+    assert (
+        wrong["failing_rows"] == 1
+        and "r2" not in wrong["sample"]
+        and '"return_line_key": 2' in wrong["sample"]
+    )
+    assert wrong["checked_at"].startswith("20") and wrong["severity"] in ("error", "warn")
+    assert len(rows) == len(core) + 1
+
+
+def _gate_sample(printed: list[dict], row: dict) -> str:
+    return next(r["sample"] for r in printed if r["check_name"] == row["check_name"])

@@ -70,6 +70,7 @@ def ensure_table(spark: SparkSession) -> None:
     """
     spark.sql("create database if not exists audit")
     if spark.catalog.tableExists(TABLE):
+        add_missing_columns(spark)
         return
     columns, partition = ", ".join(f"{name} {kind}" for name, kind in COLUMNS), ", ".join(PARTITION)
     location = table_location(spark, *TABLE.split(".")).replace("\\", "\\\\").replace("'", "\\'")
@@ -77,6 +78,14 @@ def ensure_table(spark: SparkSession) -> None:
         f"create table {TABLE} ({columns}) using parquet partitioned by ({partition}) location '{location}'"
     )
     spark.sql(f"msck repair table {TABLE}")
+
+
+def add_missing_columns(spark: SparkSession) -> None:
+    """Add the columns a table made by an older release lacks; Spark puts them after its others."""
+    held = {c.lower() for c in spark.table(TABLE).columns}
+    missing = [f"{name} {kind}" for name, kind in COLUMNS if name not in held]
+    if missing:
+        spark.sql(f"alter table {TABLE} add columns ({', '.join(missing)})")
 
 
 def record_checks(spark: SparkSession, results: Iterable[CheckResult], run_id: str, stage: str) -> int:
@@ -103,5 +112,6 @@ def record_checks(spark: SparkSession, results: Iterable[CheckResult], run_id: s
         F.lit(run_id).alias("run_id"),
         F.lit(stage).alias("stage"),
     )
-    frame.write.insertInto(TABLE, overwrite=True)
+    # insertInto matches by position: the table's order, which differs where columns were added
+    frame.select(*spark.table(TABLE).columns).write.insertInto(TABLE, overwrite=True)
     return len(data)
