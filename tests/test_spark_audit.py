@@ -156,3 +156,24 @@ def test_a_table_an_older_release_made_gets_the_new_columns_and_keeps_its_rows(t
 
 def _gate_sample(printed: list[dict], row: dict) -> str:
     return next(r["sample"] for r in printed if r["check_name"] == row["check_name"])
+
+
+def test_what_a_write_killed_in_its_commit_leaves_is_read_and_written_again(tmp_path: Path) -> None:
+    """Dynamic overwrite stages the new rows in a hidden folder, then per partition deletes the old folder
+    and moves the new one in. Killed between the two: the partition's folder is gone and the staging
+    folder stays. The other runs' checks are still read, and the stage run again records its rows."""
+    folder = tables_in_spark(tmp_path, [RETURNS], ["core.fct_returns"])["folder"]
+    core = _gate(folder, "core", "run-1")
+    _gate(folder, "core", "run-2")
+    table = folder / "warehouse" / "audit.db" / "check_results"
+    staged = table / ".spark-staging-killed" / "run_id=run-2" / "stage=core"
+    shutil.copytree(table / "run_id=run-2" / "stage=core", staged)
+    shutil.rmtree(table / "run_id=run-2")
+    count_by_run = "select run_id, count(*) as n from audit.check_results group by run_id"
+    assert {r["run_id"]: r["n"] for r in spark_sql(folder, count_by_run)} == {"run-1": len(core)}
+
+    _gate(folder, "core", "run-2")
+    assert {r["run_id"]: r["n"] for r in spark_sql(folder, count_by_run)} == {
+        "run-1": len(core),
+        "run-2": len(core),
+    }

@@ -4,7 +4,9 @@ DuckDB's runs record their checks in the DuckDB file's audit.check_results (qual
 a Spark build reads that file and never writes it, so its own checks go to a table of the same
 columns in Spark's catalog, where a cluster's readers look. It is partitioned by (run_id, stage)
 and each stage's results overwrite only their own partition: a gate step run again in the same
-run replaces its rows instead of doubling them, and a killed write leaves the partition as it was.
+run replaces its rows instead of doubling them. A write killed before its commit leaves the
+partition as it was; one killed inside the commit (old folder deleted, new one not yet moved in)
+leaves that stage's partition empty, the other runs' intact, and the stage run again rewrites it.
 """
 
 from __future__ import annotations
