@@ -165,7 +165,7 @@ def test_pandera_summary_names_failed_rules_and_errors_win() -> None:
         CheckResult("pandera:fct_order_lines:shipped_le_ordered", spec.qualified, ERROR, False, 2, {"r": 1}),
         CheckResult("pandera:fct_order_lines:revenue_band", spec.qualified, WARN, False, None),
     ]
-    result = summarize(spec, results)
+    result = summarize(spec.qualified, results)
     assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
     assert result.metadata["pandera:fct_order_lines:shipped_le_ordered"].value == 2
     assert result.metadata["pandera:fct_order_lines:revenue_band"].value == "could not run"
@@ -174,7 +174,7 @@ def test_pandera_summary_names_failed_rules_and_errors_win() -> None:
         "core.fct_order_lines: 2 of 3 pandera rules failed: pandera:fct_order_lines:shipped_le_ordered (2), "
         "pandera:fct_order_lines:revenue_band (?)"
     )
-    warned = summarize(spec, results[2:])
+    warned = summarize(spec.qualified, results[2:])
     assert warned.severity == dg.AssetCheckSeverity.WARN
 
 

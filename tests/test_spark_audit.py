@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -177,3 +178,39 @@ def test_what_a_write_killed_in_its_commit_leaves_is_read_and_written_again(tmp_
         "run-1": len(core),
         "run-2": len(core),
     }
+
+
+_CLEAR = """
+import sys
+from datetime import datetime
+from pathlib import Path
+from pipelines.spark.audit import clear_samples_before
+from pipelines.spark.session import local_session
+print(clear_samples_before(local_session(Path(sys.argv[1])), datetime.fromisoformat(sys.argv[2])))
+"""
+
+
+def _clear(folder: Path, erased_at: datetime) -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", _CLEAR, str(folder), erased_at.isoformat()], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return int(done.stdout.splitlines()[-1])
+
+
+def test_samples_recorded_before_an_erasure_are_cleared(tmp_path: Path) -> None:
+    """A check's sample can hold a person's rows; an erasure cannot know which, so every sample recorded
+    before it goes (DuckDB's erasure sweeps its own). The results stay; later samples are kept."""
+    folder = tables_in_spark(tmp_path, [RETURNS], ["core.fct_returns"])["folder"]
+    core = _gate(folder, "core", "run-1")
+    before = {r["check_name"]: r for r in _recorded(folder)}
+    assert all(r["sample"] is not None for r in before.values())
+    erased_at = datetime.now(UTC)
+    assert _clear(folder, erased_at) == len(core)
+    after = {r["check_name"]: r for r in _recorded(folder)}
+    assert all(r["sample"] is None for r in after.values())
+    assert {k: {**r, "sample": None} for k, r in before.items()} == after
+    _gate(folder, "core", "run-2")
+    assert _clear(folder, erased_at) == 0  # nothing left to clear; run-2's samples are after the erasure
+    kept = [r["sample"] is not None for r in _recorded(folder) if r["run_id"] == "run-2"]
+    assert len(kept) == len(core) and all(kept)

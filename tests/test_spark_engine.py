@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import dagster as dg
@@ -13,13 +14,16 @@ from dagster._core.events import StepMaterializationData
 from pipelines.bench.pipeline import materialized_figures
 from pipelines.bench.stages import stage_of
 from pipelines.config import load_settings
-from pipelines.defs.assets.spark import SPARK_KEY
+from pipelines.defs.assets.spark import SPARK_KEY, build_spark_asset
+from pipelines.defs.checks.spark import STAGE_CHECKS, spark_check_results
 from pipelines.defs.definitions import all_assets, build_definitions
 from pipelines.defs.resources import IdentityResource
+from pipelines.defs.spark_resource import SparkResource
 from pipelines.spark.identity_predict import clear_work, predict_command
-from pipelines.spark.leg import SparkBuild, step_command
+from pipelines.spark.leg import SparkBuild, SparkChecksFailed, step_command
 from pipelines.spark.session import add_session_options, session_args, settings_of
 from pipelines.spark.settings import SparkSettings
+from quality.results import ERROR, WARN, CheckResult
 
 
 def test_engine_defaults_to_duckdb_and_refuses_an_unknown_one(tmp_path: Path) -> None:
@@ -156,3 +160,51 @@ def test_a_spark_run_on_a_machine_without_spark_is_refused_before_it_starts(
     with pytest.raises(runner.EngineUnavailable, match="no Java here"):
         runner.run_pipeline(settings)
     assert not (tmp_path / "dagster").exists() and not settings.warehouse_path.exists()
+
+
+def _result(name: str, stage: str, severity: str, passed: bool, rows: int | None) -> dict:
+    """A pandera result as the Spark build keeps it (pipelines/spark/gates.py's JSON, and its stage)."""
+    asset = "core.fct_returns" if stage == "core" else "marts.customer_360"
+    return {**asdict(CheckResult(name, asset, severity, passed, rows, '{"rows": []}')), "stage": stage}
+
+
+def test_each_stage_of_the_spark_checks_is_one_dagster_check() -> None:
+    checks = [
+        _result("pandera:fct_returns:quantity_positive", "core", ERROR, False, 3),
+        _result("pandera:fct_returns:refund_non_negative", "core", WARN, True, 0),
+        _result("pandera:customer_360:exists", "marts", ERROR, True, 0),
+    ]
+    results = {r.check_name: r for r in spark_check_results(checks)}
+    assert set(results) == set(STAGE_CHECKS.values())
+    gate, marts = results[STAGE_CHECKS["core"]], results[STAGE_CHECKS["marts"]]
+    assert not gate.passed and gate.severity == dg.AssetCheckSeverity.ERROR
+    assert gate.metadata["pandera:fct_returns:quantity_positive"].value == 3
+    assert gate.metadata["failed_rules"].value == ["pandera:fct_returns:quantity_positive"]
+    assert marts.passed and list(marts.metadata)[0] == "pandera:customer_360:exists"
+    # the gate closed: the marts' stage did not run and has no result
+    assert [r.check_name for r in spark_check_results(checks[:2])] == [STAGE_CHECKS["core"]]
+
+
+def test_the_spark_asset_declares_a_check_per_stage(tmp_path: Path) -> None:
+    assets = all_assets(load_settings(tmp_path, env={"CRM360_ENGINE": "spark"}))
+    asset = next(a for a in assets if SPARK_KEY in a.keys)
+    assert set(asset.check_keys) == {dg.AssetCheckKey(SPARK_KEY, name) for name in STAGE_CHECKS.values()}
+
+
+class _ClosedGate(SparkResource):
+    """The Spark build as it ends when an error rule fails on Spark's core tables."""
+
+    def build(self, run_id: str | None = None) -> SparkBuild:
+        checks = [_result("pandera:fct_returns:quantity_positive", "core", ERROR, False, 3)]
+        raise SparkChecksFailed("core", checks, checks)
+
+
+def test_a_closed_gate_on_spark_is_a_failed_dagster_check_and_a_failed_asset(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path, env={"CRM360_ENGINE": "spark"})
+    asset = build_spark_asset([dg.AssetKey(["core", "fct_returns"])])
+    resources = {"spark": _ClosedGate(**SparkResource.from_settings(settings).model_dump())}
+    result = dg.materialize([asset], resources=resources, raise_on_error=False)
+    assert not result.success and not result.get_asset_materialization_events()
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert (evaluation.check_name, evaluation.passed) == (STAGE_CHECKS["core"], False)
+    assert evaluation.metadata["pandera:fct_returns:quantity_positive"].value == 3

@@ -124,6 +124,17 @@ def test_the_gate_runs_on_spark_between_core_and_the_marts(recorder: Recorder) -
     assert figures["dbt_tests"] == {"core": {"pass": 4}, "marts": {"pass": 7}}  # read after each phase
 
 
+def test_the_sync_reports_its_loads_and_the_samples_an_erasure_cleared(recorder: Recorder) -> None:
+    recorder.answers["raw_sync"] = [
+        {"feed": "pos", "loads_copied": 2, "rows_copied": 30, "loads_in_spark": 2},
+        {"feed": "web", "loads_copied": 0, "rows_copied": 0, "loads_in_spark": 1},
+        {"audit_samples_cleared": 12},
+    ]
+    figures = build_on_spark(recorder, recorder.data_dir / "w.duckdb").figures()
+    assert (figures["raw_loads_copied"], figures["raw_rows_copied"]) == (2, 30)
+    assert figures["audit_samples_cleared"] == 12
+
+
 def _option(command: tuple[str, ...], name: str) -> str:
     return command[command.index(name) + 1]
 
@@ -145,12 +156,18 @@ def test_an_error_rule_failing_on_sparks_core_leaves_the_marts_unbuilt(recorder:
     assert [c["check_name"] for c in raised.value.failed] == ["pandera:fct_returns:quantity_positive"]
     assert "quantity_positive (core.fct_returns): 4 rows" in str(raised.value)
     assert recorder.names()[-1] == "gates core"
+    # every result of the closed gate, for Dagster's check of the stage
+    assert [(c["check_name"], c["stage"]) for c in raised.value.checks] == [
+        ("pandera:fct_returns:quantity_positive", "core"),
+        ("pandera:fct_returns:refund_non_negative", "core"),
+    ]
 
 
 def test_a_warning_or_a_passing_gate_lets_the_marts_build(recorder: Recorder) -> None:
     recorder.answers["gates core"] = [_check("pandera:fct_returns:refund_non_negative", WARN, False, 1)]
-    build_on_spark(recorder, recorder.data_dir / "w.duckdb")
+    built = build_on_spark(recorder, recorder.data_dir / "w.duckdb")
     assert "kpi_marts" in recorder.names()
+    assert [c["stage"] for c in built.checks] == ["core"]  # the marts' gate answered no rules here
 
 
 def test_a_rule_that_could_not_run_on_spark_closes_the_gate(recorder: Recorder) -> None:

@@ -14,9 +14,11 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from dagster import DagsterEventType
 
 from pipelines.config import DBT_PROJECT_DIR
 from pipelines.defs.assets.spark import SPARK_KEY
+from pipelines.defs.checks.spark import STAGE_CHECKS
 from pipelines.defs.instance import open_instance
 from pipelines.spark.compare import compare_table
 from pipelines.spark.dbt import data_tests
@@ -95,6 +97,19 @@ def test_the_checks_are_recorded_in_sparks_audit_table(built) -> None:
     assert {stage: tests for stage, (_, tests) in recorded.items()} == {
         stage: sum(counts.values()) for stage, counts in figures["dbt_tests"].items()
     }
+
+
+def test_each_stage_of_sparks_checks_is_a_dagster_check_of_the_run(built) -> None:
+    figures, kind = _figures(built), DagsterEventType.ASSET_CHECK_EVALUATION
+    with open_instance(built["settings"].data_dir) as instance:
+        records = instance.get_records_for_run(run_id=built["spark_run"], of_type=kind).records
+    checks = [r.event_log_entry.dagster_event.event_specific_data for r in records]
+    stages = {c.check_name: c for c in checks if c.asset_key == SPARK_KEY}
+    assert set(stages) == set(STAGE_CHECKS.values())
+    rules = {name for c in stages.values() for name in c.metadata if name.startswith("pandera:")}
+    assert rules == set(figures["check_failing_rows"])
+    failed = [name for c in stages.values() for name in c.metadata["failed_rules"].value]
+    assert sorted(failed) == sorted(figures["checks_failed"])
 
 
 def test_the_python_marts_were_computed_on_spark(built) -> None:

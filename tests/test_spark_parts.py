@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -13,11 +14,12 @@ import yaml
 from pipelines.config import DBT_PROJECT_DIR, Settings, load_settings
 from pipelines.spark.compare import compare_table
 from pipelines.spark.dbt import SparkDbt, dbt_vars, model_tables, source_tables
-from pipelines.spark.raw_sync import loads_to_copy
+from pipelines.spark.raw_sync import last_erasure, loads_to_copy
 from pipelines.spark.session import session_conf, spark_dir
 from pipelines.spark.settings import SPARK_DIR_ENV
 from pipelines.spark.unit_tests import INCREMENTAL_TAG, unit_test_args
 from sources.ingest.revisions import load_revisions, record_revisions
+from sources.privacy.suppression import PRIVACY_DDL
 
 ENV_VAR = re.compile(r"\{\{\s*env_var\('([A-Z0-9_]+)'(?:,\s*'([^']*)')?\)\s*\}\}")
 
@@ -154,6 +156,16 @@ def test_compare_names_a_table_the_duckdb_file_lacks(tmp_path: Path) -> None:
     (tmp_path / "x" / "core.t").rename(tmp_path / "x" / "core.gone")
     with pytest.raises(ValueError, match=r"core\.gone is not in the DuckDB file .*w\.duckdb"):
         compare_table(warehouse, "core.gone", tmp_path / "x")
+
+
+def test_the_last_erasure_is_read_from_the_warehouses_log(tmp_path: Path) -> None:
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        assert last_erasure(con) is None  # a warehouse without the log
+        con.execute(PRIVACY_DDL)
+        assert last_erasure(con) is None
+        for at in ("2026-03-01 10:00:00+02", "2026-03-01 09:30:00+00", "2026-02-01 00:00:00+00"):
+            con.execute("insert into audit.erasure_log values (?, 's', 'email', 'k', ?, 1, '{}')", [at, at])
+        assert last_erasure(con) == datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
 
 def test_raw_sync_copies_the_loads_spark_lacks_or_holds_wrongly() -> None:

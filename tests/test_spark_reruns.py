@@ -20,6 +20,7 @@ from pipelines.defs.instance import open_instance
 from pipelines.defs.spark_resource import SparkResource
 from pipelines.spark.compare import compare_table
 from pipelines.spark.leg import COMPUTED
+from pipelines.spark.raw_sync import SAMPLES_CLEARED
 from tests.privacy_helpers import person_in_several_feeds
 from tests.spark_helpers import leave_killed_writes, run_step
 from tests.spark_run_fixtures import CLI, ledger_loads
@@ -41,7 +42,9 @@ def built(spark_run: dict) -> dict:
 def _sync(built) -> dict[str, dict]:
     warehouse, folder = str(built["settings"].warehouse_path), str(built["folder"])
     done = run_step("pipelines.spark.raw_sync", "--warehouse", warehouse, "--spark-dir", folder)
-    return {r["feed"]: r for r in map(json.loads, done.stdout.splitlines())}
+    *feeds, cleared = map(json.loads, done.stdout.splitlines())
+    assert set(cleared) == {SAMPLES_CLEARED}  # the last line: check samples an erasure cleared
+    return {r["feed"]: r for r in feeds}
 
 
 def _spark_rows(built) -> dict[str, int]:
@@ -98,6 +101,14 @@ def _holding(raw: Path, needles: list[str]) -> int:
             for table in raw.iterdir()
             if any(table.glob("**/*.parquet"))
         )
+
+
+def _samples_by_run(built) -> dict[str, int]:
+    """Run id -> the samples Spark's audit.check_results holds for that run's checks."""
+    files = built["folder"] / "warehouse" / "audit.db" / "check_results" / "*" / "*" / "*.parquet"
+    sql = f"select run_id, count(sample) from read_parquet('{files}', hive_partitioning = true) group by 1"
+    with duckdb.connect() as con:
+        return dict(con.execute(sql).fetchall())
 
 
 KILLED_MID_BUILD = ["core.dim_customer", "marts.customer_360"]
@@ -163,6 +174,7 @@ def test_an_erasure_reaches_spark_at_the_next_run(built) -> None:
     _, email, emails, phones = person_in_several_feeds(settings.warehouse_path)
     needles = [*emails, *phones]
     assert _spark_raw_holding(built, needles) > 0
+    assert _samples_by_run(built)[built["spark_run"]] > 0
     command = [*CLI, "erase", "--email", email, "--data-dir", str(settings.data_dir)]
     erased = subprocess.run(command, capture_output=True, text=True)
     assert erased.returncode == 0, erased.stderr[-3000:]
@@ -175,6 +187,9 @@ def test_an_erasure_reaches_spark_at_the_next_run(built) -> None:
     assert event.asset_materialization.metadata["raw_loads_copied"].value > 0
     assert _spark_raw_holding(built, needles) == 0
     assert _spark_tables_holding(built, needles) == 0
+    # the checks recorded before the erasure keep no sample (which held the person cannot be known)
+    samples = _samples_by_run(built)
+    assert samples.pop(event.run_id) > 0 and set(samples.values()) == {0}
     compare = ["--warehouse", str(settings.warehouse_path), "--spark-dir", str(built["folder"])]
     compared = run_step("pipelines.spark.compare", *compare, *built["models"], *COMPUTED, ok=(0, 1))
     differ = {line.split()[1] for line in compared.stdout.splitlines() if line.startswith("DIFFER")}

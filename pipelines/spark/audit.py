@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -117,3 +118,27 @@ def record_checks(spark: SparkSession, results: Iterable[CheckResult], run_id: s
     # insertInto matches by position: the table's order, which differs where columns were added
     frame.select(*spark.table(TABLE).columns).write.insertInto(TABLE, overwrite=True)
     return len(data)
+
+
+def clear_samples_before(spark: SparkSession, erased_at: datetime) -> int:
+    """Null the samples of the checks recorded before an erasure; how many were cleared.
+
+    A sample can hold the erased person's rows, and which ones cannot be known here (the erasure
+    keeps no identifiers), so every sample older than the erasure goes; DuckDB's erasure sweeps its
+    own audit table. The results themselves stay. Only the partitions holding such samples are
+    rewritten, from a checkpoint: Spark cannot overwrite a table while it reads the same files.
+    """
+    if not spark.catalog.tableExists(TABLE):
+        return 0
+    from pyspark.sql import functions as F
+
+    stale = F.col("sample").isNotNull() & (F.col("checked_at") < F.lit(erased_at.astimezone(UTC)))
+    table = spark.table(TABLE)
+    touched = table.where(stale).select(*PARTITION).distinct()
+    rows = table.join(touched, list(PARTITION), "left_semi").localCheckpoint()
+    cleared = rows.where(stale).count()
+    if cleared:
+        spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
+        scrubbed = rows.withColumn("sample", F.when(stale, F.lit(None)).otherwise(F.col("sample")))
+        scrubbed.select(*table.columns).write.insertInto(TABLE, overwrite=True)
+    return cleared

@@ -21,6 +21,7 @@ from pipelines.spark.clv import COMPUTED as CLV_COMPUTED
 from pipelines.spark.dbt import SparkDbt, model_tables, source_tables, tests_run
 from pipelines.spark.kpi_marts import COMPUTED as KPI_COMPUTED
 from pipelines.spark.mirror import CLEARED
+from pipelines.spark.raw_sync import SAMPLES_CLEARED
 from pipelines.spark.session import session_args, spark_dir
 from pipelines.spark.settings import SparkSettings
 from quality.calibration import DistributionSettings
@@ -44,8 +45,9 @@ class SparkStepFailed(RuntimeError):
 class SparkChecksFailed(RuntimeError):
     """An error-severity pandera rule failed on Spark's tables: on core, the marts were not built."""
 
-    def __init__(self, stage: str, failed: list[dict[str, Any]]) -> None:
-        self.stage, self.failed = stage, failed
+    def __init__(self, stage: str, failed: list[dict[str, Any]], checks: list[dict[str, Any]]) -> None:
+        # checks: every result so far, each with its stage (Dagster's checks of the stages run)
+        self.stage, self.failed, self.checks = stage, failed, checks
         shown = "\n".join(f"  {c['check_name']} ({c['asset']}): {c['failing_rows']} rows" for c in failed)
         then = "quality gate closed on Spark, marts not built" if stage == "core" else "marts checks failed"
         super().__init__(f"{then}:\n{shown}")
@@ -60,8 +62,9 @@ class SparkBuild:
     raw: list[dict[str, Any]] = field(default_factory=list)
     copied: list[str] = field(default_factory=list)
     cleared: list[str] = field(default_factory=list)  # leftover table folders removed (a killed build's)
+    samples_cleared: int = 0  # check samples in Spark's audit older than the last erasure, cleared
     models: list[str] = field(default_factory=list)
-    checks: list[dict[str, Any]] = field(default_factory=list)  # pandera results on Spark
+    checks: list[dict[str, Any]] = field(default_factory=list)  # pandera results on Spark, with their stage
     dbt_tests: dict[str, dict[str, int]] = field(default_factory=dict)  # phase -> tests by status
     clv: dict[str, Any] = field(default_factory=dict)  # the CLV step's summary (pipelines/kpi/clv_fit.py)
     marts: dict[str, Any] = field(default_factory=dict)  # the Python marts computed on Spark
@@ -82,6 +85,7 @@ class SparkBuild:
             "tables_copied": len(self.copied),
             "copied": self.copied,
             "leftovers_cleared": self.cleared,
+            "audit_samples_cleared": self.samples_cleared,
             "models_built": len(self.models),
             "checks_run": len(self.checks),
             "checks_failed": [c["check_name"] for c in self.checks if not c["passed"]],
@@ -172,13 +176,15 @@ def build_on_spark(
             "--run-id", out.run_id, "--dbt-target", str(target),
         )  # fmt: skip
         results = json_lines(timed(f"checks_{stage}", _step, command, f"gates {stage}").stdout)
-        out.checks += results
+        out.checks += [{**result, "stage": stage} for result in results]
         if failed := failed_errors(results):
-            raise SparkChecksFailed(stage, failed)
+            raise SparkChecksFailed(stage, failed, out.checks)
 
     timed("parse", dbt.run, "parse", target)
     synced = timed("raw_sync", _step, step_command("raw_sync", warehouse, folder, spark), "raw_sync")
-    out.raw = json_lines(synced.stdout)
+    synced_lines = json_lines(synced.stdout)
+    out.raw = [line for line in synced_lines if "feed" in line]
+    out.samples_cleared = sum(line.get(SAMPLES_CLEARED, 0) for line in synced_lines)
     # the models' folders a killed build left are cleared first: dbt-spark drops a table, then creates it
     leftovers = [arg for table in model_tables(target) for arg in ("--clear-leftover", table)]
     inputs = copied_inputs(source_tables(target))

@@ -7,7 +7,8 @@ and each sync overwrites exactly the partitions of the loads it copies (dynamic 
 overwrite): a sync killed halfway and run again rewrites those loads instead of doubling them. A
 load is done when its partition holds the ledger's rows_loaded and the revision last copied; a load
 whose count differs (a crash) or whose raw rows were changed since (an erasure records a revision,
-sources/ingest/revisions.py) is copied again.
+sources/ingest/revisions.py) is copied again. The step also clears the samples of Spark's recorded
+checks older than the warehouse's last erasure (pipelines/spark/audit.py), as it cleared DuckDB's.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 
+from pipelines.spark.audit import clear_samples_before
 from pipelines.spark.session import add_session_options, clear_leftover_location, local_session, settings_of
 from sources.feeds import FEEDS
 from sources.ingest.revisions import load_revisions
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 PARTITION = "_load_id"
+SAMPLES_CLEARED = "audit_samples_cleared"  # the step's last JSON line: check samples an erasure cleared
 REVISIONS_FILE = "revisions.json"  # feed -> load -> the revision its Spark partition holds
 
 
@@ -140,6 +144,14 @@ def sync_raw(
         return [sync_feed(con, spark, feed, work) for feed in (feeds or list(FEEDS))]
 
 
+def last_erasure(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """When the warehouse last erased a person (audit.erasure_log), in UTC; None if never."""
+    if not table_exists(con, "audit", "erasure_log"):
+        return None
+    (last,) = con.execute("select max(erased_at) from audit.erasure_log").fetchone()
+    return last.astimezone(UTC) if last else None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warehouse", type=Path, required=True, help="the DuckDB file the loader wrote")
@@ -151,6 +163,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         for result in sync_raw(args.warehouse, spark, args.spark_dir / "raw_sync", args.feed):
             print(json.dumps(asdict(result)))
+        with duckdb.connect(str(args.warehouse), read_only=True) as con:
+            erased_at = last_erasure(con)
+        cleared = clear_samples_before(spark, erased_at) if erased_at else 0
+        print(json.dumps({SAMPLES_CLEARED: cleared}))
     finally:
         spark.stop()
 

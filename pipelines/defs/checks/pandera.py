@@ -8,7 +8,6 @@ import dagster as dg
 from pipelines.defs.quality_resource import QualityResource
 from pipelines.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from quality.pandera_gate import validate_table
-from quality.pandera_rules import TableSpec
 from quality.pandera_schemas import SPECS, specs
 from quality.results import ERROR, CheckResult, record_results, sample_json
 
@@ -19,8 +18,9 @@ def _key(qualified: str) -> dg.AssetKey:
     return dg.AssetKey(qualified.split("."))  # asset keys are [schema, table] (pipelines/defs/dbt_project.py)
 
 
-def summarize(spec: TableSpec, results: list[CheckResult]) -> dg.AssetCheckResult:
-    """One Dagster result for a table: ERROR when any error-severity rule failed, else WARN."""
+def summarize(subject: str, results: list[CheckResult], check_name: str | None = None) -> dg.AssetCheckResult:
+    """One Dagster result for the rules of `subject` (a table, a stage): ERROR when any error-severity
+    rule failed, else WARN. An asset with several checks names the one (`check_name`)."""
     failed = [r for r in results if not r.passed]
     errors = [r for r in failed if r.severity == ERROR]
     metadata: dict[str, dg.MetadataValue] = {
@@ -37,10 +37,11 @@ def summarize(spec: TableSpec, results: list[CheckResult]) -> dg.AssetCheckResul
         shown = ", ".join(
             f"{r.check_name} ({r.failing_rows if r.failing_rows is not None else '?'})" for r in failed
         )
-        description = f"{spec.qualified}: {len(failed)} of {len(results)} pandera rules failed: {shown}"
+        description = f"{subject}: {len(failed)} of {len(results)} pandera rules failed: {shown}"
     else:
-        description = f"{spec.qualified}: all {len(results)} pandera rules passed"
+        description = f"{subject}: all {len(results)} pandera rules passed"
     return dg.AssetCheckResult(
+        check_name=check_name,
         passed=not failed,
         severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
         metadata=metadata,
@@ -70,7 +71,7 @@ def build_pandera_check(qualified: str) -> dg.AssetChecksDefinition:
         with warehouse.connect() as con:
             results = validate_table(con, qualified, calibrated)
             record_results(con, results, context.run.run_id)
-        return summarize(calibrated, results)
+        return summarize(qualified, results)
 
     return _check
 
